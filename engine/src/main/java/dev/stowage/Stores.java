@@ -21,10 +21,13 @@ public final class Stores {
     private Stores() {
     }
 
-    /** Opens the store at {@code url}; see the class comment. */
+    /**
+     * Opens the store at {@code url}; see the class comment. A bare {@code scheme://} (which
+     * {@link URI} cannot parse) is read as {@code scheme:///}.
+     */
     public static Backend open(String url) {
         try {
-            return open(URI.create(url));
+            return open(URI.create(url.endsWith("://") ? url + "/" : url));
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException("malformed store URL '" + url + "': " + e.getMessage(), e);
         }
