@@ -1,0 +1,96 @@
+package dev.stowage.stress;
+
+import dev.stowage.Backend;
+import dev.stowage.Content;
+import dev.stowage.EntryInfo;
+import dev.stowage.ListRequest;
+import dev.stowage.ObjectAttributes;
+import dev.stowage.Page;
+import dev.stowage.Precondition;
+import dev.stowage.PreconditionFailedException;
+import dev.stowage.ReplayableBody;
+import dev.stowage.Stores;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * The main executable. Until the stress harness lands it runs a short demonstration on each store
+ * URL given (default {@code mem://}): CAS writes, a lost race, reads and a paginated listing,
+ * printing each step. Exit status 0 when every step behaved as the contract says, 1 otherwise.
+ */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        List<String> urls = args.length == 0 ? List.of("mem://?observe=true&retry=true") : List.of(args);
+        boolean ok = true;
+        for (String url : urls) {
+            ok &= demo(url, System.out);
+        }
+        System.exit(ok ? 0 : 1);
+    }
+
+    /** Runs the demonstration on one store; returns whether every step matched the contract. */
+    static boolean demo(String url, PrintStream out) {
+        out.println("== " + url);
+        try (Backend store = Stores.open(url)) {
+            out.println("capabilities: " + store.capabilities());
+            String ns = "demo";
+            String v1 = store.storeMeta(ns, "lock/leader", utf8("node-a"), Precondition.mustNotExist());
+            out.println("create lock/leader = node-a            -> etag " + v1);
+            try {
+                store.storeMeta(ns, "lock/leader", utf8("node-b"), Precondition.mustNotExist());
+                out.println("second create unexpectedly succeeded");
+                return false;
+            } catch (PreconditionFailedException e) {
+                out.println("second create by node-b                -> refused, current etag " + e.currentEtag());
+            }
+            String v2 = store.storeMeta(ns, "lock/leader", utf8("node-a renewed"), Precondition.ifMatch(v1));
+            out.println("renew with ifMatch(" + v1 + ")  -> etag " + v2);
+            try {
+                store.storeMeta(ns, "lock/leader", utf8("stale"), Precondition.ifMatch(v1));
+                out.println("stale CAS unexpectedly succeeded");
+                return false;
+            } catch (PreconditionFailedException e) {
+                out.println("stale CAS with the old etag            -> refused");
+            }
+            out.println("read lock/leader                       -> "
+                + new String(store.readMeta(ns, "lock/leader").toByteArray(), StandardCharsets.UTF_8));
+
+            String s = store.writeState(ns, "orders/42", ReplayableBody.ofBytes(utf8("{\"qty\":100}")), Precondition.any());
+            try (Content c = store.readState(ns, "orders/42")) {
+                out.println("state orders/42 (etag " + s + ")       -> " + new String(c.readAllBytes(), StandardCharsets.UTF_8));
+            }
+
+            for (int i = 0; i < 5; i++) {
+                store.putObject(ns, "fills/2026-11-25/" + i, ReplayableBody.ofBytes(utf8("fill " + i)),
+                    ObjectAttributes.contentType("text/plain"), Precondition.mustNotExist());
+            }
+            ListRequest request = ListRequest.prefix("fills/").withLimit(2);
+            int pages = 0;
+            int items = 0;
+            while (true) {
+                Page<EntryInfo> page = store.listObjects(ns, request);
+                pages++;
+                items += page.items().size();
+                out.println("list fills/ page " + pages + "                      -> "
+                    + page.items().stream().map(EntryInfo::key).toList());
+                if (!page.truncated()) {
+                    break;
+                }
+                request = request.withStartAfter(page.nextStartAfter());
+            }
+            out.println("listed " + items + " objects in " + pages + " pages");
+            return items == 5;
+        } catch (RuntimeException e) {
+            out.println("failed: " + e);
+            return false;
+        }
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,26 @@
+package dev.stowage.stress;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class MainTest {
+    @Test
+    void demoRunsEveryStepOnTheMemoryStore() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        boolean ok = Main.demo("mem://?observe=true&retry=true", new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        assertThat(ok).as(out).isTrue();
+        assertThat(out).contains("second create by node-b", "refused", "listed 5 objects in 3 pages");
+    }
+
+    @Test
+    void demoReportsAFailureForAnUnknownStore() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        assertThat(Main.demo("nope://", new PrintStream(bytes, true, StandardCharsets.UTF_8))).isFalse();
+        assertThat(bytes.toString(StandardCharsets.UTF_8)).contains("unknown store scheme");
+    }
+}
