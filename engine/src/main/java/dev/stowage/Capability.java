@@ -2,7 +2,7 @@ package dev.stowage;
 
 /** Optional features a backend may offer; see {@link Capabilities}. */
 public enum Capability {
-    /** Native staged writes ({@code dev.stowage.staging}); otherwise staging is emulated over objects. */
+    /** The backend implements {@link StagingBackend} (staged writes, promote, discard, listing). */
     STAGING,
     /** {@link Backend#subscribe} delivers committed changes. */
     CHANGE_FEED,

@@ -7,12 +7,13 @@ import java.util.function.Supplier;
 /**
  * Base of decorators that act around every call in the same way: each method funnels through
  * {@link #invoke(Operation, String, String, Supplier)}, so a wrapper overrides one method, not
- * fifteen. Capabilities pass through unchanged; {@link #close()} and {@link #abort()} reach the
- * wrapped backend.
+ * twenty. Capabilities pass through unchanged; {@link #close()} and {@link #abort()} reach the
+ * wrapped backend. Staging calls reach the wrapped backend's own {@link StagingBackend}, or fail
+ * with {@link UnsupportedOperationException} when it has none (as its capabilities say).
  *
  * <p>Thread-safety: as thread-safe as the wrapped backend and the subclass's {@code invoke}.
  */
-public abstract class ForwardingBackend implements Backend {
+public abstract class ForwardingBackend implements Backend, StagingBackend {
     protected final Backend delegate;
 
     protected ForwardingBackend(Backend delegate) {
@@ -125,6 +126,42 @@ public abstract class ForwardingBackend implements Backend {
     @Override
     public Subscription subscribe(String namespace, String prefix, ChangeListener listener) {
         return invoke(Operation.SUBSCRIBE, namespace, prefix, () -> delegate.subscribe(namespace, prefix, listener));
+    }
+
+    private StagingBackend stagingDelegate() {
+        if (delegate instanceof StagingBackend) {
+            return (StagingBackend) delegate;
+        }
+        throw new UnsupportedOperationException(delegate + " does not support staging");
+    }
+
+    @Override
+    public String stage(String namespace, String key, String txn, ReplayableBody body, Precondition precondition) {
+        return invoke(Operation.STAGE, namespace, key, () -> stagingDelegate().stage(namespace, key, txn, body, precondition));
+    }
+
+    @Override
+    public Content loadStaged(String namespace, String key, String txn) {
+        return invoke(Operation.LOAD_STAGED, namespace, key, () -> stagingDelegate().loadStaged(namespace, key, txn));
+    }
+
+    @Override
+    public String promote(String namespace, String key, String txn, Precondition headPrecondition) {
+        return invoke(Operation.PROMOTE, namespace, key, () -> stagingDelegate().promote(namespace, key, txn, headPrecondition));
+    }
+
+    @Override
+    public void discard(String namespace, String key, String txn, Precondition precondition) {
+        invoke(Operation.DISCARD, namespace, key, () -> {
+            stagingDelegate().discard(namespace, key, txn, precondition);
+            return null;
+        });
+    }
+
+    @Override
+    public Page<StagedEntry> listStaged(String namespace, String txnPrefix, String startAfter, int limit) {
+        return invoke(Operation.LIST_STAGED, namespace, txnPrefix,
+            () -> stagingDelegate().listStaged(namespace, txnPrefix, startAfter, limit));
     }
 
     @Override

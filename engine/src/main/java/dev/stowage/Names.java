@@ -105,6 +105,43 @@ public final class Names {
     }
 
     /**
+     * Checks a staging transaction id: a single valid key segment (no {@code /}).
+     *
+     * @return {@code txn}, unchanged
+     * @throws InvalidRequestException naming the rule broken
+     */
+    public static String txn(String txn) {
+        key(txn);
+        if (txn.indexOf('/') >= 0) {
+            throw new InvalidRequestException("transaction id " + quote(txn) + " must be a single segment without '/'");
+        }
+        return txn;
+    }
+
+    /** The internal key of a staged payload: {@code <key>/.staging/<txn>}. Both parts must be valid. */
+    public static String stagingPath(String key, String txn) {
+        return key(key) + "/" + STAGING_SEGMENT + "/" + txn(txn);
+    }
+
+    /**
+     * Splits a staging path made by {@link #stagingPath} into key and transaction id.
+     *
+     * @return {@code {key, txn}}, or {@code null} if {@code path} is not a staging path
+     */
+    public static String[] splitStagingPath(String path) {
+        int marker = path.lastIndexOf("/" + STAGING_SEGMENT + "/");
+        if (marker <= 0) {
+            return null;
+        }
+        String txn = path.substring(marker + STAGING_SEGMENT.length() + 2);
+        String key = path.substring(0, marker);
+        if (txn.isEmpty() || txn.indexOf('/') >= 0 || key.contains("/" + STAGING_SEGMENT + "/") || key.startsWith(STAGING_SEGMENT + "/")) {
+            return null;
+        }
+        return new String[] {key, txn};
+    }
+
+    /**
      * Checks a key prefix for listing: any string that could begin a valid key, including
      * {@code ""}. Control characters and backslashes are refused; segment rules do not apply
      * because a prefix may end inside a segment.

@@ -16,7 +16,12 @@ public enum Operation {
     COPY_OBJECT(true),
     LIST_OBJECTS(false),
     LIST_NAMESPACES(false),
-    SUBSCRIBE(false);
+    SUBSCRIBE(false),
+    STAGE(true),
+    LOAD_STAGED(false),
+    PROMOTE(true),
+    DISCARD(true),
+    LIST_STAGED(false);
 
     private final boolean mutating;
 

@@ -21,8 +21,12 @@ import dev.stowage.Precondition;
 import dev.stowage.PreconditionFailedException;
 import dev.stowage.ReplayableBody;
 import dev.stowage.Space;
+import dev.stowage.StagedEntry;
+import dev.stowage.StagingBackend;
 import dev.stowage.Subscription;
 import dev.stowage.feed.ChangeFeed;
+import dev.stowage.staging.PayloadStaging;
+import dev.stowage.staging.StagedPayloadStore;
 import java.io.ByteArrayInputStream;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -50,14 +54,19 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p><b>Durability</b>: none. An acknowledged write is visible to every later read in this
  * process and is lost when the backend is closed or the process ends.
  *
+ * <p><b>Staging</b>: staged payloads are kept in a per-namespace map apart from user objects (the
+ * staging index), so {@link #listStaged} touches staged entries only. Promote is
+ * {@link PayloadStaging}'s copy-then-conditional-write; with no crash to survive, its only
+ * intermediate state (head written, staged entry not yet removed) is brief and harmless.
+ *
  * <p><b>Limits</b>: bodies up to {@link #MAX_BODY_BYTES} (one array each).
  */
-public final class MemoryBackend implements Backend {
+public final class MemoryBackend implements Backend, StagingBackend {
     /** Largest state or object body: the largest array the JVM reliably allocates. */
     public static final long MAX_BODY_BYTES = Integer.MAX_VALUE - 8;
 
     private static final Capabilities CAPABILITIES = Capabilities.of(EnumSet.of(
-        Capability.CHANGE_FEED, Capability.SERVER_SIDE_COPY, Capability.NAMESPACE_LISTING,
+        Capability.STAGING, Capability.CHANGE_FEED, Capability.SERVER_SIDE_COPY, Capability.NAMESPACE_LISTING,
         Capability.CONDITIONAL_DELETE, Capability.CONDITIONAL_COPY),
         Capabilities.DEFAULT_MAX_META_BYTES, MAX_BODY_BYTES);
 
@@ -66,6 +75,7 @@ public final class MemoryBackend implements Backend {
     private final ChangeFeed feed;
     private final String etagPrefix;
     private final AtomicLong sequence = new AtomicLong();
+    private final PayloadStaging staging = new PayloadStaging(this, new StagedPayloads());
     private volatile boolean closed;
 
     /** A store with the system clock. */
@@ -87,6 +97,8 @@ public final class MemoryBackend implements Backend {
     private static final class Namespace {
         final ReentrantLock writeLock = new ReentrantLock();
         final Map<Space, ConcurrentSkipListMap<String, Entry>> spaces = new EnumMap<>(Space.class);
+        /** Staged payloads by staging path: the staging index, kept apart from user objects. */
+        final ConcurrentSkipListMap<String, Entry> staged = new ConcurrentSkipListMap<>(Names.KEY_ORDER);
 
         Namespace() {
             for (Space space : Space.values()) {
@@ -94,8 +106,12 @@ public final class MemoryBackend implements Backend {
             }
         }
 
+        ConcurrentSkipListMap<String, Entry> map(Space space, boolean staged) {
+            return staged ? this.staged : spaces.get(space);
+        }
+
         boolean isEmpty() {
-            return spaces.values().stream().allMatch(Map::isEmpty);
+            return staged.isEmpty() && spaces.values().stream().allMatch(Map::isEmpty);
         }
     }
 
@@ -195,7 +211,7 @@ public final class MemoryBackend implements Backend {
             if (source == null) {
                 throw new NotFoundException(Space.OBJECT, namespace, sourceKey);
             }
-            return install(ns, Space.OBJECT, namespace, targetKey, source.body, source.info.attributes(), targetPrecondition);
+            return install(ns, Space.OBJECT, false, namespace, targetKey, source.body, source.info.attributes(), targetPrecondition);
         } finally {
             ns.writeLock.unlock();
         }
@@ -204,6 +220,65 @@ public final class MemoryBackend implements Backend {
     @Override
     public Page<EntryInfo> listObjects(String namespace, ListRequest request) {
         return list(Space.OBJECT, namespace, request);
+    }
+
+    // ---- staging: PayloadStaging over the namespace's staged-payload map ----
+
+    @Override
+    public String stage(String namespace, String key, String txn, ReplayableBody body, Precondition precondition) {
+        return staging.stage(namespace, key, txn, body, precondition);
+    }
+
+    @Override
+    public Content loadStaged(String namespace, String key, String txn) {
+        return staging.loadStaged(namespace, key, txn);
+    }
+
+    @Override
+    public String promote(String namespace, String key, String txn, Precondition headPrecondition) {
+        return staging.promote(namespace, key, txn, headPrecondition);
+    }
+
+    @Override
+    public void discard(String namespace, String key, String txn, Precondition precondition) {
+        staging.discard(namespace, key, txn, precondition);
+    }
+
+    @Override
+    public Page<StagedEntry> listStaged(String namespace, String txnPrefix, String startAfter, int limit) {
+        return staging.listStaged(namespace, txnPrefix, startAfter, limit);
+    }
+
+    /** The staged-payload map of each namespace, addressed by validated staging paths. */
+    private final class StagedPayloads implements StagedPayloadStore {
+        @Override
+        public String put(String namespace, String path, ReplayableBody body, Precondition precondition) {
+            if (precondition == null) {
+                throw new InvalidRequestException("precondition must not be null; use Precondition.any()");
+            }
+            ensureOpen();
+            return MemoryBackend.this.put(Space.STATE, true, namespace, path, body.readAllBytes((int) MAX_BODY_BYTES),
+                ObjectAttributes.DEFAULT, precondition);
+        }
+
+        @Override
+        public Content get(String namespace, String path) {
+            return content(lookup(Space.STATE, true, namespace, path));
+        }
+
+        @Override
+        public void delete(String namespace, String path, Precondition precondition) {
+            if (precondition == null) {
+                throw new InvalidRequestException("precondition must not be null; use Precondition.any()");
+            }
+            ensureOpen();
+            remove(Space.STATE, true, namespace, path, precondition);
+        }
+
+        @Override
+        public Page<EntryInfo> list(String namespace, String startAfter, int limit) {
+            return MemoryBackend.this.list(Space.STATE, true, namespace, new ListRequest("", startAfter, limit));
+        }
     }
 
     // ---- namespaces, feed, lifecycle ----
@@ -247,11 +322,16 @@ public final class MemoryBackend implements Backend {
     // ---- internals ----
 
     private Entry read(Space space, String namespace, String key) {
+        Names.key(key);
+        return lookup(space, false, namespace, key);
+    }
+
+    /** Reads from a user space, or from the staged payloads when {@code staged}. */
+    private Entry lookup(Space space, boolean staged, String namespace, String key) {
         ensureOpen();
         Names.namespace(namespace);
-        Names.key(key);
         Namespace ns = namespaces.get(namespace);
-        Entry e = ns == null ? null : ns.spaces.get(space).get(key);
+        Entry e = ns == null ? null : ns.map(space, staged).get(key);
         if (e == null) {
             throw new NotFoundException(space, namespace, key);
         }
@@ -273,27 +353,32 @@ public final class MemoryBackend implements Backend {
 
     private String put(Space space, String namespace, String key, byte[] body, ObjectAttributes attributes,
                        Precondition precondition) {
+        return put(space, false, namespace, key, body, attributes, precondition);
+    }
+
+    private String put(Space space, boolean staged, String namespace, String key, byte[] body, ObjectAttributes attributes,
+                       Precondition precondition) {
         Namespace ns = namespaces.computeIfAbsent(namespace, n -> new Namespace());
         lock(ns);
         try {
             ensureOpen();
-            return install(ns, space, namespace, key, body, attributes, precondition);
+            return install(ns, space, staged, namespace, key, body, attributes, precondition);
         } finally {
             ns.writeLock.unlock();
         }
     }
 
-    /** Checks and installs under the namespace lock. */
-    private String install(Namespace ns, Space space, String namespace, String key, byte[] body,
+    /** Checks and installs under the namespace lock; staged payloads raise no change event. */
+    private String install(Namespace ns, Space space, boolean staged, String namespace, String key, byte[] body,
                            ObjectAttributes attributes, Precondition precondition) {
-        NavigableMap<String, Entry> map = ns.spaces.get(space);
+        NavigableMap<String, Entry> map = ns.map(space, staged);
         Entry current = map.get(key);
         check(namespace, key, precondition, current);
         long seq = sequence.incrementAndGet();
         String etag = etagPrefix + Long.toHexString(seq);
         map.put(key, new Entry(body, new EntryInfo(key, etag, body.length, clock.instant(),
             attributes.contentType(), attributes.descriptor())));
-        if (feed.hasSubscribers()) {
+        if (!staged && feed.hasSubscribers()) {
             feed.publish(new ChangeEvent(namespace, space, key, ChangeType.PUT, etag, seq));
         }
         return etag;
@@ -301,6 +386,10 @@ public final class MemoryBackend implements Backend {
 
     private void delete(Space space, String namespace, String key, Precondition precondition) {
         validate(namespace, key, precondition);
+        remove(space, false, namespace, key, precondition);
+    }
+
+    private void remove(Space space, boolean staged, String namespace, String key, Precondition precondition) {
         Namespace ns = namespaces.get(namespace);
         if (ns == null) {
             check(namespace, key, precondition, null);
@@ -309,13 +398,13 @@ public final class MemoryBackend implements Backend {
         lock(ns);
         try {
             ensureOpen();
-            NavigableMap<String, Entry> map = ns.spaces.get(space);
+            NavigableMap<String, Entry> map = ns.map(space, staged);
             Entry current = map.get(key);
             check(namespace, key, precondition, current);
             if (current != null) {
                 map.remove(key);
                 long seq = sequence.incrementAndGet();
-                if (feed.hasSubscribers()) {
+                if (!staged && feed.hasSubscribers()) {
                     feed.publish(new ChangeEvent(namespace, space, key, ChangeType.DELETE, null, seq));
                 }
             }
@@ -332,6 +421,10 @@ public final class MemoryBackend implements Backend {
     }
 
     private Page<EntryInfo> list(Space space, String namespace, ListRequest request) {
+        return list(space, false, namespace, request);
+    }
+
+    private Page<EntryInfo> list(Space space, boolean staged, String namespace, ListRequest request) {
         ensureOpen();
         Names.namespace(namespace);
         Names.prefix(request.prefix());
@@ -339,7 +432,7 @@ public final class MemoryBackend implements Backend {
         if (ns == null) {
             return new Page<>(List.of(), false, null);
         }
-        ConcurrentSkipListMap<String, Entry> map = ns.spaces.get(space);
+        ConcurrentSkipListMap<String, Entry> map = ns.map(space, staged);
         NavigableMap<String, Entry> tail = request.startAfter() != null
             && Names.KEY_ORDER.compare(request.startAfter(), request.prefix()) >= 0
             ? map.tailMap(request.startAfter(), false)

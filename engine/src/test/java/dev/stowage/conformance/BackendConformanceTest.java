@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.stowage.Backend;
 import dev.stowage.Capability;
@@ -21,6 +22,7 @@ import dev.stowage.Page;
 import dev.stowage.Precondition;
 import dev.stowage.PreconditionFailedException;
 import dev.stowage.ReplayableBody;
+import dev.stowage.StagingBackend;
 import dev.stowage.Subscription;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -634,6 +636,115 @@ public abstract class BackendConformanceTest {
             release.countDown();
             assertThat(gap.await(30, TimeUnit.SECONDS)).as("gap reported").isTrue();
         }
+    }
+
+    // ------------------------------------------------------------------ staging
+
+    private StagingBackend staging() {
+        assumeTrue(backend.capabilities().has(Capability.STAGING), "backend does not report STAGING");
+        assertThat(backend).isInstanceOf(StagingBackend.class);
+        return (StagingBackend) backend;
+    }
+
+    @Test
+    void stagingWorksExactlyWhenReported() {
+        if (backend.capabilities().has(Capability.STAGING)) {
+            assertThat(backend).isInstanceOf(StagingBackend.class);
+            assertThat(((StagingBackend) backend).listStaged(NS, "", null, 1).items()).isEmpty();
+        } else if (backend instanceof StagingBackend) {
+            assertThatThrownBy(() -> ((StagingBackend) backend).listStaged(NS, "", null, 1))
+                .isInstanceOf(UnsupportedOperationException.class);
+        }
+    }
+
+    /** DESIGN.md §10 defect 3: staged keys of the form {@code <key>/.staging/<txn>} must all be listed. */
+    @Test
+    void listStagedFindsStagedEntriesAtEveryDepth() {
+        StagingBackend staging = staging();
+        StagingAssertions.stageNestedEntries(staging, NS);
+        backend.putObject(NS, "a/b/not-staged", ReplayableBody.ofBytes(bytes("/.staging/t9 inside a value")),
+            ObjectAttributes.DEFAULT, Precondition.any());
+        backend.writeState(NS, "a/b", ReplayableBody.ofBytes(bytes("head")), Precondition.any());
+        backend.storeMeta(NS, "a/b.staging", bytes("named like staging"), Precondition.any());
+        StagingAssertions.assertListsEveryNestedStagedEntry(staging, NS);
+        assertThat(StagingAssertions.listAll(staging, OTHER_NS, "", 10)).isEmpty();
+    }
+
+    @Test
+    void stagedEntriesAreInvisibleToUserListingsAndReads() {
+        StagingBackend staging = staging();
+        staging.stage(NS, "k", "t1", ReplayableBody.ofBytes(bytes("staged")), Precondition.mustNotExist());
+        assertThat(keys(backend.listObjects(NS, ListRequest.all()))).isEmpty();
+        assertThat(keys(backend.listMeta(NS, ListRequest.all()))).isEmpty();
+        assertThatThrownBy(() -> backend.readState(NS, "k")).isInstanceOf(NotFoundException.class);
+        try (Content c = staging.loadStaged(NS, "k", "t1")) {
+            assertThat(c.readAllBytes()).isEqualTo(bytes("staged"));
+        }
+    }
+
+    @Test
+    void promoteHonoursTheHeadPreconditionAndRemovesTheStagedEntry() {
+        StagingBackend staging = staging();
+        String head1 = backend.writeState(NS, "doc", ReplayableBody.ofBytes(bytes("v1")), Precondition.mustNotExist());
+        staging.stage(NS, "doc", "t1", ReplayableBody.ofBytes(bytes("v2")), Precondition.mustNotExist());
+        String head2 = backend.writeState(NS, "doc", ReplayableBody.ofBytes(bytes("v1b")), Precondition.ifMatch(head1));
+
+        assertThatThrownBy(() -> staging.promote(NS, "doc", "t1", Precondition.ifMatch(head1)))
+            .isInstanceOf(PreconditionFailedException.class);
+        assertThat(SpaceOps.STATE.read(backend, NS, "doc").bytes()).isEqualTo(bytes("v1b"));
+        assertThat(StagingAssertions.listAll(staging, NS, "", 10)).containsExactly("doc|t1");
+
+        String head3 = staging.promote(NS, "doc", "t1", Precondition.ifMatch(head2));
+        SpaceOps.Versioned read = SpaceOps.STATE.read(backend, NS, "doc");
+        assertThat(read.bytes()).isEqualTo(bytes("v2"));
+        assertThat(read.etag()).isEqualTo(head3).isNotEqualTo(head2);
+        assertThat(StagingAssertions.listAll(staging, NS, "", 10)).isEmpty();
+        assertThatThrownBy(() -> staging.loadStaged(NS, "doc", "t1")).isInstanceOf(NotFoundException.class);
+        assertThatThrownBy(() -> staging.promote(NS, "doc", "t1", Precondition.any())).isInstanceOf(NotFoundException.class);
+
+        staging.stage(NS, "fresh", "t1", ReplayableBody.ofBytes(bytes("new")), Precondition.any());
+        staging.promote(NS, "fresh", "t1", Precondition.mustNotExist());
+        assertThat(SpaceOps.STATE.read(backend, NS, "fresh").bytes()).isEqualTo(bytes("new"));
+    }
+
+    @Test
+    void stageAndDiscardHonourTheirPreconditions() {
+        StagingBackend staging = staging();
+        String e1 = staging.stage(NS, "k", "t1", ReplayableBody.ofBytes(bytes("a")), Precondition.mustNotExist());
+        assertThatThrownBy(() -> staging.stage(NS, "k", "t1", ReplayableBody.ofBytes(bytes("b")), Precondition.mustNotExist()))
+            .isInstanceOf(PreconditionFailedException.class);
+        String e2 = staging.stage(NS, "k", "t1", ReplayableBody.ofBytes(bytes("b")), Precondition.ifMatch(e1));
+        assertThat(e2).isNotEqualTo(e1);
+
+        assertThatThrownBy(() -> staging.discard(NS, "k", "t1", Precondition.ifMatch(e1)))
+            .isInstanceOf(PreconditionFailedException.class);
+        staging.discard(NS, "k", "t1", Precondition.ifMatch(e2));
+        assertThatThrownBy(() -> staging.loadStaged(NS, "k", "t1")).isInstanceOf(NotFoundException.class);
+        staging.discard(NS, "k", "t1", Precondition.any());
+        staging.discard(NS, "k", "t1", Precondition.mustNotExist());
+        assertThatThrownBy(() -> staging.discard(NS, "k", "t1", Precondition.ifMatch(e2)))
+            .isInstanceOf(PreconditionFailedException.class);
+
+        staging.stage(NS, "k", "t2", ReplayableBody.ofBytes(bytes("c")), Precondition.any());
+        staging.discard(NS, "k", "t2", Precondition.any());
+        assertThat(StagingAssertions.listAll(staging, NS, "", 10)).isEmpty();
+    }
+
+    @Test
+    void invalidStagingArgumentsAreRejected() {
+        StagingBackend staging = staging();
+        ReplayableBody body = ReplayableBody.ofBytes(bytes("x"));
+        for (String txn : List.of("", "a/b", "..", ".staging", "nul\u0000")) {
+            assertThatThrownBy(() -> staging.stage(NS, "k", txn, body, Precondition.any())).as("txn %s", txn)
+                .isInstanceOf(InvalidRequestException.class);
+        }
+        for (String key : List.of("a/.staging", ".staging/x", "a//b", "../k")) {
+            assertThatThrownBy(() -> staging.stage(NS, key, "t1", body, Precondition.any())).as("key %s", key)
+                .isInstanceOf(InvalidRequestException.class);
+        }
+        assertThatThrownBy(() -> staging.listStaged(NS, "a/b", null, 10)).isInstanceOf(InvalidRequestException.class);
+        assertThatThrownBy(() -> staging.listStaged(NS, "", null, 0)).isInstanceOf(InvalidRequestException.class);
+        assertThat(StagingAssertions.listAll(staging, NS, "", 10)).isEmpty();
     }
 
     // ------------------------------------------------------------------ lifecycle
