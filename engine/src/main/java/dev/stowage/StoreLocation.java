@@ -142,7 +142,13 @@ public final class StoreLocation {
         return d;
     }
 
-    private static Duration parseDuration(String option, String v) {
+    /**
+     * Parses a duration in the forms {@link #duration} accepts.
+     *
+     * @param option named in the error message
+     * @throws InvalidRequestException naming the accepted forms
+     */
+    public static Duration parseDuration(String option, String v) {
         try {
             if (v.startsWith("P") || v.startsWith("p")) {
                 return Duration.parse(v);

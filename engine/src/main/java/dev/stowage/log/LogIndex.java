@@ -1,0 +1,98 @@
+package dev.stowage.log;
+
+import dev.stowage.ListRequest;
+import dev.stowage.Names;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.BiFunction;
+
+/**
+ * The in-memory index: per namespace and space, a sorted map from key to {@link IndexEntry}
+ * (spaces as {@link RecordDescriptor}'s space codes, staged payloads included).
+ *
+ * <p>Thread-safety: written by one thread at a time (recovery, then the writer, only after a batch
+ * is durable); read concurrently and lock-free by any thread.
+ */
+final class LogIndex {
+    private static final int SPACES = RecordDescriptor.SPACE_STAGED + 1;
+
+    private final ConcurrentHashMap<String, ConcurrentSkipListMap<String, IndexEntry>[]> namespaces = new ConcurrentHashMap<>();
+
+    IndexEntry get(String namespace, byte space, String key) {
+        ConcurrentSkipListMap<String, IndexEntry>[] spaces = namespaces.get(namespace);
+        return spaces == null ? null : spaces[space].get(key);
+    }
+
+    @SuppressWarnings("unchecked")
+    void put(String namespace, byte space, String key, IndexEntry entry) {
+        namespaces.computeIfAbsent(namespace, n -> {
+            ConcurrentSkipListMap<String, IndexEntry>[] maps = new ConcurrentSkipListMap[SPACES];
+            for (int i = 0; i < SPACES; i++) {
+                maps[i] = new ConcurrentSkipListMap<>(Names.KEY_ORDER);
+            }
+            return maps;
+        })[space].put(key, entry);
+    }
+
+    void remove(String namespace, byte space, String key) {
+        ConcurrentSkipListMap<String, IndexEntry>[] spaces = namespaces.get(namespace);
+        if (spaces != null) {
+            spaces[space].remove(key);
+        }
+    }
+
+    /**
+     * One page of a listing, as {@code mapper(key, entry)} results.
+     *
+     * @return the mapped items, with one extra element beyond {@code request.limit()} when more follow
+     */
+    <T> List<T> list(String namespace, byte space, ListRequest request, BiFunction<String, IndexEntry, T> mapper) {
+        ConcurrentSkipListMap<String, IndexEntry>[] spaces = namespaces.get(namespace);
+        if (spaces == null) {
+            return List.of();
+        }
+        ConcurrentSkipListMap<String, IndexEntry> map = spaces[space];
+        NavigableMap<String, IndexEntry> tail = request.startAfter() != null
+            && Names.KEY_ORDER.compare(request.startAfter(), request.prefix()) >= 0
+            ? map.tailMap(request.startAfter(), false)
+            : map.tailMap(request.prefix(), true);
+        List<T> out = new ArrayList<>(Math.min(request.limit() + 1, 64));
+        for (Map.Entry<String, IndexEntry> e : tail.entrySet()) {
+            if (!e.getKey().startsWith(request.prefix()) || out.size() > request.limit()) {
+                break;
+            }
+            out.add(mapper.apply(e.getKey(), e.getValue()));
+        }
+        return out;
+    }
+
+    /** Namespaces with at least one user-visible or staged entry, in key order. */
+    List<String> namespaces() {
+        List<String> names = new ArrayList<>();
+        namespaces.forEach((name, spaces) -> {
+            for (ConcurrentSkipListMap<String, IndexEntry> m : spaces) {
+                if (!m.isEmpty()) {
+                    names.add(name);
+                    return;
+                }
+            }
+        });
+        names.sort(Names.KEY_ORDER);
+        return names;
+    }
+
+    /** Number of keys in every namespace and space. */
+    long size() {
+        long n = 0;
+        for (ConcurrentSkipListMap<String, IndexEntry>[] spaces : namespaces.values()) {
+            for (ConcurrentSkipListMap<String, IndexEntry> m : spaces) {
+                n += m.size();
+            }
+        }
+        return n;
+    }
+}

@@ -1,0 +1,650 @@
+package dev.stowage.log;
+
+import com.lmax.disruptor.BlockingWaitStrategy;
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.WaitStrategy;
+import com.lmax.disruptor.dsl.Disruptor;
+import com.lmax.disruptor.dsl.ProducerType;
+import dev.stowage.Backend;
+import dev.stowage.Capabilities;
+import dev.stowage.Capability;
+import dev.stowage.ChangeListener;
+import dev.stowage.ClosedException;
+import dev.stowage.Content;
+import dev.stowage.Document;
+import dev.stowage.EntryInfo;
+import dev.stowage.InterruptedStorageException;
+import dev.stowage.InvalidRequestException;
+import dev.stowage.ListRequest;
+import dev.stowage.Names;
+import dev.stowage.NotFoundException;
+import dev.stowage.ObjectAttributes;
+import dev.stowage.Page;
+import dev.stowage.Precondition;
+import dev.stowage.ReplayableBody;
+import dev.stowage.Space;
+import dev.stowage.StagedEntry;
+import dev.stowage.StagingBackend;
+import dev.stowage.StorageException;
+import dev.stowage.Subscription;
+import dev.stowage.feed.ChangeFeed;
+import dev.stowage.staging.PayloadStaging;
+import dev.stowage.staging.StagedPayloadStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The disk logstore: a {@link Backend} whose writes go through a multi-producer Disruptor ring to
+ * one writer thread that checks preconditions against an in-memory index, appends CRC-checked
+ * records to pre-allocated memory-mapped segments and acknowledges each batch with one sync
+ * (group commit). Open with {@link #builder(Path)} or {@code disk:///path?...}.
+ *
+ * <p><b>Durability</b>: as {@link Durability} says for the configured mode; {@link Durability#sync()}
+ * by default. Readers never see a write before it is acknowledged.
+ *
+ * <p><b>Thread-safety</b>: every method may be called from any thread. Reads are lock-free from
+ * the index and the mappings; writes are serialized by the writer thread. The
+ * {@code CompletableFuture} variants let one thread keep many durable writes in flight; they
+ * complete on the writer thread, so attach work with the {@code ...Async} methods of
+ * {@link CompletableFuture} rather than delay every other write.
+ *
+ * <p><b>Processes</b>: one writer per root, enforced by an OS file lock; a second open fails with
+ * {@link StoreLockedException} naming the holder. Each open raises a durable writer epoch stamped
+ * on every record.
+ *
+ * <p><b>Staging</b>: native. Promote is one atomic commit group (head written and staged entry
+ * removed together, or neither, also across a crash).
+ *
+ * <p><b>Limits</b>: a value must fit in a segment, so bodies are limited to the segment size less
+ * {@link #RECORD_RESERVE}; the whole body is read by the caller's thread before it reaches the
+ * ring, so the writer never waits on a caller's stream.
+ */
+public final class LogStore implements Backend, StagingBackend {
+    private static final Logger LOG = LoggerFactory.getLogger(LogStore.class);
+
+    /** Bytes of a segment kept free for a record's header, names and attributes. */
+    public static final int RECORD_RESERVE = 16 * 1024;
+
+    private final Path root;
+    private final StoreRoot storeRoot;
+    private final SegmentLog segments;
+    private final LogIndex index;
+    private final LogWriter writer;
+    private final Disruptor<WriteCommand> disruptor;
+    private final RingBuffer<WriteCommand> ring;
+    private final ChangeFeed feed;
+    private final PayloadStaging staging;
+    private final Capabilities capabilities;
+    private final RecoveryReport recoveryReport;
+    private final Durability durability;
+    private final String etagPrefix;
+    private final int maxValueBytes;
+    private final ScheduledExecutorService syncTicker;
+    private final AtomicInteger publishers = new AtomicInteger();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private LogStore(Builder b) throws IOException {
+        this.root = b.root;
+        this.durability = b.durability;
+        this.storeRoot = StoreRoot.acquire(b.root);
+        SegmentLog segmentLog = null;
+        try {
+            segmentLog = SegmentLog.open(storeRoot.segmentsDirectory(), b.segmentSize, b.root.getFileName().toString());
+            this.segments = segmentLog;
+            this.index = new LogIndex();
+            RecoveryReport[] report = new RecoveryReport[1];
+            Recovery.Position position = new Recovery(index).replay(segmentLog.segments(), report);
+            this.recoveryReport = report[0];
+            segmentLog.resumeAt(position.segmentIndex(), position.offset());
+            if (recoveryReport.repaired()) {
+                LOG.warn("recovered {}: {}", root, recoveryReport);
+            } else {
+                LOG.info("opened {}: {} records in {} segments, last LSN {}, {} ms", root, recoveryReport.records(),
+                    recoveryReport.segments(), recoveryReport.lastLsn(), recoveryReport.elapsed().toMillis());
+            }
+            this.etagPrefix = storeRoot.storeId() + "-";
+            this.maxValueBytes = b.segmentSize - RECORD_RESERVE;
+            this.feed = new ChangeFeed("disk", ChangeFeed.DEFAULT_QUEUE_CAPACITY);
+            this.writer = new LogWriter(segmentLog, index, feed, b.clock, b.durability, etagPrefix, storeRoot.epoch(),
+                b.maxBatchOps, b.maxBatchBytes, position.nextLsn());
+            this.disruptor = new Disruptor<>(WriteCommand::new, b.ringSize, r -> {
+                Thread t = new Thread(r, "stowage-writer-" + root.getFileName());
+                t.setDaemon(true);
+                return t;
+            }, ProducerType.MULTI, b.waitStrategy.get());
+            disruptor.handleEventsWith(writer);
+            this.ring = disruptor.start();
+            this.staging = new PayloadStaging(this, new StagedPayloads());
+            this.capabilities = Capabilities.of(EnumSet.of(Capability.STAGING, Capability.CHANGE_FEED,
+                Capability.SERVER_SIDE_COPY, Capability.SINGLE_WRITER, Capability.NAMESPACE_LISTING,
+                Capability.CONDITIONAL_DELETE, Capability.CONDITIONAL_COPY, Capability.DURABLE),
+                Capabilities.DEFAULT_MAX_META_BYTES, maxValueBytes);
+            if (b.durability.mode() == Durability.Mode.GROUP) {
+                long nanos = b.durability.interval().toNanos();
+                this.syncTicker = Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "stowage-group-sync-" + root.getFileName());
+                    t.setDaemon(true);
+                    return t;
+                });
+                syncTicker.scheduleAtFixedRate(this::requestSync, nanos, nanos, TimeUnit.NANOSECONDS);
+            } else {
+                this.syncTicker = null;
+            }
+        } catch (IOException | RuntimeException e) {
+            if (segmentLog != null) {
+                segmentLog.close();
+            }
+            storeRoot.close();
+            throw e;
+        }
+    }
+
+    /** A builder for a store at {@code root} (created if absent). */
+    public static Builder builder(Path root) {
+        return new Builder(root);
+    }
+
+    /** What recovery found and repaired when this store was opened. */
+    public RecoveryReport recoveryReport() {
+        return recoveryReport;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public Durability durability() {
+        return durability;
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return capabilities;
+    }
+
+    // ---- reads ----
+
+    @Override
+    public Document readMeta(String namespace, String key) {
+        IndexEntry e = lookup(Space.META, RecordDescriptor.SPACE_META, namespace, Names.key(key));
+        return Document.wrap(e.metaValue, etag(e.lsn));
+    }
+
+    @Override
+    public Content readState(String namespace, String key) {
+        return content(Names.key(key), lookup(Space.STATE, RecordDescriptor.SPACE_STATE, namespace, key));
+    }
+
+    @Override
+    public Content getObject(String namespace, String key) {
+        return content(Names.key(key), lookup(Space.OBJECT, RecordDescriptor.SPACE_OBJECT, namespace, key));
+    }
+
+    @Override
+    public EntryInfo headObject(String namespace, String key) {
+        return info(Names.key(key), lookup(Space.OBJECT, RecordDescriptor.SPACE_OBJECT, namespace, key));
+    }
+
+    @Override
+    public Page<EntryInfo> listMeta(String namespace, ListRequest request) {
+        return list(RecordDescriptor.SPACE_META, namespace, request);
+    }
+
+    @Override
+    public Page<EntryInfo> listObjects(String namespace, ListRequest request) {
+        return list(RecordDescriptor.SPACE_OBJECT, namespace, request);
+    }
+
+    @Override
+    public List<String> listNamespaces() {
+        ensureOpen();
+        return index.namespaces();
+    }
+
+    private IndexEntry lookup(Space space, byte code, String namespace, String key) {
+        ensureOpen();
+        Names.namespace(namespace);
+        IndexEntry e = index.get(namespace, code, key);
+        if (e == null) {
+            throw new NotFoundException(space, namespace, key);
+        }
+        return e;
+    }
+
+    private Content content(String key, IndexEntry e) {
+        if (!e.segment.retain()) {
+            throw new ClosedException("logstore " + root);
+        }
+        return new Content(info(key, e), new SegmentInputStream(e.segment, e.valueOffset, e.valueLength));
+    }
+
+    private EntryInfo info(String key, IndexEntry e) {
+        return new EntryInfo(key, etag(e.lsn), e.valueLength, Instant.ofEpochMilli(e.timestampMillis),
+            e.attributes.contentType(), e.attributes.descriptor());
+    }
+
+    private Page<EntryInfo> list(byte space, String namespace, ListRequest request) {
+        ensureOpen();
+        Names.namespace(namespace);
+        Names.prefix(request.prefix());
+        List<EntryInfo> items = index.list(namespace, space, request, this::info);
+        if (items.size() > request.limit()) {
+            List<EntryInfo> page = items.subList(0, request.limit());
+            return new Page<>(page, true, page.get(page.size() - 1).key());
+        }
+        return new Page<>(items, false, null);
+    }
+
+    private String etag(long lsn) {
+        return etagPrefix + Long.toHexString(lsn);
+    }
+
+    /** The LSN an ETag of this store names, or -1 for any other string (which then never matches). */
+    private long lsnOf(Precondition precondition) {
+        if (precondition.kind() != Precondition.Kind.IF_MATCH || !precondition.etag().startsWith(etagPrefix)) {
+            return -1;
+        }
+        try {
+            return Long.parseUnsignedLong(precondition.etag().substring(etagPrefix.length()), 16);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    // ---- writes: blocking ----
+
+    @Override
+    public String storeMeta(String namespace, String key, byte[] document, Precondition precondition) {
+        return await(storeMetaAsync(namespace, key, document, precondition));
+    }
+
+    @Override
+    public void deleteMeta(String namespace, String key, Precondition precondition) {
+        await(deleteMetaAsync(namespace, key, precondition));
+    }
+
+    @Override
+    public String writeState(String namespace, String key, ReplayableBody body, Precondition precondition) {
+        return await(writeStateAsync(namespace, key, body, precondition));
+    }
+
+    @Override
+    public void removeState(String namespace, String key, Precondition precondition) {
+        await(removeStateAsync(namespace, key, precondition));
+    }
+
+    @Override
+    public String putObject(String namespace, String key, ReplayableBody body, ObjectAttributes attributes,
+                            Precondition precondition) {
+        return await(putObjectAsync(namespace, key, body, attributes, precondition));
+    }
+
+    @Override
+    public void deleteObject(String namespace, String key, Precondition precondition) {
+        await(deleteObjectAsync(namespace, key, precondition));
+    }
+
+    @Override
+    public String copyObject(String namespace, String sourceKey, String targetKey, Precondition targetPrecondition) {
+        return await(copyObjectAsync(namespace, sourceKey, targetKey, targetPrecondition));
+    }
+
+    // ---- writes: pipelined ----
+
+    /** {@link #storeMeta} without waiting: completes with the ETag once durable (per {@link Durability}). */
+    public CompletableFuture<String> storeMetaAsync(String namespace, String key, byte[] document, Precondition precondition) {
+        if (document == null) {
+            throw new InvalidRequestException("meta document must not be null");
+        }
+        if (document.length > capabilities.maxMetaBytes()) {
+            throw new InvalidRequestException("meta document is " + document.length + " bytes; at most "
+                + capabilities.maxMetaBytes() + " allowed");
+        }
+        return put(RecordDescriptor.SPACE_META, namespace, Names.key(key), document.clone(), RecordCodec.NO_ATTRIBUTES, precondition);
+    }
+
+    public CompletableFuture<String> deleteMetaAsync(String namespace, String key, Precondition precondition) {
+        return delete(RecordDescriptor.SPACE_META, namespace, Names.key(key), precondition);
+    }
+
+    /** {@link #writeState} without waiting; the body is read on the calling thread before this returns. */
+    public CompletableFuture<String> writeStateAsync(String namespace, String key, ReplayableBody body, Precondition precondition) {
+        Names.key(key);
+        return put(RecordDescriptor.SPACE_STATE, namespace, key, read(body), RecordCodec.NO_ATTRIBUTES, precondition);
+    }
+
+    public CompletableFuture<String> removeStateAsync(String namespace, String key, Precondition precondition) {
+        return delete(RecordDescriptor.SPACE_STATE, namespace, Names.key(key), precondition);
+    }
+
+    /** {@link #putObject} without waiting; the body is read on the calling thread before this returns. */
+    public CompletableFuture<String> putObjectAsync(String namespace, String key, ReplayableBody body,
+                                                    ObjectAttributes attributes, Precondition precondition) {
+        Names.key(key);
+        if (attributes == null) {
+            throw new InvalidRequestException("attributes must not be null; use ObjectAttributes.DEFAULT");
+        }
+        return put(RecordDescriptor.SPACE_OBJECT, namespace, key, read(body), RecordCodec.encodeAttributes(attributes), precondition);
+    }
+
+    public CompletableFuture<String> deleteObjectAsync(String namespace, String key, Precondition precondition) {
+        return delete(RecordDescriptor.SPACE_OBJECT, namespace, Names.key(key), precondition);
+    }
+
+    public CompletableFuture<String> copyObjectAsync(String namespace, String sourceKey, String targetKey,
+                                                     Precondition targetPrecondition) {
+        Names.key(sourceKey);
+        return submit(WriteCommand.COPY, RecordDescriptor.SPACE_OBJECT, namespace, Names.key(targetKey), targetPrecondition,
+            c -> {
+                c.sourceSpace = RecordDescriptor.SPACE_OBJECT;
+                c.sourceKey = sourceKey;
+            });
+    }
+
+    private byte[] read(ReplayableBody body) {
+        ensureOpen();
+        if (body == null) {
+            throw new InvalidRequestException("body must not be null");
+        }
+        return body.readAllBytes(maxValueBytes);
+    }
+
+    private CompletableFuture<String> put(byte space, String namespace, String key, byte[] value, byte[] attributes,
+                                          Precondition precondition) {
+        return submit(WriteCommand.PUT, space, namespace, key, precondition, c -> {
+            c.value = value;
+            c.attributes = attributes;
+        });
+    }
+
+    private CompletableFuture<String> delete(byte space, String namespace, String key, Precondition precondition) {
+        return submit(WriteCommand.DELETE, space, namespace, key, precondition, c -> { });
+    }
+
+    private CompletableFuture<String> submit(int kind, byte space, String namespace, String key, Precondition precondition,
+                                             Consumer<WriteCommand> fill) {
+        Names.namespace(namespace);
+        if (precondition == null) {
+            throw new InvalidRequestException("precondition must not be null; use Precondition.any()");
+        }
+        byte[] namespaceBytes = namespace.getBytes(StandardCharsets.UTF_8);
+        byte[] keyBytes = key.getBytes(StandardCharsets.UTF_8);
+        long expectedLsn = lsnOf(precondition);
+        CompletableFuture<String> result = new CompletableFuture<>();
+        publishers.incrementAndGet();
+        try {
+            ensureOpen();
+            ring.publishEvent((c, sequence) -> {
+                c.kind = kind;
+                c.space = space;
+                c.namespace = namespace;
+                c.namespaceBytes = namespaceBytes;
+                c.key = key;
+                c.keyBytes = keyBytes;
+                c.attributes = RecordCodec.NO_ATTRIBUTES;
+                c.precondition = precondition;
+                c.expectedLsn = expectedLsn;
+                c.result = result;
+                fill.accept(c);
+                if (c.sourceKey != null) {
+                    c.sourceKeyBytes = c.sourceKey.getBytes(StandardCharsets.UTF_8);
+                }
+            });
+        } finally {
+            publishers.decrementAndGet();
+        }
+        return result;
+    }
+
+    private void requestSync() {
+        publishers.incrementAndGet();
+        try {
+            if (!closed.get()) {
+                ring.publishEvent((c, sequence) -> c.kind = WriteCommand.SYNC);
+            }
+        } finally {
+            publishers.decrementAndGet();
+        }
+    }
+
+    private static String await(CompletableFuture<String> future) {
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            throw new InterruptedStorageException("waiting for a write to be acknowledged (it may still be applied)", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof StorageException) {
+                throw (StorageException) cause;
+            }
+            throw new StorageException("logstore write failed: " + cause, cause);
+        }
+    }
+
+    // ---- staging ----
+
+    @Override
+    public String stage(String namespace, String key, String txn, ReplayableBody body, Precondition precondition) {
+        return staging.stage(namespace, key, txn, body, precondition);
+    }
+
+    @Override
+    public Content loadStaged(String namespace, String key, String txn) {
+        return staging.loadStaged(namespace, key, txn);
+    }
+
+    /** Native: one atomic commit group writes the head and removes the staged entry. */
+    @Override
+    public String promote(String namespace, String key, String txn, Precondition headPrecondition) {
+        String path = Names.stagingPath(key, txn);
+        return await(submit(WriteCommand.PROMOTE, RecordDescriptor.SPACE_STATE, namespace, key, headPrecondition,
+            c -> c.sourceKey = path));
+    }
+
+    @Override
+    public void discard(String namespace, String key, String txn, Precondition precondition) {
+        staging.discard(namespace, key, txn, precondition);
+    }
+
+    @Override
+    public Page<StagedEntry> listStaged(String namespace, String txnPrefix, String startAfter, int limit) {
+        return staging.listStaged(namespace, txnPrefix, startAfter, limit);
+    }
+
+    /** The staged space of the index, addressed by validated staging paths. */
+    private final class StagedPayloads implements StagedPayloadStore {
+        @Override
+        public String put(String namespace, String path, ReplayableBody body, Precondition precondition) {
+            return await(LogStore.this.put(RecordDescriptor.SPACE_STAGED, namespace, path, read(body),
+                RecordCodec.NO_ATTRIBUTES, precondition));
+        }
+
+        @Override
+        public Content get(String namespace, String path) {
+            return content(path, lookup(Space.STATE, RecordDescriptor.SPACE_STAGED, namespace, path));
+        }
+
+        @Override
+        public void delete(String namespace, String path, Precondition precondition) {
+            await(LogStore.this.delete(RecordDescriptor.SPACE_STAGED, namespace, path, precondition));
+        }
+
+        @Override
+        public Page<EntryInfo> list(String namespace, String startAfter, int limit) {
+            return LogStore.this.list(RecordDescriptor.SPACE_STAGED, namespace, new ListRequest("", startAfter, limit));
+        }
+    }
+
+    // ---- feed and lifecycle ----
+
+    @Override
+    public Subscription subscribe(String namespace, String prefix, ChangeListener listener) {
+        ensureOpen();
+        return feed.subscribe(namespace, prefix, listener);
+    }
+
+    private void ensureOpen() {
+        if (closed.get()) {
+            throw new ClosedException("logstore " + root);
+        }
+    }
+
+    /**
+     * Completes every accepted write (syncing what is not yet synced), stops the writer, releases
+     * the mappings not held by open readers and the root lock. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        while (publishers.get() > 0) {
+            Thread.onSpinWait();
+        }
+        if (syncTicker != null) {
+            syncTicker.shutdownNow();
+        }
+        disruptor.shutdown();
+        feed.close();
+        segments.close();
+        try {
+            storeRoot.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException("releasing the lock of " + root, e);
+        }
+    }
+
+    /** Fails queued writes with {@link ClosedException}, then closes; writes already in a batch complete. */
+    @Override
+    public void abort() {
+        writer.abort();
+        close();
+    }
+
+    @Override
+    public String toString() {
+        return "LogStore{" + root + ", " + durability + "}";
+    }
+
+    /**
+     * Options of a {@link LogStore}, each with a named default; validated once by {@link #open()}.
+     * Not thread-safe.
+     */
+    public static final class Builder {
+        /** Default segment size: 128 MiB. */
+        public static final int DEFAULT_SEGMENT_SIZE = 128 << 20;
+        /** Smallest segment size accepted (tests use small segments to exercise rolls). */
+        public static final int MIN_SEGMENT_SIZE = 64 << 10;
+        /** Default ring capacity (commands in flight before publishers wait); a power of two. */
+        public static final int DEFAULT_RING_SIZE = 4096;
+        /** Default bound on commands per batch (one sync each). */
+        public static final int DEFAULT_MAX_BATCH_OPS = 1024;
+        /** Default bound on record bytes per batch. */
+        public static final long DEFAULT_MAX_BATCH_BYTES = 16L << 20;
+
+        private final Path root;
+        private int segmentSize = DEFAULT_SEGMENT_SIZE;
+        private Durability durability = Durability.sync();
+        private int ringSize = DEFAULT_RING_SIZE;
+        private int maxBatchOps = DEFAULT_MAX_BATCH_OPS;
+        private long maxBatchBytes = DEFAULT_MAX_BATCH_BYTES;
+        private InstantSource clock = InstantSource.system();
+        private Supplier<WaitStrategy> waitStrategy = BlockingWaitStrategy::new;
+
+        private Builder(Path root) {
+            this.root = Objects.requireNonNull(root, "root").toAbsolutePath();
+        }
+
+        /** Size of each segment file, {@link #MIN_SEGMENT_SIZE} to 1 GiB; default {@link #DEFAULT_SEGMENT_SIZE}. */
+        public Builder segmentSize(int bytes) {
+            this.segmentSize = bytes;
+            return this;
+        }
+
+        /** What an acknowledgement survives; default {@link Durability#sync()}. */
+        public Builder durability(Durability durability) {
+            this.durability = Objects.requireNonNull(durability, "durability");
+            return this;
+        }
+
+        /** Ring capacity, a power of two; default {@link #DEFAULT_RING_SIZE}. */
+        public Builder ringSize(int ringSize) {
+            this.ringSize = ringSize;
+            return this;
+        }
+
+        /** Most commands per batch; default {@link #DEFAULT_MAX_BATCH_OPS}. */
+        public Builder maxBatchOps(int maxBatchOps) {
+            this.maxBatchOps = maxBatchOps;
+            return this;
+        }
+
+        /** Most record bytes per batch; default {@link #DEFAULT_MAX_BATCH_BYTES}. */
+        public Builder maxBatchBytes(long maxBatchBytes) {
+            this.maxBatchBytes = maxBatchBytes;
+            return this;
+        }
+
+        /** Clock for record timestamps; default the system clock. */
+        public Builder clock(InstantSource clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * How the writer thread waits for commands; default Disruptor's {@link BlockingWaitStrategy}
+         * (no CPU when idle). A busy-spin or yielding strategy lowers latency at the cost of a core.
+         */
+        public Builder writerWaitStrategy(Supplier<WaitStrategy> waitStrategy) {
+            this.waitStrategy = Objects.requireNonNull(waitStrategy, "waitStrategy");
+            return this;
+        }
+
+        /**
+         * Validates the options, takes the writer lock, recovers and starts the writer.
+         *
+         * @throws IllegalArgumentException naming the first invalid option
+         * @throws StoreLockedException      if another writer holds the root
+         * @throws StorageException          if a JVM flag is missing or the files cannot be used
+         */
+        public LogStore open() {
+            if (segmentSize < MIN_SEGMENT_SIZE || segmentSize > (1 << 30)) {
+                throw new IllegalArgumentException("segmentSize " + segmentSize + " outside " + MIN_SEGMENT_SIZE + ".." + (1 << 30));
+            }
+            if (ringSize < 2 || Integer.bitCount(ringSize) != 1) {
+                throw new IllegalArgumentException("ringSize must be a power of two >= 2: " + ringSize);
+            }
+            if (maxBatchOps < 1 || maxBatchBytes < 1) {
+                throw new IllegalArgumentException("batch bounds must be positive: ops=" + maxBatchOps + " bytes=" + maxBatchBytes);
+            }
+            try {
+                JvmFlags.require();
+            } catch (IllegalStateException e) {
+                throw new StorageException(e.getMessage(), e);
+            }
+            try {
+                return new LogStore(this);
+            } catch (IOException e) {
+                throw new StorageException("cannot open logstore at " + root + ": " + e, e);
+            }
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package dev.stowage.log;
+
+import dev.stowage.Backend;
+import dev.stowage.BackendProvider;
+import dev.stowage.InvalidRequestException;
+import dev.stowage.StoreLocation;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+
+/**
+ * Opens {@code disk:///absolute/path} stores. Options:
+ * {@code durability} ({@code SYNC}, {@code NONE}, {@code GROUP:5ms}), {@code segmentSize} (bytes),
+ * {@code ringSize}, {@code maxBatchOps}, {@code maxBatchBytes}; defaults as in {@link LogStore.Builder}.
+ */
+public final class LogStoreProvider implements BackendProvider {
+    public static final String DURABILITY = "durability";
+    public static final String SEGMENT_SIZE = "segmentSize";
+    public static final String RING_SIZE = "ringSize";
+    public static final String MAX_BATCH_OPS = "maxBatchOps";
+    public static final String MAX_BATCH_BYTES = "maxBatchBytes";
+
+    @Override
+    public String scheme() {
+        return "disk";
+    }
+
+    @Override
+    public Set<String> options() {
+        return Set.of(DURABILITY, SEGMENT_SIZE, RING_SIZE, MAX_BATCH_OPS, MAX_BATCH_BYTES);
+    }
+
+    @Override
+    public Backend open(StoreLocation location) {
+        String path = location.uri().getPath();
+        if (location.uri().getHost() != null || path == null || path.isEmpty() || path.equals("/")) {
+            throw new InvalidRequestException("disk:// needs an absolute directory, e.g. disk:///var/lib/app/store, not " + location);
+        }
+        Durability durability;
+        try {
+            durability = Durability.parse(location.string(DURABILITY, "SYNC"), text -> StoreLocation.parseDuration(DURABILITY, text));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException("option '" + DURABILITY + "': " + e.getMessage(), e);
+        }
+        try {
+            return LogStore.builder(Path.of(path))
+                .durability(durability)
+                .segmentSize((int) location.number(SEGMENT_SIZE, LogStore.Builder.DEFAULT_SEGMENT_SIZE,
+                    LogStore.Builder.MIN_SEGMENT_SIZE, 1 << 30))
+                .ringSize((int) location.number(RING_SIZE, LogStore.Builder.DEFAULT_RING_SIZE, 2, 1 << 24))
+                .maxBatchOps((int) location.number(MAX_BATCH_OPS, LogStore.Builder.DEFAULT_MAX_BATCH_OPS, 1, 1 << 20))
+                .maxBatchBytes(location.number(MAX_BATCH_BYTES, LogStore.Builder.DEFAULT_MAX_BATCH_BYTES, 1, 1L << 32))
+                .open();
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException("options of " + location + ": " + e.getMessage(), e);
+        }
+    }
+}

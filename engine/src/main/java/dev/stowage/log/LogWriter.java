@@ -1,0 +1,399 @@
+package dev.stowage.log;
+
+import dev.stowage.ChangeEvent;
+import dev.stowage.ChangeEvent.ChangeType;
+import dev.stowage.InvalidRequestException;
+import dev.stowage.NotFoundException;
+import dev.stowage.ObjectAttributes;
+import dev.stowage.Precondition;
+import dev.stowage.PreconditionFailedException;
+import dev.stowage.Space;
+import dev.stowage.StorageException;
+import dev.stowage.feed.ChangeFeed;
+import com.lmax.disruptor.EventHandler;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The single writer: consumes commands from the ring in batches, checks each precondition against
+ * the index overlaid with the batch's own earlier writes (so two creates of one key in one batch
+ * cannot both win), appends records to the active segment and, at the end of the batch, syncs
+ * once, publishes the index updates and completes the callers.
+ *
+ * <p>After a failed sync the batch's records are zeroed before anything else is appended, every
+ * caller of the batch fails, and the writer refuses further writes: the store must be reopened,
+ * which recovers from what is on disk.
+ *
+ * <p>Thread-safety: runs on the writer thread only.
+ */
+final class LogWriter implements EventHandler<WriteCommand> {
+    private static final Logger LOG = LoggerFactory.getLogger(LogWriter.class);
+    private static final IndexEntry REMOVED = new IndexEntry(-1, null, 0, 0, 0, null, null);
+
+    private record OverlayKey(String namespace, byte space, String key) {
+    }
+
+    /** A command appended in this batch, acknowledged when the batch commits. */
+    private record Applied(CompletableFuture<String> result, String etag, List<Change> changes) {
+    }
+
+    /** One index change of an applied command, with the LSN of its record. */
+    private record Change(String namespace, byte space, String key, IndexEntry entry, long lsn) {
+    }
+
+    private record Range(Segment segment, int from) {
+    }
+
+    private final SegmentLog log;
+    private final LogIndex index;
+    private final ChangeFeed feed;
+    private final InstantSource clock;
+    private final Durability durability;
+    private final String etagPrefix;
+    private final int epoch;
+    private final int maxBatchOps;
+    private final long maxBatchBytes;
+    private final RecordCodec codec = new RecordCodec();
+
+    private final Map<OverlayKey, IndexEntry> overlay = new HashMap<>();
+    private final List<Applied> batch = new ArrayList<>();
+    /** Where this batch's records start in each segment it touched (to sync, or to cut on failure). */
+    private final List<Range> batchRanges = new ArrayList<>();
+    private long batchBytes;
+    private long nextLsn;
+    /** Start of the active segment's bytes not yet synced. */
+    private int unsyncedFrom;
+    private volatile StorageException failure;
+    private volatile boolean aborting;
+
+    LogWriter(SegmentLog log, LogIndex index, ChangeFeed feed, InstantSource clock, Durability durability,
+              String etagPrefix, int epoch, int maxBatchOps, long maxBatchBytes, long nextLsn) {
+        this.log = log;
+        this.index = index;
+        this.feed = feed;
+        this.clock = clock;
+        this.durability = durability;
+        this.etagPrefix = etagPrefix;
+        this.epoch = epoch;
+        this.maxBatchOps = maxBatchOps;
+        this.maxBatchBytes = maxBatchBytes;
+        this.nextLsn = nextLsn;
+        this.unsyncedFrom = log.position();
+    }
+
+    /** The failure that stopped the writer, or {@code null}. */
+    StorageException failure() {
+        return failure;
+    }
+
+    /** From now on every command fails with {@link dev.stowage.ClosedException} (used by abort). */
+    void abort() {
+        aborting = true;
+    }
+
+    String etag(long lsn) {
+        return etagPrefix + Long.toHexString(lsn);
+    }
+
+    @Override
+    public void onEvent(WriteCommand command, long sequence, boolean endOfBatch) {
+        try {
+            if (command.kind == WriteCommand.SYNC) {
+                if (batch.isEmpty()) {
+                    syncUnsynced();
+                }
+            } else {
+                process(command);
+            }
+        } catch (Throwable t) {
+            // The writer thread never dies: a bug or an Error fails the command (and, if the log
+            // may be inconsistent, the store), never leaves callers waiting.
+            failStore(t instanceof StorageException ? (StorageException) t
+                : new StorageException("logstore writer failed: " + t, t));
+            CompletableFuture<String> result = command.result;
+            if (result != null) {
+                result.completeExceptionally(failure);
+            }
+        } finally {
+            command.clear();
+        }
+        if (endOfBatch || batch.size() >= maxBatchOps || batchBytes >= maxBatchBytes) {
+            commitBatch();
+        }
+    }
+
+    private void process(WriteCommand c) {
+        CompletableFuture<String> result = c.result;
+        if (aborting) {
+            result.completeExceptionally(new dev.stowage.ClosedException("logstore (aborted)"));
+            return;
+        }
+        if (failure != null) {
+            result.completeExceptionally(failure);
+            return;
+        }
+        try {
+            switch (c.kind) {
+                case WriteCommand.PUT:
+                    put(c);
+                    break;
+                case WriteCommand.DELETE:
+                    delete(c);
+                    break;
+                case WriteCommand.COPY:
+                    copy(c);
+                    break;
+                case WriteCommand.PROMOTE:
+                    promote(c);
+                    break;
+                default:
+                    throw new IllegalStateException("unknown command " + c.kind);
+            }
+        } catch (StorageException e) {
+            // Raised before anything was appended (failed precondition, missing source, no segment
+            // available): the log is unchanged, so only this command fails.
+            result.completeExceptionally(e);
+        }
+    }
+
+    private IndexEntry current(String namespace, byte space, String key) {
+        IndexEntry pending = overlay.get(new OverlayKey(namespace, space, key));
+        if (pending != null) {
+            return pending == REMOVED ? null : pending;
+        }
+        return index.get(namespace, space, key);
+    }
+
+    private void check(WriteCommand c, IndexEntry current) {
+        Precondition p = c.precondition;
+        boolean holds;
+        switch (p.kind()) {
+            case ANY:
+                holds = true;
+                break;
+            case MUST_NOT_EXIST:
+                holds = current == null;
+                break;
+            default:
+                holds = current != null && current.lsn == c.expectedLsn;
+                break;
+        }
+        if (!holds) {
+            throw new PreconditionFailedException(c.namespace, c.key, p, current == null ? null : etag(current.lsn));
+        }
+    }
+
+    private void put(WriteCommand c) {
+        check(c, current(c.namespace, c.space, c.key));
+        reserve(frame(c.namespaceBytes, c.keyBytes, c.attributes, c.value.length));
+        IndexEntry entry = append(RecordDescriptor.TYPE_PUT, c.space, (byte) 0, c.namespaceBytes, c.keyBytes, c.attributes,
+            c.value, null, 0, c.value.length);
+        stage(c, List.of(new Change(c.namespace, c.space, c.key, entry, entry.lsn)), entry.lsn);
+    }
+
+    private void delete(WriteCommand c) {
+        IndexEntry current = current(c.namespace, c.space, c.key);
+        check(c, current);
+        if (current == null) {
+            // Nothing to remove: acknowledged with the batch so it is ordered after earlier writes.
+            batch.add(new Applied(c.result, null, List.of()));
+            return;
+        }
+        reserve(frame(c.namespaceBytes, c.keyBytes, RecordCodec.NO_ATTRIBUTES, 0));
+        IndexEntry entry = append(RecordDescriptor.TYPE_DELETE, c.space, (byte) 0, c.namespaceBytes, c.keyBytes,
+            RecordCodec.NO_ATTRIBUTES, null, null, 0, 0);
+        stage(c, List.of(new Change(c.namespace, c.space, c.key, REMOVED, entry.lsn)), entry.lsn);
+    }
+
+    private void copy(WriteCommand c) {
+        IndexEntry source = current(c.namespace, c.sourceSpace, c.sourceKey);
+        if (source == null) {
+            throw new NotFoundException(Space.OBJECT, c.namespace, c.sourceKey);
+        }
+        check(c, current(c.namespace, c.space, c.key));
+        byte[] attributes = RecordCodec.encodeAttributes(source.attributes);
+        reserve(frame(c.namespaceBytes, c.keyBytes, attributes, source.valueLength));
+        IndexEntry entry = append(RecordDescriptor.TYPE_PUT, c.space, (byte) 0, c.namespaceBytes, c.keyBytes, attributes,
+            null, source.segment, source.valueOffset, source.valueLength);
+        stage(c, List.of(new Change(c.namespace, c.space, c.key, entry, entry.lsn)), entry.lsn);
+    }
+
+    private void promote(WriteCommand c) {
+        IndexEntry staged = current(c.namespace, RecordDescriptor.SPACE_STAGED, c.sourceKey);
+        if (staged == null) {
+            throw new NotFoundException(Space.STATE, c.namespace, c.sourceKey);
+        }
+        check(c, current(c.namespace, RecordDescriptor.SPACE_STATE, c.key));
+        long put = frame(c.namespaceBytes, c.keyBytes, RecordCodec.NO_ATTRIBUTES, staged.valueLength);
+        long remove = frame(c.namespaceBytes, c.sourceKeyBytes, RecordCodec.NO_ATTRIBUTES, 0);
+        long commit = frame(c.namespaceBytes, RecordCodec.NO_ATTRIBUTES, RecordCodec.NO_ATTRIBUTES, 0);
+        reserve(put + remove + commit);
+        IndexEntry head = append(RecordDescriptor.TYPE_PUT, RecordDescriptor.SPACE_STATE, RecordDescriptor.FLAG_GROUPED,
+            c.namespaceBytes, c.keyBytes, RecordCodec.NO_ATTRIBUTES, null, staged.segment, staged.valueOffset, staged.valueLength);
+        IndexEntry removal = append(RecordDescriptor.TYPE_DELETE, RecordDescriptor.SPACE_STAGED, RecordDescriptor.FLAG_GROUPED,
+            c.namespaceBytes, c.sourceKeyBytes, RecordCodec.NO_ATTRIBUTES, null, null, 0, 0);
+        append(RecordDescriptor.TYPE_COMMIT, RecordDescriptor.SPACE_META, (byte) 0, c.namespaceBytes, RecordCodec.NO_ATTRIBUTES,
+            RecordCodec.NO_ATTRIBUTES, null, null, 0, 0);
+        stage(c, List.of(new Change(c.namespace, RecordDescriptor.SPACE_STATE, c.key, head, head.lsn),
+            new Change(c.namespace, RecordDescriptor.SPACE_STAGED, c.sourceKey, REMOVED, removal.lsn)), head.lsn);
+    }
+
+    private static long frame(byte[] namespace, byte[] key, byte[] attributes, long valueLength) {
+        return RecordDescriptor.align(RecordDescriptor.frameLength(namespace.length, key.length, attributes.length, valueLength));
+    }
+
+    /** Makes sure {@code bytes} fit in the active segment, rolling to the next one if not. */
+    private void reserve(long bytes) {
+        if (bytes > log.active().capacity()) {
+            throw new InvalidRequestException("record of " + bytes + " bytes exceeds the segment size " + log.active().capacity());
+        }
+        if (log.position() + bytes > log.active().capacity()) {
+            // Sealing syncs the old segment whole, so sealed segments are always durable.
+            log.active().force(unsyncedFrom, log.position());
+            log.roll();
+            unsyncedFrom = 0;
+        }
+        if (batchRanges.isEmpty() || batchRanges.get(batchRanges.size() - 1).segment != log.active()) {
+            batchRanges.add(new Range(log.active(), log.position()));
+        }
+    }
+
+    private IndexEntry append(byte type, byte space, byte flags, byte[] namespace, byte[] key, byte[] attributes,
+                              byte[] value, Segment source, int sourceOffset, int valueLength) {
+        Segment segment = log.active();
+        UnsafeBuffer buffer = segment.buffer();
+        int offset = log.position();
+        long lsn = nextLsn++;
+        long now = clock.millis();
+        codec.writeHeader(buffer, offset, type, space, flags, namespace, key, attributes, lsn, now, epoch, valueLength);
+        int valueStart = offset + RecordCodec.valueOffset(namespace.length, key.length, attributes.length);
+        if (value != null) {
+            buffer.putBytes(valueStart, value, 0, valueLength);
+        } else if (source != null) {
+            buffer.putBytes(valueStart, source.buffer(), sourceOffset, valueLength);
+        }
+        int frameLength = (int) RecordDescriptor.frameLength(namespace.length, key.length, attributes.length, valueLength);
+        codec.seal(buffer, offset, frameLength);
+        log.advance((int) RecordDescriptor.align(frameLength));
+        batchBytes += frameLength;
+        ObjectAttributes decoded = space == RecordDescriptor.SPACE_OBJECT
+            ? RecordCodec.decodeAttributes(buffer, valueStart - attributes.length, attributes.length) : ObjectAttributes.DEFAULT;
+        byte[] meta = space == RecordDescriptor.SPACE_META && type == RecordDescriptor.TYPE_PUT ? metaCopy(value, source,
+            sourceOffset, valueLength) : null;
+        return new IndexEntry(lsn, segment, valueStart, valueLength, now, decoded, meta);
+    }
+
+    private static byte[] metaCopy(byte[] value, Segment source, int sourceOffset, int length) {
+        if (value != null) {
+            return value;
+        }
+        byte[] copy = new byte[length];
+        source.buffer().getBytes(sourceOffset, copy);
+        return copy;
+    }
+
+    private void stage(WriteCommand c, List<Change> changes, long lsn) {
+        for (Change change : changes) {
+            overlay.put(new OverlayKey(change.namespace, change.space, change.key), change.entry);
+        }
+        batch.add(new Applied(c.result, etag(lsn), changes));
+    }
+
+    private void commitBatch() {
+        if (batch.isEmpty()) {
+            batchRanges.clear();
+            return;
+        }
+        try {
+            if (durability.acknowledgesAfterSync()) {
+                syncUnsynced();
+            }
+        } catch (RuntimeException e) {
+            cutBatch(e);
+            return;
+        }
+        for (Applied a : batch) {
+            for (Change ch : a.changes) {
+                if (ch.entry == REMOVED) {
+                    index.remove(ch.namespace, ch.space, ch.key);
+                } else {
+                    index.put(ch.namespace, ch.space, ch.key, ch.entry);
+                }
+            }
+        }
+        for (Applied a : batch) {
+            a.result.complete(a.etag);
+            if (feed.hasSubscribers()) {
+                for (Change ch : a.changes) {
+                    if (ch.space != RecordDescriptor.SPACE_STAGED) {
+                        boolean removed = ch.entry == REMOVED;
+                        feed.publish(new ChangeEvent(ch.namespace, Space.values()[ch.space], ch.key,
+                            removed ? ChangeType.DELETE : ChangeType.PUT, removed ? null : etag(ch.lsn), ch.lsn));
+                    }
+                }
+            }
+        }
+        clearBatch();
+    }
+
+    /** Syncs the active segment's unsynced bytes. */
+    void syncUnsynced() {
+        int to = log.position();
+        log.active().force(unsyncedFrom, to);
+        unsyncedFrom = to;
+    }
+
+    /** A sync failed: zero this batch's records, fail its callers and the store. */
+    private void cutBatch(RuntimeException cause) {
+        StorageException error = new StorageException("sync failed; the last batch was cut off and the store refuses writes"
+            + " until reopened: " + cause.getMessage(), cause);
+        LOG.error("logstore sync failed; cutting {} operations and refusing further writes", batch.size(), cause);
+        for (Range r : batchRanges) {
+            int end = r.segment == log.active() ? log.position() : r.segment.capacity();
+            try {
+                r.segment.zero(r.from, end);
+                r.segment.force(r.from, end);
+            } catch (RuntimeException e) {
+                cause.addSuppressed(e);
+            }
+        }
+        failStore(error);
+        for (Applied a : batch) {
+            a.result.completeExceptionally(error);
+        }
+        clearBatch();
+    }
+
+    private void clearBatch() {
+        batch.clear();
+        overlay.clear();
+        batchRanges.clear();
+        batchBytes = 0;
+    }
+
+    private void failStore(StorageException error) {
+        if (failure == null) {
+            failure = Objects.requireNonNull(error);
+        }
+    }
+
+    @Override
+    public void onShutdown() {
+        commitBatch();
+        if (failure == null) {
+            try {
+                syncUnsynced();
+            } catch (RuntimeException e) {
+                LOG.error("final sync at close failed", e);
+            }
+        }
+    }
+}

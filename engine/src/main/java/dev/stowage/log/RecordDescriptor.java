@@ -1,0 +1,75 @@
+package dev.stowage.log;
+
+/**
+ * Layout of one log record, little-endian, starting on an 8-byte boundary of a segment.
+ *
+ * <pre>
+ *   0  int   frame length      header + namespace + key + attributes + value, unpadded; 0 = no more records
+ *   4  int   CRC32C            over bytes [0, 4) and [8, frame length): header and payload
+ *   8  byte  version           {@link #VERSION}
+ *   9  byte  type              {@link #TYPE_PUT}, {@link #TYPE_DELETE}, {@link #TYPE_COMMIT}
+ *  10  byte  space             {@link #SPACE_META} .. {@link #SPACE_STAGED}
+ *  11  byte  flags             {@link #FLAG_GROUPED}
+ *  12  short namespace length  UTF-8 bytes
+ *  14  short key length        UTF-8 bytes
+ *  16  long  LSN               log sequence number, strictly increasing
+ *  24  long  timestamp         epoch milliseconds when the writer accepted the record
+ *  32  int   writer epoch      of the writer that appended it
+ *  36  int   attributes length content type and descriptor of objects ({@link RecordCodec}), else 0
+ *  40  long  value length
+ *  48  ...   namespace, key, attributes, value
+ * </pre>
+ *
+ * The next record starts at {@link #align(long)} of this one's end. A record counts only when its
+ * whole frame is present and its CRC matches. Records flagged {@link #FLAG_GROUPED} take effect
+ * only when the {@link #TYPE_COMMIT} record that follows them is present (atomic groups such as
+ * promote).
+ */
+public final class RecordDescriptor {
+    public static final int FRAME_LENGTH_OFFSET = 0;
+    public static final int CRC_OFFSET = 4;
+    public static final int VERSION_OFFSET = 8;
+    public static final int TYPE_OFFSET = 9;
+    public static final int SPACE_OFFSET = 10;
+    public static final int FLAGS_OFFSET = 11;
+    public static final int NAMESPACE_LENGTH_OFFSET = 12;
+    public static final int KEY_LENGTH_OFFSET = 14;
+    public static final int LSN_OFFSET = 16;
+    public static final int TIMESTAMP_OFFSET = 24;
+    public static final int EPOCH_OFFSET = 32;
+    public static final int ATTRIBUTES_LENGTH_OFFSET = 36;
+    public static final int VALUE_LENGTH_OFFSET = 40;
+    public static final int HEADER_LENGTH = 48;
+
+    /** Records start on multiples of this. */
+    public static final int ALIGNMENT = 8;
+
+    public static final byte VERSION = 1;
+
+    public static final byte TYPE_PUT = 1;
+    public static final byte TYPE_DELETE = 2;
+    /** Ends an atomic group of {@link #FLAG_GROUPED} records. */
+    public static final byte TYPE_COMMIT = 3;
+
+    public static final byte SPACE_META = 0;
+    public static final byte SPACE_STATE = 1;
+    public static final byte SPACE_OBJECT = 2;
+    /** Staged payloads, keyed by staging path. */
+    public static final byte SPACE_STAGED = 3;
+
+    /** The record belongs to an atomic group that a commit record closes. */
+    public static final byte FLAG_GROUPED = 1;
+
+    private RecordDescriptor() {
+    }
+
+    /** Rounds {@code length} up to the record alignment. */
+    public static long align(long length) {
+        return (length + ALIGNMENT - 1) & -ALIGNMENT;
+    }
+
+    /** Frame length of a record with these part lengths. */
+    public static long frameLength(int namespaceLength, int keyLength, int attributesLength, long valueLength) {
+        return HEADER_LENGTH + namespaceLength + keyLength + attributesLength + valueLength;
+    }
+}

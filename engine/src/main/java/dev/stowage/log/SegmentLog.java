@@ -1,0 +1,174 @@
+package dev.stowage.log;
+
+import dev.stowage.StorageException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The ordered segments of a store and the append position. Once the active segment is half
+ * full, the next one is prepared (created, zero-filled, synced, mapped, touched) on a background
+ * thread, so a roll only swaps a reference: the writer thread neither creates files nor takes page
+ * faults on a fresh segment, and an idle store does not hold a spare segment it may never need.
+ * (A single record larger than half a segment can reach the end first; that roll waits.) A preparation that fails (a full disk) fails the write that needed the roll with a
+ * typed error and is retried on the next roll; the store stays readable.
+ *
+ * <p>Thread-safety: {@link #active()}, {@link #position()}, {@link #advance}, {@link #roll()} are
+ * called by the writer thread only; {@link #segments()} may be read by any thread.
+ */
+final class SegmentLog implements AutoCloseable {
+    private final Path directory;
+    private final int segmentSize;
+    private final List<Segment> segments = new CopyOnWriteArrayList<>();
+    private final ExecutorService preparer;
+    private CompletableFuture<Segment> next;
+    private Segment active;
+    private int position;
+
+    private SegmentLog(Path directory, int segmentSize, String name) {
+        this.directory = directory;
+        this.segmentSize = segmentSize;
+        this.preparer = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "stowage-segment-preparer-" + name);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Maps every segment file of {@code directory} (creating the first if there is none), ascending by id. */
+    static SegmentLog open(Path directory, int segmentSize, String name) throws IOException {
+        SegmentLog log = new SegmentLog(directory, segmentSize, name);
+        try {
+            List<Long> ids = new ArrayList<>();
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(directory)) {
+                for (Path file : files) {
+                    String fileName = file.getFileName().toString();
+                    long id = Segment.parseId(fileName);
+                    if (id >= 0) {
+                        ids.add(id);
+                    } else if (fileName.endsWith(Segment.SUFFIX + ".tmp")) {
+                        Files.delete(file); // a preparation cut short by a crash
+                    }
+                }
+            }
+            ids.sort(Long::compare);
+            for (long id : ids) {
+                log.segments.add(Segment.open(directory.resolve(Segment.fileName(id)), id));
+            }
+            if (log.segments.isEmpty()) {
+                log.segments.add(Segment.create(directory, 1, segmentSize));
+            }
+            return log;
+        } catch (IOException | RuntimeException e) {
+            log.close();
+            throw e;
+        }
+    }
+
+    /** Segments in log order, the spare ones after the active segment included until {@link #resumeAt}. */
+    List<Segment> segments() {
+        return segments;
+    }
+
+    /**
+     * Continues appending in segment {@code index} at {@code offset}. Later segments hold no data
+     * (recovery checked); the first becomes the prepared next segment, the others are deleted.
+     */
+    void resumeAt(int index, int offset) throws IOException {
+        active = segments.get(index);
+        position = offset;
+        while (segments.size() > index + 2) {
+            Segment spare = segments.remove(segments.size() - 1);
+            spare.release();
+            Files.deleteIfExists(spare.path());
+        }
+        next = segments.size() == index + 2 ? CompletableFuture.completedFuture(segments.remove(index + 1)) : null;
+        prepareIfHalfFull();
+    }
+
+    private void prepareIfHalfFull() {
+        if (next == null && position >= active.capacity() / 2) {
+            prepareNext();
+        }
+    }
+
+    private void prepareNext() {
+        long id = active.id() + 1;
+        next = CompletableFuture.supplyAsync(() -> {
+            try {
+                return Segment.create(directory, id, segmentSize);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, preparer);
+    }
+
+    Segment active() {
+        return active;
+    }
+
+    int position() {
+        return position;
+    }
+
+    void advance(int bytes) {
+        position += bytes;
+        prepareIfHalfFull();
+    }
+
+    /**
+     * Makes the prepared segment active and starts preparing the one after it.
+     *
+     * @throws StorageException if no segment could be prepared (e.g. the disk is full)
+     */
+    void roll() {
+        if (next == null) {
+            prepareNext();
+        }
+        Segment prepared;
+        try {
+            prepared = next.get();
+        } catch (ExecutionException e) {
+            next = null;
+            throw new StorageException("cannot prepare the next segment in " + directory + ": " + e.getCause().getMessage(),
+                e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StorageException("interrupted while waiting for the next segment", e);
+        }
+        segments.add(prepared);
+        active = prepared;
+        position = 0;
+        next = null;
+    }
+
+    /** Stops preparation and drops the store's reference to every segment (readers keep theirs). */
+    @Override
+    public void close() {
+        preparer.shutdown();
+        try {
+            if (!preparer.awaitTermination(1, TimeUnit.MINUTES)) {
+                throw new StorageException("segment preparation did not finish within a minute");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (next != null && next.isDone() && !next.isCompletedExceptionally()) {
+            next.join().release();
+        }
+        for (Segment s : segments) {
+            s.release();
+        }
+        segments.clear();
+    }
+}

@@ -1,0 +1,169 @@
+package dev.stowage.log;
+
+import dev.stowage.CorruptionException;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.Writer;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Properties;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The writer's hold on a store root: the OS file lock on {@code LOCK} (naming its holder) and the
+ * store manifest {@code store.meta} (format, store id, writer epoch). Every open as writer raises
+ * the epoch durably before anything is appended, so records of an older writer can be told apart.
+ *
+ * <pre>
+ *   root/LOCK          lock file: "pid N on HOST"
+ *   root/store.meta    format=1, storeId=hex, epoch=N (rewritten atomically: temp, sync, rename, sync dir)
+ *   root/segments/     segment files, see {@link Segment}
+ * </pre>
+ *
+ * <p>Not thread-safe: owned by one {@link LogStore}.
+ */
+final class StoreRoot implements AutoCloseable {
+    static final String LOCK_FILE = "LOCK";
+    static final String MANIFEST_FILE = "store.meta";
+    static final String SEGMENTS_DIR = "segments";
+    static final int FORMAT = 1;
+
+    private final Path root;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final String storeId;
+    private final int epoch;
+
+    private StoreRoot(Path root, FileChannel lockChannel, FileLock lock, String storeId, int epoch) {
+        this.root = root;
+        this.lockChannel = lockChannel;
+        this.lock = lock;
+        this.storeId = storeId;
+        this.epoch = epoch;
+    }
+
+    /**
+     * Locks {@code root} for writing (creating it if needed) and raises the writer epoch.
+     *
+     * @throws StoreLockedException if another writer, in this or another process, holds it
+     */
+    static StoreRoot acquire(Path root) throws IOException {
+        Files.createDirectories(root.resolve(SEGMENTS_DIR));
+        FileChannel channel = FileChannel.open(root.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.READ,
+            StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null;
+        }
+        if (lock == null) {
+            String holder = readHolder(channel);
+            channel.close();
+            throw new StoreLockedException(root.toString(), holder);
+        }
+        try {
+            byte[] me = holderDescription().getBytes(StandardCharsets.UTF_8);
+            channel.truncate(0);
+            channel.write(ByteBuffer.wrap(me), 0);
+            channel.force(true);
+
+            Path manifest = root.resolve(MANIFEST_FILE);
+            Properties p = new Properties();
+            if (Files.exists(manifest)) {
+                try (Reader r = Files.newBufferedReader(manifest, StandardCharsets.UTF_8)) {
+                    p.load(r);
+                }
+                if (!String.valueOf(FORMAT).equals(p.getProperty("format"))) {
+                    throw new CorruptionException(manifest.toString(), CorruptionException.UNKNOWN_OFFSET,
+                        "unsupported store format " + p.getProperty("format") + " (this build reads " + FORMAT + ")");
+                }
+            } else {
+                p.setProperty("format", String.valueOf(FORMAT));
+                p.setProperty("storeId", String.format("%08x", ThreadLocalRandom.current().nextInt()));
+                p.setProperty("epoch", "0");
+            }
+            int epoch;
+            try {
+                epoch = Integer.parseInt(p.getProperty("epoch")) + 1;
+            } catch (NumberFormatException e) {
+                throw new CorruptionException(manifest.toString(), CorruptionException.UNKNOWN_OFFSET, "bad epoch " + p.getProperty("epoch"));
+            }
+            p.setProperty("epoch", String.valueOf(epoch));
+            writeAtomically(root, manifest, p);
+            return new StoreRoot(root, channel, lock, p.getProperty("storeId"), epoch);
+        } catch (IOException | RuntimeException e) {
+            lock.release();
+            channel.close();
+            throw e;
+        }
+    }
+
+    private static void writeAtomically(Path dir, Path target, Properties p) throws IOException {
+        Path temp = target.resolveSibling(target.getFileName() + ".tmp");
+        try (Writer w = Files.newBufferedWriter(temp, StandardCharsets.UTF_8)) {
+            p.store(w, "Stowage logstore manifest; do not edit");
+        }
+        try (FileChannel c = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+            c.force(true);
+        }
+        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        FileSync.directory(dir);
+    }
+
+    private static String readHolder(FileChannel channel) {
+        try {
+            ByteBuffer b = ByteBuffer.allocate(256);
+            int n = channel.read(b, 0);
+            return n <= 0 ? "holder unknown" : new String(b.array(), 0, n, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "holder unreadable: " + e.getMessage();
+        }
+    }
+
+    private static String holderDescription() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            host = "unknown host";
+        }
+        return "pid " + ProcessHandle.current().pid() + " on " + host + " (" + ManagementFactory.getRuntimeMXBean().getName() + ")";
+    }
+
+    Path root() {
+        return root;
+    }
+
+    Path segmentsDirectory() {
+        return root.resolve(SEGMENTS_DIR);
+    }
+
+    /** Random id of this store, part of every ETag so two stores never issue the same one. */
+    String storeId() {
+        return storeId;
+    }
+
+    /** This writer's epoch, higher than every earlier writer's. */
+    int epoch() {
+        return epoch;
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            lock.release();
+        } finally {
+            lockChannel.close();
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package dev.stowage.log;
+
+import dev.stowage.Precondition;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One slot of the writer's ring. Callers fill it on their own thread (validation, UTF-8 encoding,
+ * body bytes already read) so the writer only checks, copies and syncs. Reused: {@link #clear()}
+ * drops references once the writer is done with it.
+ *
+ * <p>Not thread-safe: owned by the publishing caller until published, then by the writer.
+ */
+final class WriteCommand {
+    /** Write {@link #value} under {@link #key}. */
+    static final int PUT = 1;
+    /** Remove {@link #key}. */
+    static final int DELETE = 2;
+    /** Write the value of {@link #sourceKey} (space {@link #sourceSpace}) under {@link #key}. */
+    static final int COPY = 3;
+    /** Atomically: head state := staged payload at {@link #sourceKey}; staged payload removed. */
+    static final int PROMOTE = 4;
+    /** Sync whatever is not yet synced (group durability). */
+    static final int SYNC = 5;
+
+    int kind;
+    String namespace;
+    byte[] namespaceBytes;
+    byte space;
+    String key;
+    byte[] keyBytes;
+    byte[] attributes;
+    byte[] value;
+    byte sourceSpace;
+    String sourceKey;
+    byte[] sourceKeyBytes;
+    Precondition precondition;
+    /** LSN named by an ifMatch precondition, or -1 when the ETag is not one of this store's. */
+    long expectedLsn;
+    CompletableFuture<String> result;
+
+    void clear() {
+        namespace = null;
+        namespaceBytes = null;
+        key = null;
+        keyBytes = null;
+        attributes = null;
+        value = null;
+        sourceKey = null;
+        sourceKeyBytes = null;
+        precondition = null;
+        result = null;
+    }
+}

@@ -1,0 +1,38 @@
+package dev.stowage.log;
+
+import dev.stowage.Backend;
+import dev.stowage.conformance.BackendConformanceTest;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The conformance suite on the logstore in every durability mode. */
+class LogStoreConformanceTest {
+    @TempDir
+    Path dir;
+
+    @Nested
+    class SyncDurability extends BackendConformanceTest {
+        @Override
+        protected Backend openBackend() {
+            return LogStore.builder(dir.resolve("sync")).open();
+        }
+    }
+
+    @Nested
+    class GroupDurability extends BackendConformanceTest {
+        @Override
+        protected Backend openBackend() {
+            return LogStore.builder(dir.resolve("group")).durability(Durability.group(Duration.ofMillis(2))).open();
+        }
+    }
+
+    @Nested
+    class NoDurability extends BackendConformanceTest {
+        @Override
+        protected Backend openBackend() {
+            return LogStore.builder(dir.resolve("none")).durability(Durability.none()).open();
+        }
+    }
+}
