@@ -31,78 +31,78 @@ public abstract class ForwardingBackend implements Backend, StagingBackend {
      */
     protected abstract <T> T invoke(Operation operation, String namespace, String key, Supplier<T> call);
 
-    /** The wrapped backend. */
+    /** The wrapped backend; every forwarded call goes through this method. */
     public Backend delegate() {
         return delegate;
     }
 
     @Override
     public Capabilities capabilities() {
-        return delegate.capabilities();
+        return delegate().capabilities();
     }
 
     @Override
     public Document readMeta(String namespace, String key) {
-        return invoke(Operation.READ_META, namespace, key, () -> delegate.readMeta(namespace, key));
+        return invoke(Operation.READ_META, namespace, key, () -> delegate().readMeta(namespace, key));
     }
 
     @Override
     public String storeMeta(String namespace, String key, byte[] document, Precondition precondition) {
-        return invoke(Operation.STORE_META, namespace, key, () -> delegate.storeMeta(namespace, key, document, precondition));
+        return invoke(Operation.STORE_META, namespace, key, () -> delegate().storeMeta(namespace, key, document, precondition));
     }
 
     @Override
     public void deleteMeta(String namespace, String key, Precondition precondition) {
         invoke(Operation.DELETE_META, namespace, key, () -> {
-            delegate.deleteMeta(namespace, key, precondition);
+            delegate().deleteMeta(namespace, key, precondition);
             return null;
         });
     }
 
     @Override
     public Page<EntryInfo> listMeta(String namespace, ListRequest request) {
-        return invoke(Operation.LIST_META, namespace, request.prefix(), () -> delegate.listMeta(namespace, request));
+        return invoke(Operation.LIST_META, namespace, request.prefix(), () -> delegate().listMeta(namespace, request));
     }
 
     @Override
     public Content readState(String namespace, String key) {
-        return invoke(Operation.READ_STATE, namespace, key, () -> delegate.readState(namespace, key));
+        return invoke(Operation.READ_STATE, namespace, key, () -> delegate().readState(namespace, key));
     }
 
     @Override
     public String writeState(String namespace, String key, ReplayableBody body, Precondition precondition) {
-        return invoke(Operation.WRITE_STATE, namespace, key, () -> delegate.writeState(namespace, key, body, precondition));
+        return invoke(Operation.WRITE_STATE, namespace, key, () -> delegate().writeState(namespace, key, body, precondition));
     }
 
     @Override
     public void removeState(String namespace, String key, Precondition precondition) {
         invoke(Operation.REMOVE_STATE, namespace, key, () -> {
-            delegate.removeState(namespace, key, precondition);
+            delegate().removeState(namespace, key, precondition);
             return null;
         });
     }
 
     @Override
     public Content getObject(String namespace, String key) {
-        return invoke(Operation.GET_OBJECT, namespace, key, () -> delegate.getObject(namespace, key));
+        return invoke(Operation.GET_OBJECT, namespace, key, () -> delegate().getObject(namespace, key));
     }
 
     @Override
     public EntryInfo headObject(String namespace, String key) {
-        return invoke(Operation.HEAD_OBJECT, namespace, key, () -> delegate.headObject(namespace, key));
+        return invoke(Operation.HEAD_OBJECT, namespace, key, () -> delegate().headObject(namespace, key));
     }
 
     @Override
     public String putObject(String namespace, String key, ReplayableBody body, ObjectAttributes attributes,
                             Precondition precondition) {
         return invoke(Operation.PUT_OBJECT, namespace, key,
-            () -> delegate.putObject(namespace, key, body, attributes, precondition));
+            () -> delegate().putObject(namespace, key, body, attributes, precondition));
     }
 
     @Override
     public void deleteObject(String namespace, String key, Precondition precondition) {
         invoke(Operation.DELETE_OBJECT, namespace, key, () -> {
-            delegate.deleteObject(namespace, key, precondition);
+            delegate().deleteObject(namespace, key, precondition);
             return null;
         });
     }
@@ -110,29 +110,29 @@ public abstract class ForwardingBackend implements Backend, StagingBackend {
     @Override
     public String copyObject(String namespace, String sourceKey, String targetKey, Precondition targetPrecondition) {
         return invoke(Operation.COPY_OBJECT, namespace, targetKey,
-            () -> delegate.copyObject(namespace, sourceKey, targetKey, targetPrecondition));
+            () -> delegate().copyObject(namespace, sourceKey, targetKey, targetPrecondition));
     }
 
     @Override
     public Page<EntryInfo> listObjects(String namespace, ListRequest request) {
-        return invoke(Operation.LIST_OBJECTS, namespace, request.prefix(), () -> delegate.listObjects(namespace, request));
+        return invoke(Operation.LIST_OBJECTS, namespace, request.prefix(), () -> delegate().listObjects(namespace, request));
     }
 
     @Override
     public List<String> listNamespaces() {
-        return invoke(Operation.LIST_NAMESPACES, null, null, delegate::listNamespaces);
+        return invoke(Operation.LIST_NAMESPACES, null, null, () -> delegate().listNamespaces());
     }
 
     @Override
     public Subscription subscribe(String namespace, String prefix, ChangeListener listener) {
-        return invoke(Operation.SUBSCRIBE, namespace, prefix, () -> delegate.subscribe(namespace, prefix, listener));
+        return invoke(Operation.SUBSCRIBE, namespace, prefix, () -> delegate().subscribe(namespace, prefix, listener));
     }
 
     private StagingBackend stagingDelegate() {
-        if (delegate instanceof StagingBackend) {
-            return (StagingBackend) delegate;
+        if (delegate() instanceof StagingBackend) {
+            return (StagingBackend) delegate();
         }
-        throw new UnsupportedOperationException(delegate + " does not support staging");
+        throw new UnsupportedOperationException(delegate() + " does not support staging");
     }
 
     @Override
@@ -166,11 +166,11 @@ public abstract class ForwardingBackend implements Backend, StagingBackend {
 
     @Override
     public void close() {
-        delegate.close();
+        delegate().close();
     }
 
     @Override
     public void abort() {
-        delegate.abort();
+        delegate().abort();
     }
 }

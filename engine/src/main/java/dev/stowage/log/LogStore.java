@@ -80,6 +80,8 @@ import org.slf4j.LoggerFactory;
 public final class LogStore implements Backend, StagingBackend {
     private static final Logger LOG = LoggerFactory.getLogger(LogStore.class);
 
+    private static final AtomicInteger OPEN_STORES = new AtomicInteger();
+
     /** Bytes of a segment kept free for a record's header, names and attributes. */
     public static final int RECORD_RESERVE = 16 * 1024;
 
@@ -123,7 +125,7 @@ public final class LogStore implements Backend, StagingBackend {
             this.etagPrefix = storeRoot.storeId() + "-";
             this.maxValueBytes = b.segmentSize - RECORD_RESERVE;
             this.feed = new ChangeFeed("disk", ChangeFeed.DEFAULT_QUEUE_CAPACITY);
-            this.writer = new LogWriter(segmentLog, index, feed, b.clock, b.durability, etagPrefix, storeRoot.epoch(),
+            this.writer = new LogWriter(segmentLog, index, feed, b.clock, b.durability, b.syncer, etagPrefix, storeRoot.epoch(),
                 b.maxBatchOps, b.maxBatchBytes, position.nextLsn());
             this.disruptor = new Disruptor<>(WriteCommand::new, b.ringSize, r -> {
                 Thread t = new Thread(r, "stowage-writer-" + root.getFileName());
@@ -148,6 +150,7 @@ public final class LogStore implements Backend, StagingBackend {
             } else {
                 this.syncTicker = null;
             }
+            OPEN_STORES.incrementAndGet();
         } catch (IOException | RuntimeException e) {
             if (segmentLog != null) {
                 segmentLog.close();
@@ -160,6 +163,16 @@ public final class LogStore implements Backend, StagingBackend {
     /** A builder for a store at {@code root} (created if absent). */
     public static Builder builder(Path root) {
         return new Builder(root);
+    }
+
+    /** Logstores open in this JVM (for leak checks and monitoring). */
+    public static int openStores() {
+        return OPEN_STORES.get();
+    }
+
+    /** Segment mappings not yet released in this JVM, open readers' included (for leak checks and monitoring). */
+    public static int liveMappings() {
+        return Segment.LIVE_MAPPINGS.get();
     }
 
     /** What recovery found and repaired when this store was opened. */
@@ -525,6 +538,7 @@ public final class LogStore implements Backend, StagingBackend {
         disruptor.shutdown();
         feed.close();
         segments.close();
+        OPEN_STORES.decrementAndGet();
         try {
             storeRoot.close();
         } catch (IOException e) {
@@ -568,6 +582,7 @@ public final class LogStore implements Backend, StagingBackend {
         private long maxBatchBytes = DEFAULT_MAX_BATCH_BYTES;
         private InstantSource clock = InstantSource.system();
         private Supplier<WaitStrategy> waitStrategy = BlockingWaitStrategy::new;
+        private SegmentSyncer syncer = SegmentSyncer.MSYNC;
 
         private Builder(Path root) {
             this.root = Objects.requireNonNull(root, "root").toAbsolutePath();
@@ -615,6 +630,12 @@ public final class LogStore implements Backend, StagingBackend {
          */
         public Builder writerWaitStrategy(Supplier<WaitStrategy> waitStrategy) {
             this.waitStrategy = Objects.requireNonNull(waitStrategy, "waitStrategy");
+            return this;
+        }
+
+        /** Test seam: how written ranges are synced (fault injection). */
+        Builder syncer(SegmentSyncer syncer) {
+            this.syncer = Objects.requireNonNull(syncer, "syncer");
             return this;
         }
 

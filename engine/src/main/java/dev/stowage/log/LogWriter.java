@@ -57,6 +57,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
     private final ChangeFeed feed;
     private final InstantSource clock;
     private final Durability durability;
+    private final SegmentSyncer syncer;
     private final String etagPrefix;
     private final int epoch;
     private final int maxBatchOps;
@@ -74,13 +75,14 @@ final class LogWriter implements EventHandler<WriteCommand> {
     private volatile StorageException failure;
     private volatile boolean aborting;
 
-    LogWriter(SegmentLog log, LogIndex index, ChangeFeed feed, InstantSource clock, Durability durability,
+    LogWriter(SegmentLog log, LogIndex index, ChangeFeed feed, InstantSource clock, Durability durability, SegmentSyncer syncer,
               String etagPrefix, int epoch, int maxBatchOps, long maxBatchBytes, long nextLsn) {
         this.log = log;
         this.index = index;
         this.feed = feed;
         this.clock = clock;
         this.durability = durability;
+        this.syncer = syncer;
         this.etagPrefix = etagPrefix;
         this.epoch = epoch;
         this.maxBatchOps = maxBatchOps;
@@ -257,7 +259,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
         }
         if (log.position() + bytes > log.active().capacity()) {
             // Sealing syncs the old segment whole, so sealed segments are always durable.
-            log.active().force(unsyncedFrom, log.position());
+            syncer.sync(log.active(), unsyncedFrom, log.position());
             log.roll();
             unsyncedFrom = 0;
         }
@@ -347,7 +349,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
     /** Syncs the active segment's unsynced bytes. */
     void syncUnsynced() {
         int to = log.position();
-        log.active().force(unsyncedFrom, to);
+        syncer.sync(log.active(), unsyncedFrom, to);
         unsyncedFrom = to;
     }
 

@@ -37,11 +37,15 @@ final class Segment {
     private final UnsafeBuffer buffer;
     private final AtomicInteger references = new AtomicInteger(1);
 
+    /** Mappings not yet released, in this JVM (for leak checks). */
+    static final AtomicInteger LIVE_MAPPINGS = new AtomicInteger();
+
     private Segment(long id, Path path, MappedByteBuffer mapped) {
         this.id = id;
         this.path = path;
         this.mapped = mapped;
         this.buffer = new UnsafeBuffer(mapped);
+        LIVE_MAPPINGS.incrementAndGet();
     }
 
     static String fileName(long id) {
@@ -161,6 +165,7 @@ final class Segment {
     void release() {
         if (references.decrementAndGet() == 0) {
             IoUtil.unmap(mapped);
+            LIVE_MAPPINGS.decrementAndGet();
         }
     }
 

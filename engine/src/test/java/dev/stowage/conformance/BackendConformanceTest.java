@@ -58,7 +58,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * <p>Randomized tests take their seed from the system property {@code stowage.seed} when set and
  * print it in every failure message, so a failing sequence can be replayed exactly.
  */
-public abstract class BackendConformanceTest {
+public abstract class BackendConformanceTest extends LeakCheckingTest {
     protected static final String NS = "conformance";
     protected static final String OTHER_NS = "conformance-other";
 
@@ -74,6 +74,11 @@ public abstract class BackendConformanceTest {
      */
     protected long largeBodyBytes() {
         return 64L << 20;
+    }
+
+    /** Steps of the randomized model check; a slow backend variant may run fewer. */
+    protected int modelCheckSteps() {
+        return 3000;
     }
 
     @BeforeEach
@@ -797,6 +802,6 @@ public abstract class BackendConformanceTest {
     @Timeout(300)
     void randomOperationSequencesMatchTheModel() {
         long seed = Long.getLong("stowage.seed", System.nanoTime());
-        new ModelCheck(backend, seed, 3000).run();
+        new ModelCheck(backend, seed, modelCheckSteps()).run();
     }
 }

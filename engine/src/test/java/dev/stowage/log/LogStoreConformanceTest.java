@@ -7,7 +7,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The conformance suite on the logstore in every durability mode. */
+/** The conformance suite on the logstore in every durability mode, and reopened between steps. */
 class LogStoreConformanceTest {
     @TempDir
     Path dir;
@@ -25,6 +25,20 @@ class LogStoreConformanceTest {
         @Override
         protected Backend openBackend() {
             return LogStore.builder(dir.resolve("group")).durability(Durability.group(Duration.ofMillis(2))).open();
+        }
+    }
+
+    /** Closed and reopened between every step: everything must survive recovery. */
+    @Nested
+    class ReopenedBetweenSteps extends BackendConformanceTest {
+        @Override
+        protected Backend openBackend() {
+            return new ReopeningLogStore(LogStore.builder(dir.resolve("reopen")));
+        }
+
+        @Override
+        protected int modelCheckSteps() {
+            return 400;
         }
     }
 
