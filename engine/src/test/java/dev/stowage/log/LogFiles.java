@@ -1,0 +1,64 @@
+package dev.stowage.log;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** Byte surgery on a closed store's files, for recovery tests. */
+final class LogFiles {
+    private LogFiles() {
+    }
+
+    /** Segment files in log order. */
+    static List<Path> segments(Path root) throws IOException {
+        try (Stream<Path> files = Files.list(root.resolve(StoreRoot.SEGMENTS_DIR))) {
+            return files.filter(p -> Segment.parseId(p.getFileName().toString()) >= 0).sorted().toList();
+        }
+    }
+
+    /** Start offsets of the records in a segment file. */
+    static List<Integer> recordOffsets(Path segment) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(segment)).order(ByteOrder.LITTLE_ENDIAN);
+        List<Integer> offsets = new ArrayList<>();
+        int offset = 0;
+        while (offset + RecordDescriptor.HEADER_LENGTH <= b.capacity() && b.getInt(offset) != 0) {
+            offsets.add(offset);
+            offset = (int) RecordDescriptor.align(offset + (long) b.getInt(offset));
+        }
+        return offsets;
+    }
+
+    static int frameLength(Path segment, int offset) throws IOException {
+        return readInt(segment, offset);
+    }
+
+    static int readInt(Path file, long offset) throws IOException {
+        try (FileChannel c = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer b = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+            c.read(b, offset);
+            return b.getInt(0);
+        }
+    }
+
+    static void flipBit(Path file, long offset, int bit) throws IOException {
+        try (FileChannel c = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.allocate(1);
+            c.read(b, offset);
+            b.put(0, (byte) (b.get(0) ^ (1 << bit)));
+            c.write(b.rewind(), offset);
+        }
+    }
+
+    static void zero(Path file, long offset, int length) throws IOException {
+        try (FileChannel c = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            c.write(ByteBuffer.allocate(length), offset);
+        }
+    }
+}

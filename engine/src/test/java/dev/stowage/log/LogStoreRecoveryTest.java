@@ -1,0 +1,205 @@
+package dev.stowage.log;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.stowage.Content;
+import dev.stowage.CorruptionException;
+import dev.stowage.NotFoundException;
+import dev.stowage.Precondition;
+import dev.stowage.ReplayableBody;
+import dev.stowage.conformance.LeakCheckingTest;
+import dev.stowage.conformance.StagingAssertions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Recovery from damaged files, by direct byte surgery on a closed store. */
+class LogStoreRecoveryTest extends LeakCheckingTest {
+    private static final String NS = "rec";
+
+    @TempDir
+    Path dir;
+
+    private LogStore open() {
+        return LogStore.builder(dir).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).open();
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(UTF_8);
+    }
+
+    /** Writes {@code n} meta documents k0..k(n-1), value "v{i}". */
+    private void writeMetas(int n) {
+        try (LogStore store = open()) {
+            for (int i = 0; i < n; i++) {
+                store.storeMeta(NS, "k" + i, bytes("v" + i), Precondition.any());
+            }
+        }
+    }
+
+    @Test
+    void cleanReopenKeepsEverythingAndRepairsNothing() {
+        writeMetas(10);
+        try (LogStore store = open()) {
+            assertThat(store.recoveryReport().repaired()).isFalse();
+            assertThat(store.recoveryReport().records()).isEqualTo(10);
+            assertThat(store.recoveryReport().lastLsn()).isEqualTo(10);
+            for (int i = 0; i < 10; i++) {
+                assertThat(store.readMeta(NS, "k" + i).toByteArray()).isEqualTo(bytes("v" + i));
+            }
+            String etag = store.storeMeta(NS, "k10", bytes("after"), Precondition.mustNotExist());
+            assertThat(etag).endsWith("-b");
+        }
+    }
+
+    @Test
+    void tornLastRecordIsCutReportedAndTheStoreStaysWritable() throws Exception {
+        writeMetas(10);
+        Path segment = LogFiles.segments(dir).get(0);
+        List<Integer> offsets = LogFiles.recordOffsets(segment);
+        int last = offsets.get(offsets.size() - 1);
+        LogFiles.flipBit(segment, last + LogFiles.frameLength(segment, last) - 1, 3);
+
+        try (LogStore store = open()) {
+            RecoveryReport report = store.recoveryReport();
+            assertThat(report.repaired()).isTrue();
+            assertThat(report.truncatedSegment()).isEqualTo(segment.toString());
+            assertThat(report.truncatedAtOffset()).isEqualTo(last);
+            assertThat(report.bytesCut()).isPositive();
+            assertThat(report.truncationReason()).contains("CRC32C");
+            assertThat(report.records()).isEqualTo(9);
+            assertThatThrownBy(() -> store.readMeta(NS, "k9")).isInstanceOf(NotFoundException.class);
+            assertThat(store.readMeta(NS, "k8").toByteArray()).isEqualTo(bytes("v8"));
+            store.storeMeta(NS, "k9", bytes("again"), Precondition.mustNotExist());
+        }
+        try (LogStore store = open()) {
+            assertThat(store.recoveryReport().repaired()).isFalse();
+            assertThat(store.readMeta(NS, "k9").toByteArray()).isEqualTo(bytes("again"));
+        }
+    }
+
+    /** DESIGN.md §10: a large record whose header reached disk before its payload must not replay as a value. */
+    @Test
+    void largeRecordWithMissingPayloadIsCutNotReplayedAsEmpty() throws Exception {
+        byte[] big = new byte[40_000];
+        java.util.Arrays.fill(big, (byte) 7);
+        try (LogStore store = open()) {
+            store.writeState(NS, "small", ReplayableBody.ofBytes(bytes("ok")), Precondition.any());
+            store.writeState(NS, "big", ReplayableBody.ofBytes(big), Precondition.any());
+        }
+        Path segment = LogFiles.segments(dir).get(0);
+        List<Integer> offsets = LogFiles.recordOffsets(segment);
+        int bigRecord = offsets.get(1);
+        // The header and the first page made it, the rest of the payload did not.
+        LogFiles.zero(segment, bigRecord + 4096, 40_000 - 4096);
+
+        try (LogStore store = open()) {
+            assertThat(store.recoveryReport().truncatedAtOffset()).isEqualTo(bigRecord);
+            assertThatThrownBy(() -> store.readState(NS, "big")).isInstanceOf(NotFoundException.class);
+            try (Content c = store.readState(NS, "small")) {
+                assertThat(c.readAllBytes()).isEqualTo(bytes("ok"));
+            }
+        }
+    }
+
+    private void writeUntilSegments(int segments) throws Exception {
+        try (LogStore store = open()) {
+            for (int i = 0; LogFiles.segments(dir).size() < segments + 1 || i < 100; i++) {
+                store.writeState(NS, "s" + (i % 50), ReplayableBody.ofBytes(new byte[2000]), Precondition.any());
+            }
+        }
+    }
+
+    @Test
+    void flippedBitInASealedSegmentIsCorruptionNamingFileAndOffset() throws Exception {
+        writeUntilSegments(3);
+        Path sealed = LogFiles.segments(dir).get(0);
+        int victim = LogFiles.recordOffsets(sealed).get(5);
+        LogFiles.flipBit(sealed, victim + RecordDescriptor.HEADER_LENGTH + 10, 0);
+
+        CorruptionException e = catchThrowableOfType(CorruptionException.class, this::open);
+        assertThat(e).isNotNull();
+        assertThat(e.location()).isEqualTo(sealed.toString());
+        assertThat(e.offset()).isEqualTo(victim);
+        assertThat(e.getMessage()).contains("CRC32C", "sealed");
+    }
+
+    @Test
+    void zeroedPageInASealedSegmentIsCorruptionNotASilentEnd() throws Exception {
+        writeUntilSegments(3);
+        Path sealed = LogFiles.segments(dir).get(0);
+        int victim = LogFiles.recordOffsets(sealed).get(3);
+        LogFiles.zero(sealed, victim, 4096);
+
+        CorruptionException e = catchThrowableOfType(CorruptionException.class, this::open);
+        assertThat(e).isNotNull();
+        assertThat(e.location()).isEqualTo(sealed.toString());
+        assertThat(e.getMessage()).contains("records missing");
+    }
+
+    @Test
+    void missingSegmentIsCorruption() throws Exception {
+        writeUntilSegments(3);
+        List<Path> segments = LogFiles.segments(dir);
+        Files.delete(segments.get(1));
+
+        CorruptionException e = catchThrowableOfType(CorruptionException.class, this::open);
+        assertThat(e).isNotNull();
+        assertThat(e.location()).isEqualTo(segments.get(0).toString());
+        assertThat(e.getMessage()).contains("records missing");
+    }
+
+    @Test
+    void promoteWithoutItsCommitMarkerIsNotApplied() throws Exception {
+        try (LogStore store = open()) {
+            store.writeState(NS, "doc", ReplayableBody.ofBytes(bytes("old")), Precondition.any());
+            store.stage(NS, "doc", "t1", ReplayableBody.ofBytes(bytes("new")), Precondition.mustNotExist());
+            store.promote(NS, "doc", "t1", Precondition.any());
+        }
+        Path segment = LogFiles.segments(dir).get(0);
+        List<Integer> offsets = LogFiles.recordOffsets(segment);
+        int commit = offsets.get(offsets.size() - 1);
+        LogFiles.zero(segment, commit, LogFiles.frameLength(segment, commit));
+
+        try (LogStore store = open()) {
+            assertThat(store.recoveryReport().groupRecordsDropped()).isEqualTo(2);
+            try (Content c = store.readState(NS, "doc")) {
+                assertThat(c.readAllBytes()).isEqualTo(bytes("old"));
+            }
+            assertThat(StagingAssertions.listAll(store, NS, "", 10)).containsExactly("doc|t1");
+            store.promote(NS, "doc", "t1", Precondition.any());
+            try (Content c = store.readState(NS, "doc")) {
+                assertThat(c.readAllBytes()).isEqualTo(bytes("new"));
+            }
+        }
+    }
+
+    @Test
+    void secondWriterIsRefusedNamingTheHolder() {
+        try (LogStore first = open()) {
+            StoreLockedException e = catchThrowableOfType(StoreLockedException.class, this::open);
+            assertThat(e).isNotNull();
+            assertThat(e.holder()).contains("pid " + ProcessHandle.current().pid());
+            first.storeMeta(NS, "still", bytes("mine"), Precondition.any());
+        }
+        try (LogStore again = open()) {
+            assertThat(again.readMeta(NS, "still").toByteArray()).isEqualTo(bytes("mine"));
+        }
+    }
+
+    @Test
+    void everyOpenRaisesTheWriterEpoch() throws Exception {
+        writeMetas(1);
+        writeMetas(1);
+        Path segment = LogFiles.segments(dir).get(0);
+        List<Integer> offsets = LogFiles.recordOffsets(segment);
+        int first = LogFiles.readInt(segment, offsets.get(0) + RecordDescriptor.EPOCH_OFFSET);
+        int second = LogFiles.readInt(segment, offsets.get(1) + RecordDescriptor.EPOCH_OFFSET);
+        assertThat(second).isGreaterThan(first);
+    }
+}

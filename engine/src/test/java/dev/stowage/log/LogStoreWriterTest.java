@@ -1,0 +1,128 @@
+package dev.stowage.log;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.stowage.NotFoundException;
+import dev.stowage.Precondition;
+import dev.stowage.PreconditionFailedException;
+import dev.stowage.StorageException;
+import dev.stowage.conformance.LeakCheckingTest;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The writer's batch semantics: CAS within a batch, failed syncs, group commit. */
+class LogStoreWriterTest extends LeakCheckingTest {
+    private static final String NS = "w";
+
+    @TempDir
+    Path dir;
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(UTF_8);
+    }
+
+    /** DESIGN.md §10: a create-only write must see a not-yet-committed create of the same key. */
+    @Test
+    void createOnlyWritesInOneBatchHaveExactlyOneWinner() {
+        try (LogStore store = LogStore.builder(dir).open()) {
+            for (int round = 0; round < 200; round++) {
+                List<CompletableFuture<String>> attempts = new ArrayList<>();
+                for (int i = 0; i < 16; i++) {
+                    attempts.add(store.storeMetaAsync(NS, "key-" + round, bytes("attempt " + i), Precondition.mustNotExist()));
+                }
+                int winners = 0;
+                for (CompletableFuture<String> f : attempts) {
+                    try {
+                        f.join();
+                        winners++;
+                    } catch (CompletionException e) {
+                        assertThat(e.getCause()).isInstanceOf(PreconditionFailedException.class);
+                    }
+                }
+                assertThat(winners).as("round %d", round).isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
+    void chainedCasInOneBatchSeesTheBatchsOwnWrites() {
+        try (LogStore store = LogStore.builder(dir).open()) {
+            String e1 = store.storeMeta(NS, "chain", bytes("0"), Precondition.any());
+            CompletableFuture<String> second = store.storeMetaAsync(NS, "chain", bytes("1"), Precondition.ifMatch(e1));
+            CompletableFuture<String> stale = store.storeMetaAsync(NS, "chain", bytes("x"), Precondition.ifMatch(e1));
+            assertThat(second.join()).isNotEqualTo(e1);
+            assertThatThrownBy(stale::join).hasCauseInstanceOf(PreconditionFailedException.class);
+            assertThat(store.readMeta(NS, "chain").toByteArray()).isEqualTo(bytes("1"));
+        }
+    }
+
+    /** DESIGN.md §10: after a failed sync the batch must not reappear after restart. */
+    @Test
+    void failedSyncFailsTheWholeBatchCutsItAndRefusesFurtherWrites() {
+        AtomicBoolean failSyncs = new AtomicBoolean();
+        SegmentSyncer flaky = (segment, from, to) -> {
+            if (failSyncs.get()) {
+                throw new UncheckedIOException(new IOException("EIO (injected)"));
+            }
+            segment.force(from, to);
+        };
+        try (LogStore store = LogStore.builder(dir).syncer(flaky).open()) {
+            store.storeMeta(NS, "before", bytes("durable"), Precondition.any());
+            failSyncs.set(true);
+            List<CompletableFuture<String>> batch = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                batch.add(store.storeMetaAsync(NS, "lost-" + i, bytes("never acknowledged"), Precondition.any()));
+            }
+            for (CompletableFuture<String> f : batch) {
+                assertThatThrownBy(f::join).hasCauseInstanceOf(StorageException.class).hasMessageContaining("sync failed");
+            }
+            assertThatThrownBy(() -> store.readMeta(NS, "lost-0")).isInstanceOf(NotFoundException.class);
+            failSyncs.set(false);
+            assertThatThrownBy(() -> store.storeMeta(NS, "after", bytes("x"), Precondition.any()))
+                .isInstanceOf(StorageException.class).hasMessageContaining("reopen");
+        }
+        try (LogStore store = LogStore.builder(dir).open()) {
+            assertThat(store.readMeta(NS, "before").toByteArray()).isEqualTo(bytes("durable"));
+            for (int i = 0; i < 8; i++) {
+                int k = i;
+                assertThatThrownBy(() -> store.readMeta(NS, "lost-" + k)).isInstanceOf(NotFoundException.class);
+            }
+            store.storeMeta(NS, "after", bytes("works again"), Precondition.any());
+        }
+    }
+
+    @Test
+    void rollsAcrossManySegmentsKeepEveryValue() {
+        try (LogStore store = LogStore.builder(dir).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).open()) {
+            for (int i = 0; i < 500; i++) {
+                store.storeMeta(NS, "r" + i, new byte[900 + i % 7], Precondition.any());
+            }
+        }
+        try (LogStore store = LogStore.builder(dir).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).open()) {
+            assertThat(store.recoveryReport().segments()).isGreaterThan(5);
+            for (int i = 0; i < 500; i++) {
+                assertThat(store.readMeta(NS, "r" + i).size()).isEqualTo(900 + i % 7);
+            }
+        }
+    }
+
+    @Test
+    void invalidBuilderOptionsAreRejectedBeforeAnythingIsCreated() {
+        assertThatThrownBy(() -> LogStore.builder(dir).segmentSize(1000).open()).isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("segmentSize");
+        assertThatThrownBy(() -> LogStore.builder(dir).ringSize(1000).open()).isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("power of two");
+        assertThatThrownBy(() -> LogStore.builder(dir).maxBatchOps(0).open()).isInstanceOf(IllegalArgumentException.class);
+        assertThat(dir.resolve(StoreRoot.MANIFEST_FILE)).doesNotExist();
+    }
+}
