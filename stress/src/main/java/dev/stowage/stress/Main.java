@@ -16,20 +16,44 @@ import java.util.List;
 
 /**
  * The main executable. Until the stress harness lands it runs a short demonstration on each store
- * URL given (default {@code mem://}): CAS writes, a lost race, reads and a paginated listing,
+ * URL given (default: {@code mem://} and a durable {@code disk://} store in a temporary directory,
+ * deleted afterwards): CAS writes, a lost race, reads and a paginated listing,
  * printing each step. Exit status 0 when every step behaved as the contract says, 1 otherwise.
  */
 public final class Main {
     private Main() {
     }
 
-    public static void main(String[] args) {
-        List<String> urls = args.length == 0 ? List.of("mem://?observe=true&retry=true") : List.of(args);
+    public static void main(String[] args) throws java.io.IOException {
+        java.nio.file.Path scratch = null;
+        List<String> urls;
+        if (args.length == 0) {
+            scratch = java.nio.file.Files.createTempDirectory("stowage-demo-");
+            urls = List.of("mem://?observe=true&retry=true", diskUrl(scratch) + "?durability=SYNC");
+        } else {
+            urls = List.of(args);
+        }
         boolean ok = true;
         for (String url : urls) {
             ok &= demo(url, System.out);
         }
+        if (scratch != null) {
+            deleteRecursively(scratch);
+        }
         System.exit(ok ? 0 : 1);
+    }
+
+    /** The {@code disk://} URL of a directory. */
+    static String diskUrl(java.nio.file.Path directory) {
+        return "disk://" + directory.toAbsolutePath().toUri().getRawPath();
+    }
+
+    private static void deleteRecursively(java.nio.file.Path root) throws java.io.IOException {
+        try (java.util.stream.Stream<java.nio.file.Path> paths = java.nio.file.Files.walk(root)) {
+            for (java.nio.file.Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.delete(p);
+            }
+        }
     }
 
     /** Runs the demonstration on one store; returns whether every step matched the contract. */

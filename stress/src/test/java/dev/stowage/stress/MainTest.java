@@ -18,6 +18,15 @@ class MainTest {
     }
 
     @Test
+    void demoRunsEveryStepOnADurableDiskStore(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        boolean ok = Main.demo(Main.diskUrl(dir) + "?durability=SYNC", new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        assertThat(ok).as(out).isTrue();
+        assertThat(out).contains("SINGLE_WRITER", "DURABLE", "listed 5 objects in 3 pages");
+    }
+
+    @Test
     void demoReportsAFailureForAnUnknownStore() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         assertThat(Main.demo("nope://", new PrintStream(bytes, true, StandardCharsets.UTF_8))).isFalse();
