@@ -1,0 +1,144 @@
+package dev.stowage.bench;
+
+import dev.stowage.Content;
+import dev.stowage.NotFoundException;
+import dev.stowage.ObjectAttributes;
+import dev.stowage.Precondition;
+import dev.stowage.ReplayableBody;
+import dev.stowage.log.Durability;
+import dev.stowage.log.LogStore;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import org.lmdbjava.Dbi;
+import org.lmdbjava.DbiFlags;
+import org.lmdbjava.Env;
+import org.lmdbjava.EnvFlags;
+import org.lmdbjava.Txn;
+import org.rocksdb.Options;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.WriteOptions;
+
+/**
+ * The engines compared, each opened in a fresh temporary directory in its own durable or buffered
+ * mode: Stowage {@code SYNC} / {@code NONE}; RocksDB {@code sync=true} / {@code sync=false} (WAL on
+ * in both); LMDB default (sync on every commit) / {@code MDB_NOSYNC}.
+ */
+final class Engines {
+    static final String NS = "bench";
+
+    private Engines() {
+    }
+
+    static Path scratch(String name) throws Exception {
+        return Files.createTempDirectory("stowage-bench-" + name + "-");
+    }
+
+    static void delete(Path root) throws Exception {
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    static Kv stowage(Path dir, boolean durable) {
+        LogStore store = LogStore.builder(dir).durability(durable ? Durability.sync() : Durability.none()).open();
+        return new StowageKv(store);
+    }
+
+    static final class StowageKv implements Kv {
+        final LogStore store;
+
+        StowageKv(LogStore store) {
+            this.store = store;
+        }
+
+        @Override
+        public void put(String key, byte[] value) {
+            store.putObject(NS, key, ReplayableBody.ofBytes(value), ObjectAttributes.DEFAULT, Precondition.any());
+        }
+
+        @Override
+        public int get(String key) {
+            try (Content c = store.getObject(NS, key)) {
+                return (int) c.size();
+            } catch (NotFoundException e) {
+                return -1;
+            }
+        }
+
+        @Override
+        public void close() {
+            store.close();
+        }
+    }
+
+    static Kv rocksdb(Path dir, boolean durable) throws RocksDBException {
+        RocksDB.loadLibrary();
+        Options options = new Options().setCreateIfMissing(true);
+        RocksDB db = RocksDB.open(options, dir.toString());
+        WriteOptions write = new WriteOptions().setSync(durable);
+        return new Kv() {
+            @Override
+            public void put(String key, byte[] value) {
+                try {
+                    db.put(write, key.getBytes(StandardCharsets.UTF_8), value);
+                } catch (RocksDBException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+
+            @Override
+            public int get(String key) {
+                try {
+                    byte[] v = db.get(key.getBytes(StandardCharsets.UTF_8));
+                    return v == null ? -1 : v.length;
+                } catch (RocksDBException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+
+            @Override
+            public void close() {
+                write.close();
+                db.close();
+                options.close();
+            }
+        };
+    }
+
+    static Kv lmdb(Path dir, boolean durable) {
+        Env<ByteBuffer> env = durable
+            ? Env.create().setMapSize(16L << 30).setMaxDbs(1).setMaxReaders(256).open(dir.toFile())
+            : Env.create().setMapSize(16L << 30).setMaxDbs(1).setMaxReaders(256).open(dir.toFile(), EnvFlags.MDB_NOSYNC);
+        Dbi<ByteBuffer> db = env.openDbi(NS, DbiFlags.MDB_CREATE);
+        return new Kv() {
+            @Override
+            public void put(String key, byte[] value) {
+                ByteBuffer k = ByteBuffer.allocateDirect(511).put(key.getBytes(StandardCharsets.UTF_8)).flip();
+                ByteBuffer v = ByteBuffer.allocateDirect(value.length).put(value).flip();
+                db.put(k, v);
+            }
+
+            @Override
+            public int get(String key) {
+                ByteBuffer k = ByteBuffer.allocateDirect(511).put(key.getBytes(StandardCharsets.UTF_8)).flip();
+                try (Txn<ByteBuffer> txn = env.txnRead()) {
+                    ByteBuffer v = db.get(txn, k);
+                    return v == null ? -1 : v.remaining();
+                }
+            }
+
+            @Override
+            public void close() {
+                db.close();
+                env.close();
+            }
+        };
+    }
+}

@@ -1,0 +1,77 @@
+package dev.stowage.bench;
+
+import java.nio.file.Path;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+
+/** Point gets of 1 KiB values from 1 M keys, on 2 threads. Subclasses pick the engine. */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 1, time = 3)
+@Measurement(iterations = 3, time = 4)
+@Fork(1)
+public abstract class GetBenchmark {
+    static final int KEYS = 1_000_000;
+
+    Kv kv;
+    Path dir;
+
+    abstract Kv open(Path dir) throws Exception;
+
+    @Setup(Level.Trial)
+    public void setUp() throws Exception {
+        dir = Engines.scratch(getClass().getSimpleName());
+        kv = open(dir);
+        for (int i = 0; i < KEYS; i++) {
+            kv.put("key/" + i, PutBenchmark.VALUE);
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws Exception {
+        kv.close();
+        Engines.delete(dir);
+    }
+
+    @Benchmark
+    @Threads(2)
+    public int get2Threads() {
+        return kv.get("key/" + ThreadLocalRandom.current().nextInt(KEYS));
+    }
+
+    public static class Stowage extends GetBenchmark {
+        @Override
+        Kv open(Path dir) {
+            return Engines.stowage(dir, false);
+        }
+    }
+
+    public static class RocksDb extends GetBenchmark {
+        @Override
+        Kv open(Path dir) throws Exception {
+            return Engines.rocksdb(dir, false);
+        }
+    }
+
+    @Fork(value = 1, jvmArgsAppend = {"--add-opens", "java.base/java.nio=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED"})
+    public static class Lmdb extends GetBenchmark {
+        @Override
+        Kv open(Path dir) {
+            return Engines.lmdb(dir, false);
+        }
+    }
+}

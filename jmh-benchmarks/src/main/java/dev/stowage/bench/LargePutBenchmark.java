@@ -1,0 +1,73 @@
+package dev.stowage.bench;
+
+import java.nio.file.Path;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/** Durable 1 MiB puts from one thread (ops/s; MB/s = ops/s x 1.048576). Subclasses pick the engine. */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 1, time = 3)
+@Measurement(iterations = 3, time = 4)
+@Fork(1)
+public abstract class LargePutBenchmark {
+    static final byte[] VALUE = new byte[1 << 20];
+
+    Kv kv;
+    Path dir;
+
+    abstract Kv open(Path dir) throws Exception;
+
+    @Setup(Level.Trial)
+    public void setUp() throws Exception {
+        dir = Engines.scratch(getClass().getSimpleName());
+        kv = open(dir);
+        ThreadLocalRandom.current().nextBytes(VALUE);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws Exception {
+        kv.close();
+        Engines.delete(dir);
+    }
+
+    @Benchmark
+    public void put1MiBDurable() {
+        kv.put("big/" + ThreadLocalRandom.current().nextInt(256), VALUE);
+    }
+
+    public static class Stowage extends LargePutBenchmark {
+        @Override
+        Kv open(Path dir) {
+            return Engines.stowage(dir, true);
+        }
+    }
+
+    public static class RocksDb extends LargePutBenchmark {
+        @Override
+        Kv open(Path dir) throws Exception {
+            return Engines.rocksdb(dir, true);
+        }
+    }
+
+    @Fork(value = 1, jvmArgsAppend = {"--add-opens", "java.base/java.nio=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED"})
+    public static class Lmdb extends LargePutBenchmark {
+        @Override
+        Kv open(Path dir) {
+            return Engines.lmdb(dir, true);
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package dev.stowage.bench;
+
+import java.nio.file.Path;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * 1 KiB puts to random keys of a 1 M key space, durable (acknowledged after sync) or buffered,
+ * from 1, 4 and 64 threads. Subclasses pick the engine.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 1, time = 3)
+@Measurement(iterations = 3, time = 4)
+@Fork(1)
+public abstract class PutBenchmark {
+    static final int KEY_SPACE = 1_000_000;
+    static final byte[] VALUE = new byte[1024];
+
+    @Param({"true", "false"})
+    public boolean durable;
+
+    Kv kv;
+    Path dir;
+
+    abstract Kv open(Path dir, boolean durable) throws Exception;
+
+    @Setup(Level.Trial)
+    public void setUp() throws Exception {
+        dir = Engines.scratch(getClass().getSimpleName());
+        kv = open(dir, durable);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws Exception {
+        kv.close();
+        Engines.delete(dir);
+    }
+
+    static String randomKey() {
+        return "key/" + ThreadLocalRandom.current().nextInt(KEY_SPACE);
+    }
+
+    @Benchmark
+    @Threads(1)
+    public void put1Thread() {
+        kv.put(randomKey(), VALUE);
+    }
+
+    @Benchmark
+    @Threads(4)
+    public void put4Threads() {
+        kv.put(randomKey(), VALUE);
+    }
+
+    @Benchmark
+    @Threads(64)
+    public void put64Threads() {
+        kv.put(randomKey(), VALUE);
+    }
+
+    public static class Stowage extends PutBenchmark {
+        @Override
+        Kv open(Path dir, boolean durable) {
+            return Engines.stowage(dir, durable);
+        }
+    }
+
+    public static class RocksDb extends PutBenchmark {
+        @Override
+        Kv open(Path dir, boolean durable) throws Exception {
+            return Engines.rocksdb(dir, durable);
+        }
+    }
+
+    @Fork(value = 1, jvmArgsAppend = {"--add-opens", "java.base/java.nio=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED"})
+    public static class Lmdb extends PutBenchmark {
+        @Override
+        Kv open(Path dir, boolean durable) {
+            return Engines.lmdb(dir, durable);
+        }
+    }
+}
