@@ -12,9 +12,11 @@ import java.util.Arrays;
 /**
  * Child process of {@link LogStoreCrashTest}: extends per-key CAS chains in a logstore as fast as
  * it can and prints {@code ACK <key> <version>} after each acknowledged write, until it is killed.
- * Version {@code v} of a key has the bytes {@link #value(String, long)}.
+ * Version {@code v} of a key has the bytes {@link #value(String, long)}. In mode {@code chains}
+ * even keys are meta documents and odd keys state, written directly; in mode {@code promote}
+ * every version is staged under transaction {@code v<version>} and then promoted onto the head.
  *
- * <p>Arguments: store root, number of writer threads, keys per thread.
+ * <p>Arguments: mode, store root, number of writer threads, keys per thread.
  */
 public final class CrashWriter {
     static final String NS = "crash";
@@ -39,30 +41,43 @@ public final class CrashWriter {
     }
 
     public static void main(String[] args) throws Exception {
-        Path root = Path.of(args[0]);
-        int threads = Integer.parseInt(args[1]);
-        int keysPerThread = Integer.parseInt(args[2]);
+        boolean promote = args[0].equals("promote");
+        Path root = Path.of(args[1]);
+        int threads = Integer.parseInt(args[2]);
+        int keysPerThread = Integer.parseInt(args[3]);
         PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
         LogStore store = LogStore.builder(root).segmentSize(1 << 20).open();
         out.println("READY");
         out.flush();
         for (int t = 0; t < threads; t++) {
             int thread = t;
-            Thread writer = new Thread(() -> extendChains(store, out, thread, keysPerThread), "crash-writer-" + t);
+            Thread writer = new Thread(() -> extendChains(store, out, thread, keysPerThread, promote), "crash-writer-" + t);
             writer.start();
         }
         Thread.sleep(Long.MAX_VALUE);
     }
 
-    private static void extendChains(LogStore store, PrintStream out, int thread, int keys) {
+    /** Whether {@code key} is kept as a meta document (else as state). */
+    static boolean isMeta(String key, boolean promote) {
+        return !promote && Integer.parseInt(key.substring(key.indexOf("/k") + 2)) % 2 == 0;
+    }
+
+    private static void extendChains(LogStore store, PrintStream out, int thread, int keys, boolean promote) {
         String[] etags = new String[keys];
         long[] versions = new long[keys];
         for (int k = 0; k < keys; k++) {
             String key = "t" + thread + "/k" + k;
             try {
-                var doc = store.readMeta(NS, key);
-                etags[k] = doc.etag();
-                versions[k] = versionOf(doc.toByteArray());
+                if (isMeta(key, promote)) {
+                    var doc = store.readMeta(NS, key);
+                    etags[k] = doc.etag();
+                    versions[k] = versionOf(doc.toByteArray());
+                } else {
+                    try (var content = store.readState(NS, key)) {
+                        etags[k] = content.etag();
+                        versions[k] = versionOf(content.readAllBytes());
+                    }
+                }
             } catch (NotFoundException e) {
                 versions[k] = 0;
             }
@@ -73,9 +88,15 @@ public final class CrashWriter {
             long next = versions[k] + 1;
             Precondition p = etags[k] == null ? Precondition.mustNotExist() : Precondition.ifMatch(etags[k]);
             try {
-                String etag = k % 2 == 0
-                    ? store.storeMeta(NS, key, value(key, next), p)
-                    : store.writeState(NS, key, ReplayableBody.ofBytes(value(key, next)), p);
+                String etag;
+                if (promote) {
+                    store.stage(NS, key, "v" + next, ReplayableBody.ofBytes(value(key, next)), Precondition.any());
+                    etag = store.promote(NS, key, "v" + next, p);
+                } else if (isMeta(key, false)) {
+                    etag = store.storeMeta(NS, key, value(key, next), p);
+                } else {
+                    etag = store.writeState(NS, key, ReplayableBody.ofBytes(value(key, next)), p);
+                }
                 etags[k] = etag;
                 versions[k] = next;
                 synchronized (out) {

@@ -6,10 +6,14 @@ import dev.stowage.Content;
 import dev.stowage.Document;
 import dev.stowage.NotFoundException;
 import dev.stowage.conformance.LeakCheckingTest;
+import dev.stowage.staging.StagingSweeper;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -37,14 +41,25 @@ class LogStoreCrashTest extends LeakCheckingTest {
     @Test
     @Timeout(value = 20, unit = TimeUnit.MINUTES)
     void acknowledgedWritesSurviveSigkill() throws Exception {
+        run("chains", CYCLES);
+    }
+
+    /** Kill -9 during promote loops: every head is old or new, never torn; the sweeper leaves no orphan. */
+    @Test
+    @Timeout(value = 20, unit = TimeUnit.MINUTES)
+    void promotesSurviveSigkillAndTheSweeperLeavesNoOrphan() throws Exception {
+        run("promote", Math.max(1, CYCLES / 2));
+    }
+
+    private void run(String mode, int cycles) throws Exception {
         long seed = Long.getLong("stowage.seed", System.nanoTime());
         SplittableRandom random = new SplittableRandom(seed);
         Map<String, Long> acked = new HashMap<>();
         java.util.concurrent.atomic.AtomicLong ackCount = new java.util.concurrent.atomic.AtomicLong();
         long checked = 0;
         int repaired = 0;
-        for (int cycle = 0; cycle < CYCLES; cycle++) {
-            Process child = startChild();
+        for (int cycle = 0; cycle < cycles; cycle++) {
+            Process child = startChild(mode);
             BufferedReader lines = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
             awaitReady(lines, child, seed);
             long killAfter = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50 + random.nextInt(400));
@@ -57,23 +72,23 @@ class LogStoreCrashTest extends LeakCheckingTest {
             child.destroyForcibly();
             child.waitFor();
             reader.join();
-            RecoveryReport report = verify(acked, cycle, seed);
+            RecoveryReport report = verify(acked, cycle, seed, mode.equals("promote"));
             checked += acked.size();
             repaired += report.repaired() ? 1 : 0;
         }
-        assertThat(ackCount.get()).as("acknowledged writes").isGreaterThan(CYCLES);
-        System.out.printf("crash test: %d cycles, %d acknowledged writes, %d key versions checked, %d recoveries cut a tail,"
-            + " 0 violations (seed %d)%n", CYCLES, ackCount.get(), checked, repaired, seed);
+        assertThat(ackCount.get()).as("acknowledged writes").isGreaterThan(cycles);
+        System.out.printf("crash test (%s): %d cycles, %d acknowledged writes, %d key versions checked, %d recoveries cut a tail,"
+            + " 0 violations (seed %d)%n", mode, cycles, ackCount.get(), checked, repaired, seed);
     }
 
-    private Process startChild() throws Exception {
+    private Process startChild(String mode) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(List.of(java));
         for (String flag : JvmFlags.REQUIRED) {
             command.addAll(List.of(flag.split(" ")));
         }
         command.addAll(List.of("-Xmx256m", "-cp", System.getProperty("java.class.path"), CrashWriter.class.getName(),
-            dir.toString(), String.valueOf(THREADS), String.valueOf(KEYS_PER_THREAD)));
+            mode, dir.toString(), String.valueOf(THREADS), String.valueOf(KEYS_PER_THREAD)));
         return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(childLog().toFile())).start();
     }
 
@@ -116,13 +131,19 @@ class LogStoreCrashTest extends LeakCheckingTest {
     }
 
     /** Checks every key against its last acknowledged version; returns the recovery report. */
-    private RecoveryReport verify(Map<String, Long> acked, int cycle, long seed) {
+    private RecoveryReport verify(Map<String, Long> acked, int cycle, long seed, boolean promote) {
         try (LogStore store = LogStore.builder(dir).segmentSize(1 << 20).open()) {
+            if (promote) {
+                // Leftover staged versions (staged, never promoted) are orphans: sweep them all.
+                InstantSource tomorrow = InstantSource.offset(Clock.systemUTC(), Duration.ofDays(1));
+                new StagingSweeper(store, tomorrow, 100).sweep(CrashWriter.NS, Duration.ofHours(1));
+                assertThat(store.listStaged(CrashWriter.NS, "", null, 10).items()).as("orphans after the sweep").isEmpty();
+            }
             synchronized (acked) {
                 for (Map.Entry<String, Long> e : acked.entrySet()) {
                     String key = e.getKey();
                     long ackedVersion = e.getValue();
-                    byte[] stored = read(store, key);
+                    byte[] stored = read(store, key, promote);
                     String where = "cycle " + cycle + " key " + key + " (seed " + seed + ", " + store.recoveryReport() + ")";
                     assertThat(stored).as("acknowledged write lost: " + where).isNotNull();
                     long version = CrashWriter.versionOf(stored);
@@ -135,10 +156,9 @@ class LogStoreCrashTest extends LeakCheckingTest {
         }
     }
 
-    private static byte[] read(LogStore store, String key) {
-        int k = Integer.parseInt(key.substring(key.indexOf("/k") + 2));
+    private static byte[] read(LogStore store, String key, boolean promote) {
         try {
-            if (k % 2 == 0) {
+            if (CrashWriter.isMeta(key, promote)) {
                 Document d = store.readMeta(CrashWriter.NS, key);
                 return d.toByteArray();
             }

@@ -27,6 +27,9 @@ import org.rocksdb.WriteOptions;
  * The engines compared, each opened in a fresh temporary directory in its own durable or buffered
  * mode: Stowage {@code SYNC} / {@code NONE}; RocksDB {@code sync=true} / {@code sync=false} (WAL on
  * in both); LMDB default (sync on every commit) / {@code MDB_NOSYNC}.
+ *
+ * <p>JVM flags: Stowage's forks get {@code --add-exports java.base/jdk.internal.misc=ALL-UNNAMED}
+ * (Agrona), LMDB's get lmdbjava's {@code --add-opens}; each only in its own fork configuration.
  */
 final class Engines {
     static final String NS = "bench";

@@ -6,14 +6,11 @@ import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
@@ -24,27 +21,14 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 1, time = 3)
 @Measurement(iterations = 3, time = 4)
 @Fork(1)
-public abstract class GetBenchmark {
+public abstract class GetBenchmark extends EngineBenchmark {
     static final int KEYS = 1_000_000;
 
-    Kv kv;
-    Path dir;
-
-    abstract Kv open(Path dir) throws Exception;
-
-    @Setup(Level.Trial)
-    public void setUp() throws Exception {
-        dir = Engines.scratch(getClass().getSimpleName());
-        kv = open(dir);
+    @Override
+    void populate() {
         for (int i = 0; i < KEYS; i++) {
             kv.put("key/" + i, PutBenchmark.VALUE);
         }
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() throws Exception {
-        kv.close();
-        Engines.delete(dir);
     }
 
     @Benchmark
@@ -53,6 +37,7 @@ public abstract class GetBenchmark {
         return kv.get("key/" + ThreadLocalRandom.current().nextInt(KEYS));
     }
 
+    @Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
     public static class Stowage extends GetBenchmark {
         @Override
         Kv open(Path dir) {

@@ -6,14 +6,11 @@ import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /** Durable 1 MiB puts from one thread (ops/s; MB/s = ops/s x 1.048576). Subclasses pick the engine. */
@@ -23,25 +20,12 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 1, time = 3)
 @Measurement(iterations = 3, time = 4)
 @Fork(1)
-public abstract class LargePutBenchmark {
+public abstract class LargePutBenchmark extends EngineBenchmark {
     static final byte[] VALUE = new byte[1 << 20];
 
-    Kv kv;
-    Path dir;
-
-    abstract Kv open(Path dir) throws Exception;
-
-    @Setup(Level.Trial)
-    public void setUp() throws Exception {
-        dir = Engines.scratch(getClass().getSimpleName());
-        kv = open(dir);
+    @Override
+    void populate() {
         ThreadLocalRandom.current().nextBytes(VALUE);
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() throws Exception {
-        kv.close();
-        Engines.delete(dir);
     }
 
     @Benchmark
@@ -49,6 +33,7 @@ public abstract class LargePutBenchmark {
         kv.put("big/" + ThreadLocalRandom.current().nextInt(256), VALUE);
     }
 
+    @Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
     public static class Stowage extends LargePutBenchmark {
         @Override
         Kv open(Path dir) {

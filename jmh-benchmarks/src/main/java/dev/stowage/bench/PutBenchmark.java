@@ -6,15 +6,12 @@ import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
@@ -28,28 +25,18 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 1, time = 3)
 @Measurement(iterations = 3, time = 4)
 @Fork(1)
-public abstract class PutBenchmark {
+public abstract class PutBenchmark extends EngineBenchmark {
     static final int KEY_SPACE = 1_000_000;
     static final byte[] VALUE = new byte[1024];
 
     @Param({"true", "false"})
     public boolean durable;
 
-    Kv kv;
-    Path dir;
-
     abstract Kv open(Path dir, boolean durable) throws Exception;
 
-    @Setup(Level.Trial)
-    public void setUp() throws Exception {
-        dir = Engines.scratch(getClass().getSimpleName());
-        kv = open(dir, durable);
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() throws Exception {
-        kv.close();
-        Engines.delete(dir);
+    @Override
+    Kv open(Path dir) throws Exception {
+        return open(dir, durable);
     }
 
     static String randomKey() {
@@ -74,6 +61,7 @@ public abstract class PutBenchmark {
         kv.put(randomKey(), VALUE);
     }
 
+    @Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
     public static class Stowage extends PutBenchmark {
         @Override
         Kv open(Path dir, boolean durable) {

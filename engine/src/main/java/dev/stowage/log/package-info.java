@@ -1,0 +1,32 @@
+/**
+ * The disk logstore ({@code disk:///path}): {@link dev.stowage.log.LogStore}.
+ *
+ * <p><b>Write path.</b> Callers validate, encode and read the body on their own thread, then
+ * publish a {@code WriteCommand} into a multi-producer Disruptor ring. The single
+ * {@code LogWriter} checks each precondition against the index overlaid with its own batch,
+ * appends records into the active segment through an Agrona buffer over the mapping, and at the
+ * end of the batch (ring empty, or {@code maxBatchOps} / {@code maxBatchBytes} reached) syncs the
+ * written range once, publishes the index changes and completes the callers.
+ *
+ * <p><b>Files.</b> {@code root/LOCK} (OS lock, holder), {@code root/store.meta} (format, store id,
+ * writer epoch), {@code root/segments/<16 hex id>.seg} (fixed-size, zero-filled, see
+ * {@link dev.stowage.log.RecordDescriptor} for the record layout).
+ *
+ * <p><b>Choices recorded here.</b>
+ * <ul>
+ *   <li>ETags are {@code <store id>-<LSN hex>}: unique per write (identical rewrites included) and
+ *       never reissued by another store.</li>
+ *   <li>A record's frame length is written last, with release semantics, after its CRC; zero
+ *       means "end of records", which pre-zeroed segments make the default state.</li>
+ *   <li>LSNs are consecutive across the whole log, so a zeroed page or a missing segment in the
+ *       sealed part is detected (as a gap) rather than read as a clean end.</li>
+ *   <li>A torn tail is cut by zeroing the rest of the last segment holding data, so stale bytes
+ *       beyond the cut can never be mistaken for records later.</li>
+ *   <li>The next segment is prepared once the active one is half full; sealing a segment syncs
+ *       it whole in every durability mode.</li>
+ *   <li>Values live inline in segments, so a value must fit in one (segment size less
+ *       {@link dev.stowage.log.LogStore#RECORD_RESERVE}). A blob region for larger values, index
+ *       checkpoints, compaction, followers and NFS mode are later work.</li>
+ * </ul>
+ */
+package dev.stowage.log;
