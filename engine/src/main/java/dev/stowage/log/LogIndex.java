@@ -85,14 +85,30 @@ final class LogIndex {
         return names;
     }
 
-    /** Number of keys in every namespace and space. */
-    long size() {
-        long n = 0;
-        for (ConcurrentSkipListMap<String, IndexEntry>[] spaces : namespaces.values()) {
+    /** Visits every entry (offline tools). */
+    interface EntryVisitor {
+        void visit(String namespace, byte space, String key, IndexEntry entry);
+    }
+
+    void forEach(EntryVisitor visitor) {
+        namespaces.forEach((namespace, spaces) -> {
+            for (int space = 0; space < SPACES; space++) {
+                byte code = (byte) space;
+                spaces[space].forEach((key, entry) -> visitor.visit(namespace, code, key, entry));
+            }
+        });
+    }
+
+    /** Live keys per namespace, every space included. */
+    Map<String, Long> keysPerNamespace() {
+        Map<String, Long> counts = new java.util.TreeMap<>(Names.KEY_ORDER);
+        namespaces.forEach((namespace, spaces) -> {
+            long n = 0;
             for (ConcurrentSkipListMap<String, IndexEntry> m : spaces) {
                 n += m.size();
             }
-        }
-        return n;
+            counts.put(namespace, n);
+        });
+        return counts;
     }
 }

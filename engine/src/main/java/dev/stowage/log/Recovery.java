@@ -29,14 +29,26 @@ final class Recovery {
 
     private final RecordCodec codec = new RecordCodec();
     private final LogIndex index;
+    private final boolean repair;
+    /** Per segment (in replay order): valid records and the offset where they end. */
+    private final List<long[]> segmentStats = new ArrayList<>();
 
     private long records;
     private long lastLsn;
     private long groupRecordsDropped;
     private final List<Runnable> pendingGroup = new ArrayList<>();
 
-    Recovery(LogIndex index) {
+    /**
+     * @param repair whether to cut a torn tail (the writer's open) or only report it (offline verify)
+     */
+    Recovery(LogIndex index, boolean repair) {
         this.index = index;
+        this.repair = repair;
+    }
+
+    /** {@code {records, end offset}} of each segment replayed, in order. */
+    List<long[]> segmentStats() {
+        return segmentStats;
     }
 
     /** Replays {@code segments} (ascending ids) into the index; returns where to append and the report. */
@@ -55,6 +67,7 @@ final class Recovery {
             Segment segment = segments.get(i);
             UnsafeBuffer buffer = segment.buffer();
             int offset = 0;
+            long recordsBefore = records;
             String problem = null;
             while (offset + RecordDescriptor.HEADER_LENGTH <= segment.capacity() && buffer.getInt(offset) != 0) {
                 problem = codec.check(buffer, offset, segment.capacity());
@@ -81,9 +94,12 @@ final class Recovery {
                 truncatedAt = offset;
                 bytesCut = nonZeroBytes(buffer, offset, segment.capacity());
                 reason = problem;
-                segment.zero(offset, segment.capacity());
-                segment.force(offset, segment.capacity());
+                if (repair) {
+                    segment.zero(offset, segment.capacity());
+                    segment.force(offset, segment.capacity());
+                }
             }
+            segmentStats.add(new long[] {records - recordsBefore, offset});
             position = offset;
         }
         groupRecordsDropped += pendingGroup.size();

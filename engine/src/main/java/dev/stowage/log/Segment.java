@@ -95,13 +95,27 @@ final class Segment {
         return map(id, path, Files.size(path));
     }
 
-    private static Segment map(long id, Path path, long size) throws IOException {
-        if (size > Integer.MAX_VALUE) {
-            throw new StorageException("segment " + path + " is " + size + " bytes; at most 2 GiB supported");
+    /** Maps an existing segment read-only (offline tools; never written through). */
+    static Segment openReadOnly(Path path, long id) throws IOException {
+        long size = checkSize(path, Files.size(path));
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+            return new Segment(id, path, channel.map(FileChannel.MapMode.READ_ONLY, 0, size));
         }
+    }
+
+    private static Segment map(long id, Path path, long size) throws IOException {
+        checkSize(path, size);
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             return new Segment(id, path, channel.map(FileChannel.MapMode.READ_WRITE, 0, size));
         }
+    }
+
+    private static long checkSize(Path path, long size) {
+        if (size > Integer.MAX_VALUE || size < RecordDescriptor.HEADER_LENGTH) {
+            throw new StorageException("segment " + path + " is " + size + " bytes; expected " + RecordDescriptor.HEADER_LENGTH
+                + " bytes to 2 GiB");
+        }
+        return size;
     }
 
     long id() {

@@ -19,12 +19,16 @@ import java.util.List;
  * URL given (default: {@code mem://} and a durable {@code disk://} store in a temporary directory,
  * deleted afterwards): CAS writes, a lost race, reads and a paginated listing,
  * printing each step. Exit status 0 when every step behaved as the contract says, 1 otherwise.
+ * {@code verify <store>} checks a logstore offline (see {@link #verify}).
  */
 public final class Main {
     private Main() {
     }
 
     public static void main(String[] args) throws java.io.IOException {
+        if (args.length > 0 && args[0].equals("verify")) {
+            System.exit(verify(args, System.out));
+        }
         java.nio.file.Path scratch = null;
         List<String> urls;
         if (args.length == 0) {
@@ -41,6 +45,27 @@ public final class Main {
             deleteRecursively(scratch);
         }
         System.exit(ok ? 0 : 1);
+    }
+
+    /**
+     * {@code verify disk:///path|/path}: checks a logstore offline and prints what it holds.
+     *
+     * @return 0 if clean, 1 if a torn tail would be cut at open, 2 on corruption or a bad argument
+     */
+    static int verify(String[] args, PrintStream out) {
+        if (args.length != 2) {
+            out.println("usage: verify disk:///path/to/store");
+            return 2;
+        }
+        String target = args[1].startsWith("disk:") ? java.net.URI.create(args[1]).getPath() : args[1];
+        try {
+            dev.stowage.log.VerifyReport report = dev.stowage.log.LogVerifier.verify(java.nio.file.Path.of(target));
+            out.print(dev.stowage.log.LogVerifier.format(report));
+            return report.corruption() != null ? 2 : report.tornTail() != null ? 1 : 0;
+        } catch (RuntimeException e) {
+            out.println("verify failed: " + e.getMessage());
+            return 2;
+        }
     }
 
     /** The {@code disk://} URL of a directory. */

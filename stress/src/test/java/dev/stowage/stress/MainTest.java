@@ -27,6 +27,17 @@ class MainTest {
     }
 
     @Test
+    void verifyReportsACleanStoreAfterTheDemo(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        assertThat(Main.demo(Main.diskUrl(dir), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))).isTrue();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        int status = Main.verify(new String[] {"verify", Main.diskUrl(dir)}, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        assertThat(status).isZero();
+        assertThat(bytes.toString(StandardCharsets.UTF_8)).contains("records=8", "namespace demo: 7 keys", "OK");
+        assertThat(Main.verify(new String[] {"verify", dir.resolve("nope").toString()},
+            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))).isEqualTo(2);
+    }
+
+    @Test
     void demoReportsAFailureForAnUnknownStore() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         assertThat(Main.demo("nope://", new PrintStream(bytes, true, StandardCharsets.UTF_8))).isFalse();
