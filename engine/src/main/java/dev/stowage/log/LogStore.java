@@ -446,13 +446,23 @@ public final class LogStore implements Backend, StagingBackend {
      * wait for a sync and park after the spin.
      */
     static final long ACK_SPIN_NANOS = 50_000;
+    /**
+     * Callers allowed to spin at once: one core is left to the writer, so many blocked callers
+     * park instead of starving it.
+     */
+    static final int MAX_SPINNING_CALLERS = Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
 
-    private static String await(CompletableFuture<String> future) {
+    private final AtomicInteger spinningCallers = new AtomicInteger();
+
+    private String await(CompletableFuture<String> future) {
         if (!future.isDone()) {
-            long deadline = System.nanoTime() + ACK_SPIN_NANOS;
-            while (!future.isDone() && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
+            if (spinningCallers.incrementAndGet() <= MAX_SPINNING_CALLERS) {
+                long deadline = System.nanoTime() + ACK_SPIN_NANOS;
+                while (!future.isDone() && System.nanoTime() < deadline) {
+                    Thread.onSpinWait();
+                }
             }
+            spinningCallers.decrementAndGet();
         }
         try {
             return future.get();
