@@ -109,9 +109,10 @@ final class LogWriter implements EventHandler<WriteCommand> {
     public void onEvent(WriteCommand command, long sequence, boolean endOfBatch) {
         try {
             if (command.kind == WriteCommand.SYNC) {
-                if (batch.isEmpty()) {
-                    syncUnsynced();
-                }
+                // Group durability: acknowledge what is pending, then sync it, even under a
+                // steady load where the batch is never empty.
+                commitBatch();
+                syncUnsynced();
             } else {
                 process(command);
             }

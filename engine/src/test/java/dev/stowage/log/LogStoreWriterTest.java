@@ -102,6 +102,29 @@ class LogStoreWriterTest extends LeakCheckingTest {
     }
 
     @Test
+    void groupDurabilitySyncsUnderASteadyLoad() {
+        java.util.concurrent.atomic.AtomicInteger syncs = new java.util.concurrent.atomic.AtomicInteger();
+        SegmentSyncer counting = (segment, from, to) -> {
+            if (to > from) {
+                syncs.incrementAndGet();
+            }
+            segment.force(from, to);
+        };
+        try (LogStore store = LogStore.builder(dir).durability(Durability.group(java.time.Duration.ofMillis(1)))
+            .syncer(counting).open()) {
+            java.util.ArrayDeque<CompletableFuture<String>> inFlight = new java.util.ArrayDeque<>();
+            for (int i = 0; i < 50_000; i++) {
+                inFlight.add(store.storeMetaAsync(NS, "k" + (i % 1000), new byte[256], Precondition.any()));
+                if (inFlight.size() == 64) {
+                    inFlight.poll().join();
+                }
+            }
+            inFlight.forEach(CompletableFuture::join);
+            assertThat(syncs.get()).as("syncs while the ring never ran dry").isPositive();
+        }
+    }
+
+    @Test
     void rollsAcrossManySegmentsKeepEveryValue() {
         try (LogStore store = LogStore.builder(dir).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).open()) {
             for (int i = 0; i < 500; i++) {
