@@ -35,9 +35,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -103,6 +107,10 @@ public final class LogStore implements Backend, StagingBackend {
     private final ScheduledExecutorService syncTicker;
     private final AtomicInteger publishers = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final ScheduledExecutorService checkpointer;
+    /** LSN of the newest checkpoint written or loaded; touched by the checkpoint thread, then by close. */
+    private volatile long lastCheckpointLsn;
+    private volatile boolean aborted;
 
     private LogStore(Builder b) throws IOException {
         this.root = b.root;
@@ -112,12 +120,21 @@ public final class LogStore implements Backend, StagingBackend {
         try {
             segmentLog = SegmentLog.open(storeRoot.segmentsDirectory(), b.segmentSize, b.root.getFileName().toString());
             this.segments = segmentLog;
-            this.index = new LogIndex();
+            long recoveryStart = System.nanoTime();
+            List<Segment> all = segmentLog.segments();
+            List<String> rejected = new ArrayList<>();
+            Checkpoints.Loaded checkpoint = newestUsableCheckpoint(b.root, all, rejected);
+            this.index = checkpoint == null ? new LogIndex() : checkpoint.index();
+            Recovery.Position from = checkpoint == null ? new Recovery.Position(0, 0, 1)
+                : new Recovery.Position(indexOf(all, checkpoint.point().segmentId()), checkpoint.point().offset(),
+                    checkpoint.point().lsn() + 1);
             RecoveryReport[] report = new RecoveryReport[1];
-            Recovery.Position position = new Recovery(index, true).replay(segmentLog.segments(), report);
-            this.recoveryReport = report[0];
+            Recovery.Position position = new Recovery(index, true).replay(all, from, report);
+            this.recoveryReport = report[0].withCheckpoint(checkpoint == null ? -1 : checkpoint.point().lsn(),
+                rejected.isEmpty() ? null : String.join("; ", rejected), Duration.ofNanos(System.nanoTime() - recoveryStart));
+            this.lastCheckpointLsn = checkpoint == null ? -1 : checkpoint.point().lsn();
             segmentLog.resumeAt(position.segmentIndex(), position.offset());
-            if (recoveryReport.repaired()) {
+            if (recoveryReport.repaired() || recoveryReport.checkpointsRejected() != null) {
                 LOG.warn("recovered {}: {}", root, recoveryReport);
             } else {
                 LOG.info("opened {}: {} records in {} segments, last LSN {}, {} ms", root, recoveryReport.records(),
@@ -151,6 +168,15 @@ public final class LogStore implements Backend, StagingBackend {
             } else {
                 this.syncTicker = null;
             }
+            this.checkpointer = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "stowage-checkpoint-" + root.getFileName());
+                t.setDaemon(true);
+                return t;
+            });
+            if (!b.checkpointInterval.isZero()) {
+                long nanos = b.checkpointInterval.toNanos();
+                checkpointer.scheduleWithFixedDelay(this::periodicCheckpoint, nanos, nanos, TimeUnit.NANOSECONDS);
+            }
             OPEN_STORES.incrementAndGet();
         } catch (IOException | RuntimeException e) {
             if (segmentLog != null) {
@@ -174,6 +200,106 @@ public final class LogStore implements Backend, StagingBackend {
     /** Segment mappings not yet released in this JVM, open readers' included (for leak checks and monitoring). */
     public static int liveMappings() {
         return Segment.LIVE_MAPPINGS.get();
+    }
+
+    private static int indexOf(List<Segment> segments, long id) {
+        for (int i = 0; i < segments.size(); i++) {
+            if (segments.get(i).id() == id) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("segment " + id + " vanished");
+    }
+
+    /** The newest checkpoint that reads back whole and that the log reaches; reasons for the others go to {@code rejected}. */
+    private static Checkpoints.Loaded newestUsableCheckpoint(Path root, List<Segment> segments, List<String> rejected)
+        throws IOException {
+        Map<Long, Segment> byId = new HashMap<>();
+        segments.forEach(s -> byId.put(s.id(), s));
+        List<Path> files = Checkpoints.list(root.resolve(Checkpoints.DIR));
+        for (int i = files.size() - 1; i >= 0; i--) {
+            Path file = files.get(i);
+            try {
+                Checkpoints.Loaded loaded = Checkpoints.read(file, byId);
+                String gap = logReaches(loaded.point(), segments);
+                if (gap == null) {
+                    return loaded;
+                }
+                rejected.add(file.getFileName() + ": " + gap);
+            } catch (IOException e) {
+                rejected.add(file.getFileName() + ": " + e.getMessage());
+            }
+        }
+        return null;
+    }
+
+    /** Why the log does not hold every record up to {@code point}, or {@code null} if it does. */
+    private static String logReaches(Checkpoints.Point point, List<Segment> segments) {
+        if (point.lsn() == 0) {
+            return null;
+        }
+        int index = indexOf(segments, point.segmentId());
+        Segment segment = point.offset() == 0 ? (index == 0 ? null : segments.get(index - 1)) : segments.get(index);
+        if (segment == null) {
+            return "no record before the checkpoint position";
+        }
+        int end = point.offset() == 0 ? segment.capacity() : point.offset();
+        long lastLsn = -1;
+        int offset = 0;
+        org.agrona.concurrent.UnsafeBuffer b = segment.buffer();
+        while (offset < end && offset + RecordDescriptor.HEADER_LENGTH <= segment.capacity()) {
+            int frame = RecordCodec.frameLength(b, offset);
+            if (frame == 0 && point.offset() == 0) {
+                break;
+            }
+            if (frame < RecordDescriptor.HEADER_LENGTH || offset + (long) frame > segment.capacity()) {
+                return "checkpoint is newer than the log: the log ends at offset " + offset + " of " + segment.path().getFileName()
+                    + ", before the checkpoint position " + point.offset();
+            }
+            lastLsn = RecordCodec.lsn(b, offset);
+            offset = (int) Math.min(segment.capacity(), RecordDescriptor.align(offset + (long) frame));
+        }
+        if (point.offset() != 0 && offset != point.offset()) {
+            return "the checkpoint position " + point.offset() + " is not a record boundary of " + segment.path().getFileName();
+        }
+        return lastLsn == point.lsn() ? null
+            : "checkpoint is newer than the log: it covers LSN " + point.lsn() + " but the log holds LSN " + lastLsn + " there";
+    }
+
+    /**
+     * Writes an index checkpoint now, so the next open replays only later records. Runs beside
+     * the writer (no pause); also done periodically ({@link Builder#checkpointInterval}) and on
+     * close.
+     *
+     * @return the LSN the checkpoint covers
+     */
+    public long checkpoint() {
+        ensureOpen();
+        try {
+            return checkpointer.submit(this::writeCheckpoint).get();
+        } catch (InterruptedException e) {
+            throw new InterruptedStorageException("waiting for a checkpoint", e);
+        } catch (ExecutionException e) {
+            throw new StorageException("checkpoint of " + root + " failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    private void periodicCheckpoint() {
+        try {
+            writeCheckpoint();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("periodic checkpoint of {} failed; recovery replays more of the log until one succeeds", root, e);
+        }
+    }
+
+    /** Runs on the checkpoint thread (or at close, after it stopped). */
+    private long writeCheckpoint() throws IOException {
+        Checkpoints.Point point = writer.durablePoint();
+        if (point.lsn() > lastCheckpointLsn && writer.failure() == null) {
+            Checkpoints.write(root, index, point);
+            lastCheckpointLsn = point.lsn();
+        }
+        return lastCheckpointLsn;
     }
 
     /** What recovery found and repaired when this store was opened. */
@@ -560,7 +686,20 @@ public final class LogStore implements Backend, StagingBackend {
         if (syncTicker != null) {
             syncTicker.shutdownNow();
         }
+        checkpointer.shutdown();
         disruptor.shutdown();
+        try {
+            if (!checkpointer.awaitTermination(5, TimeUnit.MINUTES)) {
+                LOG.warn("checkpoint of {} still running at close", root);
+            }
+            if (!aborted) {
+                writeCheckpoint();
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("checkpoint at close of {} failed; the next open replays the log", root, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         feed.close();
         segments.close();
         OPEN_STORES.decrementAndGet();
@@ -574,6 +713,7 @@ public final class LogStore implements Backend, StagingBackend {
     /** Fails queued writes with {@link ClosedException}, then closes; writes already in a batch complete. */
     @Override
     public void abort() {
+        aborted = true;
         writer.abort();
         close();
     }
@@ -598,6 +738,8 @@ public final class LogStore implements Backend, StagingBackend {
         public static final int DEFAULT_MAX_BATCH_OPS = 1024;
         /** Default bound on record bytes per batch. */
         public static final long DEFAULT_MAX_BATCH_BYTES = 16L << 20;
+        /** Default period between index checkpoints (one is also written at close). */
+        public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofMinutes(1);
 
         private final Path root;
         private int segmentSize = DEFAULT_SEGMENT_SIZE;
@@ -608,6 +750,7 @@ public final class LogStore implements Backend, StagingBackend {
         private InstantSource clock = InstantSource.system();
         private Supplier<WaitStrategy> waitStrategy = Builder::defaultWaitStrategy;
         private SegmentSyncer syncer = SegmentSyncer.MSYNC;
+        private Duration checkpointInterval = DEFAULT_CHECKPOINT_INTERVAL;
 
         private Builder(Path root) {
             this.root = Objects.requireNonNull(root, "root").toAbsolutePath();
@@ -640,6 +783,16 @@ public final class LogStore implements Backend, StagingBackend {
         /** Most record bytes per batch; default {@link #DEFAULT_MAX_BATCH_BYTES}. */
         public Builder maxBatchBytes(long maxBatchBytes) {
             this.maxBatchBytes = maxBatchBytes;
+            return this;
+        }
+
+        /**
+         * Period between background index checkpoints, which bound the replay at open;
+         * {@link Duration#ZERO} writes them only at close and on {@link LogStore#checkpoint()}.
+         * Default {@link #DEFAULT_CHECKPOINT_INTERVAL}.
+         */
+        public Builder checkpointInterval(Duration interval) {
+            this.checkpointInterval = Objects.requireNonNull(interval, "interval");
             return this;
         }
 
@@ -690,6 +843,9 @@ public final class LogStore implements Backend, StagingBackend {
             }
             if (ringSize < 2 || Integer.bitCount(ringSize) != 1) {
                 throw new IllegalArgumentException("ringSize must be a power of two >= 2: " + ringSize);
+            }
+            if (checkpointInterval.isNegative()) {
+                throw new IllegalArgumentException("checkpointInterval must not be negative: " + checkpointInterval);
             }
             if (maxBatchOps < 1 || maxBatchBytes < 1) {
                 throw new IllegalArgumentException("batch bounds must be positive: ops=" + maxBatchOps + " bytes=" + maxBatchBytes);

@@ -73,6 +73,8 @@ final class LogWriter implements EventHandler<WriteCommand> {
     /** Start of the active segment's bytes not yet synced. */
     private int unsyncedFrom;
     private volatile StorageException failure;
+    /** The latest position up to which every record is durable and applied to the index. */
+    private volatile Checkpoints.Point durablePoint;
     private volatile boolean aborting;
 
     LogWriter(SegmentLog log, LogIndex index, ChangeFeed feed, InstantSource clock, Durability durability, SegmentSyncer syncer,
@@ -89,6 +91,17 @@ final class LogWriter implements EventHandler<WriteCommand> {
         this.maxBatchBytes = maxBatchBytes;
         this.nextLsn = nextLsn;
         this.unsyncedFrom = log.position();
+        this.durablePoint = new Checkpoints.Point(log.active().id(), log.position(), nextLsn - 1);
+    }
+
+    /** Where a checkpoint taken now may start replay; see {@link Checkpoints}. */
+    Checkpoints.Point durablePoint() {
+        return durablePoint;
+    }
+
+    /** Records the current end of the log as durable and indexed; call only when both hold. */
+    private void markDurable() {
+        durablePoint = new Checkpoints.Point(log.active().id(), log.position(), nextLsn - 1);
     }
 
     /** The failure that stopped the writer, or {@code null}. */
@@ -113,6 +126,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
                 // steady load where the batch is never empty.
                 commitBatch();
                 syncUnsynced();
+                markDurable();
             } else {
                 process(command);
             }
@@ -345,6 +359,9 @@ final class LogWriter implements EventHandler<WriteCommand> {
             }
         }
         clearBatch();
+        if (durability.acknowledgesAfterSync()) {
+            markDurable();
+        }
     }
 
     /** Syncs the active segment's unsynced bytes. */
@@ -394,6 +411,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
         if (failure == null) {
             try {
                 syncUnsynced();
+                markDurable();
             } catch (RuntimeException e) {
                 LOG.error("final sync at close failed", e);
             }

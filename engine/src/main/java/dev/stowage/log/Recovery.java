@@ -51,22 +51,31 @@ final class Recovery {
         return segmentStats;
     }
 
-    /** Replays {@code segments} (ascending ids) into the index; returns where to append and the report. */
+    /** Replays every segment (ascending ids) into the index; returns where to append and the report. */
     Position replay(List<Segment> segments, RecoveryReport[] reportOut) {
+        return replay(segments, new Position(0, 0, 1), reportOut);
+    }
+
+    /**
+     * Replays from {@code from} (a checkpoint's position: segment index, offset, next LSN) into an
+     * index already holding the checkpoint's entries.
+     */
+    Position replay(List<Segment> segments, Position from, RecoveryReport[] reportOut) {
         long start = System.nanoTime();
+        lastLsn = from.nextLsn() - 1;
         int last = segments.size() - 1;
-        while (last > 0 && segments.get(last).buffer().getInt(0) == 0) {
+        while (last > from.segmentIndex() && segments.get(last).buffer().getInt(0) == 0) {
             last--;
         }
         String truncatedSegment = null;
         long truncatedAt = -1;
         long bytesCut = 0;
         String reason = null;
-        int position = 0;
-        for (int i = 0; i <= last && i < segments.size(); i++) {
+        int position = from.offset();
+        for (int i = from.segmentIndex(); i <= last && i < segments.size(); i++) {
             Segment segment = segments.get(i);
             UnsafeBuffer buffer = segment.buffer();
-            int offset = 0;
+            int offset = i == from.segmentIndex() ? from.offset() : 0;
             long recordsBefore = records;
             String problem = null;
             while (offset + RecordDescriptor.HEADER_LENGTH <= segment.capacity() && buffer.getInt(offset) != 0) {
@@ -105,8 +114,8 @@ final class Recovery {
         groupRecordsDropped += pendingGroup.size();
         pendingGroup.clear();
         reportOut[0] = new RecoveryReport(segments.size(), records, lastLsn, truncatedSegment, truncatedAt, bytesCut, reason,
-            groupRecordsDropped, Duration.ofNanos(System.nanoTime() - start));
-        return new Position(Math.max(0, Math.min(last, segments.size() - 1)), position, lastLsn + 1);
+            groupRecordsDropped, Duration.ofNanos(System.nanoTime() - start), -1, null);
+        return new Position(Math.max(from.segmentIndex(), Math.min(last, segments.size() - 1)), position, lastLsn + 1);
     }
 
     private static long nonZeroBytes(UnsafeBuffer buffer, int from, int to) {

@@ -14,10 +14,21 @@ import java.time.Duration;
  * @param truncationReason      why the first cut record was rejected, or {@code null}
  * @param groupRecordsDropped   records of atomic groups dropped because their commit marker was missing
  * @param elapsed               time taken by recovery
+ * @param checkpointLsn         LSN of the checkpoint recovery started from (records counts only those
+ *                              replayed after it), or -1 for a full replay
+ * @param checkpointsRejected   why newer checkpoints were not used (damaged, newer than the log), or {@code null}
  */
 public record RecoveryReport(int segments, long records, long lastLsn, String truncatedSegment, long truncatedAtOffset,
-                             long bytesCut, String truncationReason, long groupRecordsDropped, Duration elapsed) {
-    /** Whether recovery cut or dropped anything. */
+                             long bytesCut, String truncationReason, long groupRecordsDropped, Duration elapsed,
+                             long checkpointLsn, String checkpointsRejected) {
+
+    /** This report with the checkpoint recovery started from, and what was rejected before it. */
+    RecoveryReport withCheckpoint(long lsn, String rejected, Duration total) {
+        return new RecoveryReport(segments, records, lastLsn, truncatedSegment, truncatedAtOffset, bytesCut, truncationReason,
+            groupRecordsDropped, total, lsn, rejected);
+    }
+
+    /** Whether recovery cut or dropped anything (a rejected checkpoint is reported, not repaired). */
     public boolean repaired() {
         return truncatedSegment != null || groupRecordsDropped > 0;
     }

@@ -1,6 +1,7 @@
 package dev.stowage.log;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.stowage.Precondition;
@@ -63,8 +64,11 @@ class LogStoreDiskFullTest extends LeakCheckingTest {
             }
         }
         try (LogStore store = LogStore.builder(root).segmentSize(1 << 20).open()) {
-            assertThat(store.recoveryReport().records()).isEqualTo(written);
-            assertThat(store.readMeta(NS, "k" + (written - 1)).size()).isEqualTo(8000);
+            for (int i = 0; i < written; i++) {
+                assertThat(store.readMeta(NS, "k" + i).size()).isEqualTo(8000);
+            }
+            int failed = written;
+            assertThatThrownBy(() -> store.readMeta(NS, "k" + failed)).isInstanceOf(dev.stowage.NotFoundException.class);
         }
     }
 }

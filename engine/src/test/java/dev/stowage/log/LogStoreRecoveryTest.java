@@ -18,15 +18,28 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Recovery from damaged files, by direct byte surgery on a closed store. */
+/**
+ * Recovery from damaged log files, by direct byte surgery on a closed store. Every open here first
+ * removes the checkpoints (as after a crash before any checkpoint), so the whole log is replayed;
+ * checkpoints have their own tests.
+ */
 class LogStoreRecoveryTest extends LeakCheckingTest {
     private static final String NS = "rec";
 
     @TempDir
     Path dir;
 
+    /** Opens the store after deleting its checkpoints, so the whole log is replayed. */
     private LogStore open() {
-        return LogStore.builder(dir).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).open();
+        try {
+            for (Path p : Checkpoints.list(dir.resolve(Checkpoints.DIR))) {
+                Files.delete(p);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return LogStore.builder(dir).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).checkpointInterval(java.time.Duration.ZERO)
+            .open();
     }
 
     private static byte[] bytes(String s) {

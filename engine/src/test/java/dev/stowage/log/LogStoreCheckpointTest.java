@@ -1,0 +1,153 @@
+package dev.stowage.log;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.stowage.NotFoundException;
+import dev.stowage.Precondition;
+import dev.stowage.conformance.LeakCheckingTest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Checkpoints bound recovery. A crash is simulated by copying a live store's files (its mappings
+ * are shared, so the copy holds every acknowledged record, as after kill -9).
+ */
+class LogStoreCheckpointTest extends LeakCheckingTest {
+    private static final String NS = "ck";
+
+    @TempDir
+    Path dir;
+
+    private LogStore.Builder builder(Path root) {
+        return LogStore.builder(root).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).checkpointInterval(Duration.ZERO);
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(UTF_8);
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> paths = Files.walk(from)) {
+            for (Path p : paths.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else if (!p.getFileName().toString().equals(StoreRoot.LOCK_FILE)) {
+                    Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+
+    @Test
+    void cleanCloseWritesACheckpointAndReopenReplaysNothing() {
+        Path root = dir.resolve("store");
+        try (LogStore store = builder(root).open()) {
+            for (int i = 0; i < 300; i++) {
+                store.storeMeta(NS, "k" + (i % 50), bytes("v" + i), Precondition.any());
+            }
+            store.deleteMeta(NS, "k0", Precondition.any());
+        }
+        try (LogStore store = builder(root).open()) {
+            RecoveryReport report = store.recoveryReport();
+            assertThat(report.checkpointLsn()).isEqualTo(301);
+            assertThat(report.records()).isZero();
+            assertThat(report.checkpointsRejected()).isNull();
+            assertThatThrownBy(() -> store.readMeta(NS, "k0")).isInstanceOf(NotFoundException.class);
+            assertThat(store.readMeta(NS, "k49").toByteArray()).isEqualTo(bytes("v299"));
+            assertThat(store.storeMeta(NS, "next", bytes("x"), Precondition.mustNotExist())).endsWith("-" + Long.toHexString(302));
+        }
+    }
+
+    @Test
+    void crashAfterACheckpointReplaysOnlyLaterRecordsDeletesIncluded() throws Exception {
+        Path root = dir.resolve("store");
+        Path crashed = dir.resolve("crashed");
+        try (LogStore store = builder(root).open()) {
+            for (int i = 0; i < 200; i++) {
+                store.storeMeta(NS, "k" + i, bytes("v" + i), Precondition.any());
+            }
+            store.deleteMeta(NS, "k1", Precondition.any());
+            assertThat(store.checkpoint()).isEqualTo(201);
+            store.deleteMeta(NS, "k2", Precondition.any());
+            store.storeMeta(NS, "k3", bytes("after"), Precondition.any());
+            store.storeMeta(NS, "new", bytes("after"), Precondition.mustNotExist());
+            copyTree(root, crashed);
+        }
+        try (LogStore store = builder(crashed).open()) {
+            RecoveryReport report = store.recoveryReport();
+            assertThat(report.checkpointLsn()).isEqualTo(201);
+            assertThat(report.records()).isEqualTo(3);
+            assertThatThrownBy(() -> store.readMeta(NS, "k1")).isInstanceOf(NotFoundException.class);
+            assertThatThrownBy(() -> store.readMeta(NS, "k2")).isInstanceOf(NotFoundException.class);
+            assertThat(store.readMeta(NS, "k3").toByteArray()).isEqualTo(bytes("after"));
+            assertThat(store.readMeta(NS, "new").toByteArray()).isEqualTo(bytes("after"));
+            assertThat(store.readMeta(NS, "k199").toByteArray()).isEqualTo(bytes("v199"));
+        }
+    }
+
+    @Test
+    void damagedCheckpointIsRejectedAndTheLogReplayedInFull() throws Exception {
+        Path root = dir.resolve("store");
+        try (LogStore store = builder(root).open()) {
+            for (int i = 0; i < 100; i++) {
+                store.storeMeta(NS, "k" + i, bytes("v" + i), Precondition.any());
+            }
+        }
+        List<Path> checkpoints = Checkpoints.list(root.resolve(Checkpoints.DIR));
+        assertThat(checkpoints).hasSize(1);
+        LogFiles.flipBit(checkpoints.get(0), 40, 2);
+        try (LogStore store = builder(root).open()) {
+            RecoveryReport report = store.recoveryReport();
+            assertThat(report.checkpointLsn()).isEqualTo(-1);
+            assertThat(report.checkpointsRejected()).contains("CRC32C");
+            assertThat(report.records()).isEqualTo(100);
+            assertThat(store.readMeta(NS, "k99").toByteArray()).isEqualTo(bytes("v99"));
+        }
+    }
+
+    @Test
+    void checkpointNewerThanTheLogIsRejected() throws Exception {
+        Path root = dir.resolve("store");
+        Path older = dir.resolve("older");
+        try (LogStore store = builder(root).open()) {
+            for (int i = 0; i < 50; i++) {
+                store.storeMeta(NS, "k" + i, bytes("v" + i), Precondition.any());
+            }
+            copyTree(root, older);
+            for (int i = 50; i < 100; i++) {
+                store.storeMeta(NS, "k" + i, bytes("v" + i), Precondition.any());
+            }
+        }
+        // The older log, with the checkpoint written at LSN 100 by the clean close.
+        copyTree(root.resolve(Checkpoints.DIR), older.resolve(Checkpoints.DIR));
+        try (LogStore store = builder(older).open()) {
+            RecoveryReport report = store.recoveryReport();
+            assertThat(report.checkpointLsn()).isEqualTo(-1);
+            assertThat(report.checkpointsRejected()).contains("newer than the log");
+            assertThat(report.records()).isEqualTo(50);
+            assertThatThrownBy(() -> store.readMeta(NS, "k50")).isInstanceOf(NotFoundException.class);
+        }
+    }
+
+    @Test
+    void onlyTheNewestCheckpointsAreKept() throws Exception {
+        Path root = dir.resolve("store");
+        try (LogStore store = builder(root).open()) {
+            for (int round = 0; round < 5; round++) {
+                store.storeMeta(NS, "k", bytes("v" + round), Precondition.any());
+                store.checkpoint();
+            }
+            assertThat(Checkpoints.list(root.resolve(Checkpoints.DIR))).hasSize(Checkpoints.KEEP);
+        }
+    }
+}
