@@ -77,8 +77,8 @@ class LogStoreCrashTest extends LeakCheckingTest {
             repaired += report.repaired() ? 1 : 0;
         }
         assertThat(ackCount.get()).as("acknowledged writes").isGreaterThan(cycles);
-        System.out.printf("crash test (%s): %d cycles, %d acknowledged writes, %d key versions checked, %d recoveries repaired a torn tail or incomplete group,"
-            + " 0 violations (seed %d)%n", mode, cycles, ackCount.get(), checked, repaired, seed);
+        System.out.printf("crash test (%s): %d cycles, %d acknowledged writes, %d key versions checked,"
+            + " %d recoveries repaired a torn tail or incomplete group, 0 violations (seed %d)%n", mode, cycles, ackCount.get(), checked, repaired, seed);
     }
 
     private Process startChild(String mode) throws Exception {
