@@ -689,6 +689,9 @@ public final class LogStore implements Backend, StagingBackend {
         checkpointer.shutdown();
         disruptor.shutdown();
         try {
+            if (!writer.awaitStopped(1, TimeUnit.MINUTES)) {
+                throw new StorageException("the writer of " + root + " did not stop within a minute");
+            }
             if (!checkpointer.awaitTermination(5, TimeUnit.MINUTES)) {
                 LOG.warn("checkpoint of {} still running at close", root);
             }

@@ -76,6 +76,8 @@ final class LogWriter implements EventHandler<WriteCommand> {
     /** The latest position up to which every record is durable and applied to the index. */
     private volatile Checkpoints.Point durablePoint;
     private volatile boolean aborting;
+    /** Counted down when {@link #onShutdown()} has finished with the segments. */
+    private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
 
     LogWriter(SegmentLog log, LogIndex index, ChangeFeed feed, InstantSource clock, Durability durability, SegmentSyncer syncer,
               String etagPrefix, int epoch, int maxBatchOps, long maxBatchBytes, long nextLsn) {
@@ -407,14 +409,24 @@ final class LogWriter implements EventHandler<WriteCommand> {
 
     @Override
     public void onShutdown() {
-        commitBatch();
-        if (failure == null) {
-            try {
+        try {
+            commitBatch();
+            if (failure == null) {
                 syncUnsynced();
                 markDurable();
-            } catch (RuntimeException e) {
-                LOG.error("final sync at close failed", e);
             }
+        } catch (RuntimeException e) {
+            LOG.error("final sync at close failed", e);
+        } finally {
+            stopped.countDown();
         }
+    }
+
+    /**
+     * Waits until the writer thread has run {@link #onShutdown()}: the Disruptor's shutdown returns
+     * when the ring is drained, before that, and the segments must not be released under it.
+     */
+    boolean awaitStopped(long timeout, java.util.concurrent.TimeUnit unit) throws InterruptedException {
+        return stopped.await(timeout, unit);
     }
 }
