@@ -11,7 +11,8 @@ import java.util.Set;
 /**
  * Opens {@code disk:///absolute/path} stores. Options:
  * {@code durability} ({@code SYNC}, {@code NONE}, {@code GROUP:5ms}), {@code segmentSize} (bytes),
- * {@code ringSize}, {@code maxBatchOps}, {@code maxBatchBytes}; defaults as in {@link LogStore.Builder}.
+ * {@code ringSize}, {@code maxBatchOps}, {@code maxBatchBytes}, {@code checkpointInterval} (a duration,
+ * {@code 0s} for close and on-demand only); defaults as in {@link LogStore.Builder}.
  */
 public final class LogStoreProvider implements BackendProvider {
     public static final String DURABILITY = "durability";
@@ -19,6 +20,7 @@ public final class LogStoreProvider implements BackendProvider {
     public static final String RING_SIZE = "ringSize";
     public static final String MAX_BATCH_OPS = "maxBatchOps";
     public static final String MAX_BATCH_BYTES = "maxBatchBytes";
+    public static final String CHECKPOINT_INTERVAL = "checkpointInterval";
 
     @Override
     public String scheme() {
@@ -27,7 +29,7 @@ public final class LogStoreProvider implements BackendProvider {
 
     @Override
     public Set<String> options() {
-        return Set.of(DURABILITY, SEGMENT_SIZE, RING_SIZE, MAX_BATCH_OPS, MAX_BATCH_BYTES);
+        return Set.of(DURABILITY, SEGMENT_SIZE, RING_SIZE, MAX_BATCH_OPS, MAX_BATCH_BYTES, CHECKPOINT_INTERVAL);
     }
 
     @Override
@@ -50,6 +52,7 @@ public final class LogStoreProvider implements BackendProvider {
                 .ringSize((int) location.number(RING_SIZE, LogStore.Builder.DEFAULT_RING_SIZE, 2, 1 << 24))
                 .maxBatchOps((int) location.number(MAX_BATCH_OPS, LogStore.Builder.DEFAULT_MAX_BATCH_OPS, 1, 1 << 20))
                 .maxBatchBytes(location.number(MAX_BATCH_BYTES, LogStore.Builder.DEFAULT_MAX_BATCH_BYTES, 1, 1L << 32))
+                .checkpointInterval(location.duration(CHECKPOINT_INTERVAL, LogStore.Builder.DEFAULT_CHECKPOINT_INTERVAL))
                 .open();
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException("options of " + location + ": " + e.getMessage(), e);
