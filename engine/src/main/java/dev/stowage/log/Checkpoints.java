@@ -57,6 +57,41 @@ final class Checkpoints {
     private Checkpoints() {
     }
 
+    /**
+     * Collects one (namespace, space) run of a checkpoint, which {@link #write} emits in key order,
+     * and installs it in linear time; keys out of order mean a malformed checkpoint.
+     */
+    private static final class Run {
+        String namespace;
+        byte space = -1;
+        final List<String> keys = new ArrayList<>();
+        final List<IndexEntry> entries = new ArrayList<>();
+        final java.util.Set<String> seen = new java.util.HashSet<>();
+
+        void add(LogIndex index, String ns, byte sp, String key, IndexEntry entry) throws IOException {
+            if (!ns.equals(namespace) || sp != space) {
+                flush(index);
+                if (!seen.add(ns + "\u0000" + sp)) {
+                    throw new IOException("namespace " + ns + " space " + sp + " appears in two runs");
+                }
+                namespace = ns;
+                space = sp;
+            } else if (dev.stowage.Names.KEY_ORDER.compare(keys.get(keys.size() - 1), key) >= 0) {
+                throw new IOException("keys out of order at " + ns + "/" + key);
+            }
+            keys.add(key);
+            entries.add(entry);
+        }
+
+        void flush(LogIndex index) {
+            if (!keys.isEmpty()) {
+                index.load(namespace, space, new ArrayList<>(keys), new ArrayList<>(entries));
+                keys.clear();
+                entries.clear();
+            }
+        }
+    }
+
     /** Writes a checkpoint of {@code index} taken at {@code point}; returns its file. */
     static Path write(Path root, LogIndex index, Point point) throws IOException {
         Path dir = root.resolve(DIR);
@@ -155,6 +190,7 @@ final class Checkpoints {
                 throw new IOException("names segment " + point.segmentId() + ", which does not exist");
             }
             LogIndex index = new LogIndex();
+            Run run = new Run();
             while (in.readByte() == 1) {
                 String namespace = in.readUTF();
                 byte space = in.readByte();
@@ -177,8 +213,9 @@ final class Checkpoints {
                 }
                 ObjectAttributes attributes = ObjectAttributes.DEFAULT_CONTENT_TYPE.equals(contentType) && descriptor == null
                     ? ObjectAttributes.DEFAULT : new ObjectAttributes(contentType, descriptor);
-                index.put(namespace, space, key, new IndexEntry(lsn, segment, valueOffset, valueLength, timestamp, attributes, meta));
+                run.add(index, namespace, space, key, new IndexEntry(lsn, segment, valueOffset, valueLength, timestamp, attributes, meta));
             }
+            run.flush(index);
             int expected = (int) checked.getChecksum().getValue();
             int stored = new DataInputStream(raw).readInt();
             if (stored != expected) {

@@ -38,6 +38,87 @@ final class LogIndex {
         })[space].put(key, entry);
     }
 
+    /**
+     * Installs a whole space of a namespace from keys already in {@link Names#KEY_ORDER}, in linear
+     * time (loading a checkpoint). The space must be empty.
+     */
+    void load(String namespace, byte space, List<String> sortedKeys, List<IndexEntry> entries) {
+        put(namespace, space, sortedKeys.get(0), entries.get(0));
+        ConcurrentSkipListMap<String, IndexEntry>[] spaces = namespaces.get(namespace);
+        spaces[space] = new ConcurrentSkipListMap<>(new SortedRun(sortedKeys, entries));
+    }
+
+    /** Read-only sorted view over parallel lists, enough for {@link ConcurrentSkipListMap}'s linear-time copy. */
+    private static final class SortedRun extends java.util.AbstractMap<String, IndexEntry>
+        implements java.util.SortedMap<String, IndexEntry> {
+        private final List<String> keys;
+        private final List<IndexEntry> values;
+
+        SortedRun(List<String> keys, List<IndexEntry> values) {
+            this.keys = keys;
+            this.values = values;
+        }
+
+        @Override
+        public java.util.Comparator<? super String> comparator() {
+            return Names.KEY_ORDER;
+        }
+
+        @Override
+        public java.util.Set<Map.Entry<String, IndexEntry>> entrySet() {
+            return new java.util.AbstractSet<>() {
+                @Override
+                public java.util.Iterator<Map.Entry<String, IndexEntry>> iterator() {
+                    return new java.util.Iterator<>() {
+                        private int i;
+
+                        @Override
+                        public boolean hasNext() {
+                            return i < keys.size();
+                        }
+
+                        @Override
+                        public Map.Entry<String, IndexEntry> next() {
+                            Map.Entry<String, IndexEntry> e = Map.entry(keys.get(i), values.get(i));
+                            i++;
+                            return e;
+                        }
+                    };
+                }
+
+                @Override
+                public int size() {
+                    return keys.size();
+                }
+            };
+        }
+
+        @Override
+        public String firstKey() {
+            return keys.get(0);
+        }
+
+        @Override
+        public String lastKey() {
+            return keys.get(keys.size() - 1);
+        }
+
+        @Override
+        public java.util.SortedMap<String, IndexEntry> subMap(String from, String to) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public java.util.SortedMap<String, IndexEntry> headMap(String to) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public java.util.SortedMap<String, IndexEntry> tailMap(String from) {
+            throw new UnsupportedOperationException();
+        }
+    }
+
     void remove(String namespace, byte space, String key) {
         ConcurrentSkipListMap<String, IndexEntry>[] spaces = namespaces.get(namespace);
         if (spaces != null) {

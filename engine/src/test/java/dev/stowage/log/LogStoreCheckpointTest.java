@@ -105,7 +105,15 @@ class LogStoreCheckpointTest extends LeakCheckingTest {
         }
         List<Path> checkpoints = Checkpoints.list(root.resolve(Checkpoints.DIR));
         assertThat(checkpoints).hasSize(1);
+        // A flipped bit in an entry is caught by the structure checks or, at the end, by the CRC.
         LogFiles.flipBit(checkpoints.get(0), 40, 2);
+        try (LogStore store = builder(root).open()) {
+            assertThat(store.recoveryReport().checkpointLsn()).isEqualTo(-1);
+            assertThat(store.recoveryReport().checkpointsRejected()).startsWith(checkpoints.get(0).getFileName().toString());
+        }
+        // The reopen above wrote a fresh checkpoint at close; damage only its stored CRC.
+        Path fresh = Checkpoints.list(root.resolve(Checkpoints.DIR)).get(Checkpoints.list(root.resolve(Checkpoints.DIR)).size() - 1);
+        LogFiles.flipBit(fresh, Files.size(fresh) - 1, 0);
         try (LogStore store = builder(root).open()) {
             RecoveryReport report = store.recoveryReport();
             assertThat(report.checkpointLsn()).isEqualTo(-1);
