@@ -369,6 +369,31 @@ public final class LogStore implements Backend, StagingBackend {
         return e;
     }
 
+    /**
+     * The state blob of a key in place in the mapping, without a copy (see {@link ValueView}).
+     *
+     * @throws NotFoundException if absent
+     */
+    public ValueView viewState(String namespace, String key) {
+        return view(lookup(Space.STATE, RecordDescriptor.SPACE_STATE, namespace, Names.key(key)));
+    }
+
+    /**
+     * An object's body in place in the mapping, without a copy (see {@link ValueView}).
+     *
+     * @throws NotFoundException if absent
+     */
+    public ValueView viewObject(String namespace, String key) {
+        return view(lookup(Space.OBJECT, RecordDescriptor.SPACE_OBJECT, namespace, Names.key(key)));
+    }
+
+    private ValueView view(IndexEntry e) {
+        if (!e.segment.retain()) {
+            throw new ClosedException("logstore " + root);
+        }
+        return new ValueView(e.segment, e.valueOffset, e.valueLength, etag(e.lsn));
+    }
+
     private Content content(String key, IndexEntry e) {
         if (!e.segment.retain()) {
             throw new ClosedException("logstore " + root);
