@@ -33,7 +33,7 @@ import java.util.zip.CheckedOutputStream;
  *
  * <p><b>File</b> {@code checkpoints/<lsn 16 hex>.ckpt}, big-endian ({@link DataOutputStream}):
  * magic, version, segment id, offset, LSN; then per entry {@code 1, namespace, space, key, lsn,
- * segment id, value offset, value length, timestamp, content type, has-descriptor, descriptor};
+ * segment id, value offset, value length, is-blob, timestamp, content type, has-descriptor, descriptor};
  * then {@code 0}; then the CRC32C of everything before it. Written to a temporary file, synced,
  * renamed, directory synced; the two newest are kept.
  *
@@ -120,6 +120,7 @@ final class Checkpoints {
                     out.writeLong(e.segment.id());
                     out.writeInt(e.valueOffset);
                     out.writeInt(e.valueLength);
+                    out.writeBoolean(e instanceof BlobEntry);
                     out.writeLong(e.timestampMillis);
                     out.writeUTF(e.attributes.contentType());
                     out.writeBoolean(e.attributes.descriptor() != null);
@@ -199,11 +200,13 @@ final class Checkpoints {
                 Segment segment = segments.get(in.readLong());
                 int valueOffset = in.readInt();
                 int valueLength = in.readInt();
+                boolean blob = in.readBoolean();
                 long timestamp = in.readLong();
                 String contentType = in.readUTF();
                 String descriptor = in.readBoolean() ? in.readUTF() : null;
                 if (segment == null || space < 0 || space > RecordDescriptor.SPACE_STAGED || valueOffset < 0 || valueLength < 0
-                    || (long) valueOffset + valueLength > segment.capacity()) {
+                    || (long) valueOffset + valueLength > segment.capacity()
+                    || (blob && valueLength != RecordDescriptor.BLOB_REFERENCE_LENGTH)) {
                     throw new IOException("entry " + namespace + "/" + key + " points outside the segments");
                 }
                 byte[] meta = null;
@@ -213,7 +216,8 @@ final class Checkpoints {
                 }
                 ObjectAttributes attributes = ObjectAttributes.DEFAULT_CONTENT_TYPE.equals(contentType) && descriptor == null
                     ? ObjectAttributes.DEFAULT : new ObjectAttributes(contentType, descriptor);
-                run.add(index, namespace, space, key, new IndexEntry(lsn, segment, valueOffset, valueLength, timestamp, attributes, meta));
+                run.add(index, namespace, space, key,
+                    BlobEntry.of(blob, lsn, segment, valueOffset, valueLength, timestamp, attributes, meta));
             }
             run.flush(index);
             int expected = (int) checked.getChecksum().getValue();

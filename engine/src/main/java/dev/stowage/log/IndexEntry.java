@@ -11,7 +11,7 @@ import dev.stowage.ObjectAttributes;
  * index node (24) = about 120 bytes + key length; meta documents add their bytes (16 + length).
  * Shared defaults ({@link ObjectAttributes#DEFAULT}) cost nothing per key.
  */
-final class IndexEntry {
+class IndexEntry {
     final long lsn;
     final Segment segment;
     final int valueOffset;
@@ -30,5 +30,46 @@ final class IndexEntry {
         this.timestampMillis = timestampMillis;
         this.attributes = attributes;
         this.metaValue = metaValue;
+    }
+
+    /** Length of the value the entry stands for (a blob's length for out-of-line values). */
+    long size() {
+        return valueLength;
+    }
+}
+
+/**
+ * An entry whose value lives in a blob file; the record (at {@link #valueOffset}) holds only the
+ * reference. Immutable.
+ */
+final class BlobEntry extends IndexEntry {
+    final long blobId;
+    final long blobLength;
+    final int blobCrc;
+
+    BlobEntry(long lsn, Segment segment, int referenceOffset, long timestampMillis, ObjectAttributes attributes,
+              long blobId, long blobLength, int blobCrc) {
+        super(lsn, segment, referenceOffset, RecordDescriptor.BLOB_REFERENCE_LENGTH, timestampMillis, attributes, null);
+        this.blobId = blobId;
+        this.blobLength = blobLength;
+        this.blobCrc = blobCrc;
+    }
+
+    @Override
+    long size() {
+        return blobLength;
+    }
+
+    /** Builds the right entry for a record's value at {@code valueOffset} of {@code segment}. */
+    static IndexEntry of(boolean blob, long lsn, Segment segment, int valueOffset, int valueLength, long timestampMillis,
+                         ObjectAttributes attributes, byte[] metaValue) {
+        if (!blob) {
+            return new IndexEntry(lsn, segment, valueOffset, valueLength, timestampMillis, attributes, metaValue);
+        }
+        org.agrona.concurrent.UnsafeBuffer b = segment.buffer();
+        return new BlobEntry(lsn, segment, valueOffset, timestampMillis, attributes,
+            b.getLong(valueOffset + RecordDescriptor.BLOB_ID_OFFSET, java.nio.ByteOrder.LITTLE_ENDIAN),
+            b.getLong(valueOffset + RecordDescriptor.BLOB_LENGTH_OFFSET, java.nio.ByteOrder.LITTLE_ENDIAN),
+            b.getInt(valueOffset + RecordDescriptor.BLOB_CRC_OFFSET, java.nio.ByteOrder.LITTLE_ENDIAN));
     }
 }

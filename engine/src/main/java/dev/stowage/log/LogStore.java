@@ -41,6 +41,8 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.Map;
 import java.util.List;
 import java.util.Objects;
@@ -78,9 +80,10 @@ import org.slf4j.LoggerFactory;
  * <p><b>Staging</b>: native. Promote is one atomic commit group (head written and staged entry
  * removed together, or neither, also across a crash).
  *
- * <p><b>Limits</b>: a value must fit in a segment, so bodies are limited to the segment size less
- * {@link #RECORD_RESERVE}; the whole body is read by the caller's thread before it reaches the
- * ring, so the writer never waits on a caller's stream.
+ * <p><b>Values</b>: up to {@link Builder#blobThreshold} bytes they are read by the caller's thread
+ * and stored inline in the segment; larger ones are streamed by the caller's thread into a blob
+ * file ({@link BlobStore}) that is synced before its small reference record is published. Either
+ * way the writer never waits on a caller's stream, and a large write does not hold up small ones.
  */
 public final class LogStore implements Backend, StagingBackend {
     private static final Logger LOG = LoggerFactory.getLogger(LogStore.class);
@@ -103,7 +106,8 @@ public final class LogStore implements Backend, StagingBackend {
     private final RecoveryReport recoveryReport;
     private final Durability durability;
     private final String etagPrefix;
-    private final int maxValueBytes;
+    private final int maxInlineBytes;
+    private final BlobStore blobs;
     private final ScheduledExecutorService syncTicker;
     private final AtomicInteger publishers = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -141,7 +145,18 @@ public final class LogStore implements Backend, StagingBackend {
                     recoveryReport.segments(), recoveryReport.lastLsn(), recoveryReport.elapsed().toMillis());
             }
             this.etagPrefix = storeRoot.storeId() + "-";
-            this.maxValueBytes = b.segmentSize - RECORD_RESERVE;
+            this.maxInlineBytes = (int) Math.min(b.blobThreshold, b.segmentSize - RECORD_RESERVE);
+            this.blobs = new BlobStore(b.root);
+            Set<Long> liveBlobs = new HashSet<>();
+            index.forEach((ns, space, key, e) -> {
+                if (e instanceof BlobEntry) {
+                    liveBlobs.add(((BlobEntry) e).blobId);
+                }
+            });
+            int orphans = blobs.deleteUnreferenced(liveBlobs);
+            if (orphans > 0) {
+                LOG.info("deleted {} unreferenced blobs of {}", orphans, root);
+            }
             this.feed = new ChangeFeed("disk", ChangeFeed.DEFAULT_QUEUE_CAPACITY);
             this.writer = new LogWriter(segmentLog, index, feed, b.clock, b.durability, b.syncer, etagPrefix, storeRoot.epoch(),
                 b.maxBatchOps, b.maxBatchBytes, position.nextLsn());
@@ -156,7 +171,7 @@ public final class LogStore implements Backend, StagingBackend {
             this.capabilities = Capabilities.of(EnumSet.of(Capability.STAGING, Capability.CHANGE_FEED,
                 Capability.SERVER_SIDE_COPY, Capability.SINGLE_WRITER, Capability.NAMESPACE_LISTING,
                 Capability.CONDITIONAL_DELETE, Capability.CONDITIONAL_COPY, Capability.DURABLE),
-                Capabilities.DEFAULT_MAX_META_BYTES, maxValueBytes);
+                Capabilities.DEFAULT_MAX_META_BYTES, Capabilities.DEFAULT_MAX_BODY_BYTES);
             if (b.durability.mode() == Durability.Mode.GROUP) {
                 long nanos = b.durability.interval().toNanos();
                 this.syncTicker = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -388,6 +403,9 @@ public final class LogStore implements Backend, StagingBackend {
     }
 
     private ValueView view(IndexEntry e) {
+        if (e instanceof BlobEntry) {
+            throw new InvalidRequestException("value of " + e.size() + " bytes is stored out of line; stream it with readState/getObject");
+        }
         if (!e.segment.retain()) {
             throw new ClosedException("logstore " + root);
         }
@@ -395,6 +413,10 @@ public final class LogStore implements Backend, StagingBackend {
     }
 
     private Content content(String key, IndexEntry e) {
+        if (e instanceof BlobEntry) {
+            BlobEntry blob = (BlobEntry) e;
+            return new Content(info(key, e), blobs.open(blob.blobId, blob.blobLength, blob.blobCrc));
+        }
         if (!e.segment.retain()) {
             throw new ClosedException("logstore " + root);
         }
@@ -402,7 +424,7 @@ public final class LogStore implements Backend, StagingBackend {
     }
 
     private EntryInfo info(String key, IndexEntry e) {
-        return new EntryInfo(key, etag(e.lsn), e.valueLength, Instant.ofEpochMilli(e.timestampMillis),
+        return new EntryInfo(key, etag(e.lsn), e.size(), Instant.ofEpochMilli(e.timestampMillis),
             e.attributes.contentType(), e.attributes.descriptor());
     }
 
@@ -483,17 +505,21 @@ public final class LogStore implements Backend, StagingBackend {
             throw new InvalidRequestException("meta document is " + document.length + " bytes; at most "
                 + capabilities.maxMetaBytes() + " allowed");
         }
-        return put(RecordDescriptor.SPACE_META, namespace, Names.key(key), document.clone(), RecordCodec.NO_ATTRIBUTES, precondition);
+        return put(RecordDescriptor.SPACE_META, namespace, Names.key(key), document.clone(), (byte) 0, RecordCodec.NO_ATTRIBUTES,
+            precondition);
     }
 
     public CompletableFuture<String> deleteMetaAsync(String namespace, String key, Precondition precondition) {
         return delete(RecordDescriptor.SPACE_META, namespace, Names.key(key), precondition);
     }
 
-    /** {@link #writeState} without waiting; the body is read on the calling thread before this returns. */
+    /**
+     * {@link #writeState} without waiting; the body is read on the calling thread before this
+     * returns (into a blob file when larger than the inline threshold).
+     */
     public CompletableFuture<String> writeStateAsync(String namespace, String key, ReplayableBody body, Precondition precondition) {
         Names.key(key);
-        return put(RecordDescriptor.SPACE_STATE, namespace, key, read(body), RecordCodec.NO_ATTRIBUTES, precondition);
+        return putBody(RecordDescriptor.SPACE_STATE, namespace, key, body, RecordCodec.NO_ATTRIBUTES, precondition);
     }
 
     public CompletableFuture<String> removeStateAsync(String namespace, String key, Precondition precondition) {
@@ -507,7 +533,7 @@ public final class LogStore implements Backend, StagingBackend {
         if (attributes == null) {
             throw new InvalidRequestException("attributes must not be null; use ObjectAttributes.DEFAULT");
         }
-        return put(RecordDescriptor.SPACE_OBJECT, namespace, key, read(body), RecordCodec.encodeAttributes(attributes), precondition);
+        return putBody(RecordDescriptor.SPACE_OBJECT, namespace, key, body, RecordCodec.encodeAttributes(attributes), precondition);
     }
 
     public CompletableFuture<String> deleteObjectAsync(String namespace, String key, Precondition precondition) {
@@ -524,18 +550,43 @@ public final class LogStore implements Backend, StagingBackend {
             });
     }
 
-    private byte[] read(ReplayableBody body) {
+    /**
+     * Puts a body: inline when its declared length is at most the inline threshold, otherwise
+     * streamed into a blob file by this (the caller's) thread, and the record carries the reference.
+     * A blob whose write then fails (precondition, closed store) is deleted.
+     */
+    private CompletableFuture<String> putBody(byte space, String namespace, String key, ReplayableBody body, byte[] attributes,
+                                              Precondition precondition) {
         ensureOpen();
         if (body == null) {
             throw new InvalidRequestException("body must not be null");
         }
-        return body.readAllBytes(maxValueBytes);
+        Names.namespace(namespace);
+        long length = body.length();
+        if (length != ReplayableBody.UNKNOWN_LENGTH && length <= maxInlineBytes) {
+            return put(space, namespace, key, body.readAllBytes(maxInlineBytes), (byte) 0, attributes, precondition);
+        }
+        BlobStore.Blob blob = blobs.write(body, capabilities.maxBodyBytes());
+        CompletableFuture<String> result;
+        try {
+            result = put(space, namespace, key, blob.reference(), RecordDescriptor.FLAG_BLOB, attributes, precondition);
+        } catch (RuntimeException e) {
+            blobs.delete(blob.id());
+            throw e;
+        }
+        result.whenComplete((etag, failure) -> {
+            if (failure != null) {
+                blobs.delete(blob.id());
+            }
+        });
+        return result;
     }
 
-    private CompletableFuture<String> put(byte space, String namespace, String key, byte[] value, byte[] attributes,
+    private CompletableFuture<String> put(byte space, String namespace, String key, byte[] value, byte flags, byte[] attributes,
                                           Precondition precondition) {
         return submit(WriteCommand.PUT, space, namespace, key, precondition, c -> {
             c.value = value;
+            c.flags = flags;
             c.attributes = attributes;
         });
     }
@@ -662,8 +713,7 @@ public final class LogStore implements Backend, StagingBackend {
     private final class StagedPayloads implements StagedPayloadStore {
         @Override
         public String put(String namespace, String path, ReplayableBody body, Precondition precondition) {
-            return await(LogStore.this.put(RecordDescriptor.SPACE_STAGED, namespace, path, read(body),
-                RecordCodec.NO_ATTRIBUTES, precondition));
+            return await(putBody(RecordDescriptor.SPACE_STAGED, namespace, path, body, RecordCodec.NO_ATTRIBUTES, precondition));
         }
 
         @Override
@@ -766,6 +816,8 @@ public final class LogStore implements Backend, StagingBackend {
         public static final int DEFAULT_MAX_BATCH_OPS = 1024;
         /** Default bound on record bytes per batch. */
         public static final long DEFAULT_MAX_BATCH_BYTES = 16L << 20;
+        /** Default largest value kept inline in a segment; larger ones go to blob files. */
+        public static final long DEFAULT_BLOB_THRESHOLD = 1 << 20;
         /** Default period between index checkpoints (one is also written at close). */
         public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofMinutes(1);
 
@@ -778,6 +830,7 @@ public final class LogStore implements Backend, StagingBackend {
         private InstantSource clock = InstantSource.system();
         private Supplier<WaitStrategy> waitStrategy = Builder::defaultWaitStrategy;
         private SegmentSyncer syncer = SegmentSyncer.MSYNC;
+        private long blobThreshold = DEFAULT_BLOB_THRESHOLD;
         private Duration checkpointInterval = DEFAULT_CHECKPOINT_INTERVAL;
 
         private Builder(Path root) {
@@ -821,6 +874,17 @@ public final class LogStore implements Backend, StagingBackend {
          */
         public Builder checkpointInterval(Duration interval) {
             this.checkpointInterval = Objects.requireNonNull(interval, "interval");
+            return this;
+        }
+
+        /**
+         * Largest value stored inline in a segment (capped at the segment size less
+         * {@link LogStore#RECORD_RESERVE}); larger or unknown-length bodies are streamed by the
+         * caller's thread into a blob file, synced, and referenced by a small record. Default
+         * {@link #DEFAULT_BLOB_THRESHOLD}.
+         */
+        public Builder blobThreshold(long bytes) {
+            this.blobThreshold = bytes;
             return this;
         }
 
@@ -871,6 +935,9 @@ public final class LogStore implements Backend, StagingBackend {
             }
             if (ringSize < 2 || Integer.bitCount(ringSize) != 1) {
                 throw new IllegalArgumentException("ringSize must be a power of two >= 2: " + ringSize);
+            }
+            if (blobThreshold < 0) {
+                throw new IllegalArgumentException("blobThreshold must not be negative: " + blobThreshold);
             }
             if (checkpointInterval.isNegative()) {
                 throw new IllegalArgumentException("checkpointInterval must not be negative: " + checkpointInterval);

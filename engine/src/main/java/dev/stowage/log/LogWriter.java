@@ -213,7 +213,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
     private void put(WriteCommand c) {
         check(c, current(c.namespace, c.space, c.key));
         reserve(frame(c.namespaceBytes, c.keyBytes, c.attributes, c.value.length));
-        IndexEntry entry = append(RecordDescriptor.TYPE_PUT, c.space, (byte) 0, c.namespaceBytes, c.keyBytes, c.attributes,
+        IndexEntry entry = append(RecordDescriptor.TYPE_PUT, c.space, c.flags, c.namespaceBytes, c.keyBytes, c.attributes,
             c.value, null, 0, c.value.length);
         stage(c, List.of(new Change(c.namespace, c.space, c.key, entry, entry.lsn)), entry.lsn);
     }
@@ -240,7 +240,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
         check(c, current(c.namespace, c.space, c.key));
         byte[] attributes = RecordCodec.encodeAttributes(source.attributes);
         reserve(frame(c.namespaceBytes, c.keyBytes, attributes, source.valueLength));
-        IndexEntry entry = append(RecordDescriptor.TYPE_PUT, c.space, (byte) 0, c.namespaceBytes, c.keyBytes, attributes,
+        IndexEntry entry = append(RecordDescriptor.TYPE_PUT, c.space, blobFlag(source), c.namespaceBytes, c.keyBytes, attributes,
             null, source.segment, source.valueOffset, source.valueLength);
         stage(c, List.of(new Change(c.namespace, c.space, c.key, entry, entry.lsn)), entry.lsn);
     }
@@ -255,14 +255,19 @@ final class LogWriter implements EventHandler<WriteCommand> {
         long remove = frame(c.namespaceBytes, c.sourceKeyBytes, RecordCodec.NO_ATTRIBUTES, 0);
         long commit = frame(c.namespaceBytes, RecordCodec.NO_ATTRIBUTES, RecordCodec.NO_ATTRIBUTES, 0);
         reserve(put + remove + commit);
-        IndexEntry head = append(RecordDescriptor.TYPE_PUT, RecordDescriptor.SPACE_STATE, RecordDescriptor.FLAG_GROUPED,
-            c.namespaceBytes, c.keyBytes, RecordCodec.NO_ATTRIBUTES, null, staged.segment, staged.valueOffset, staged.valueLength);
+        IndexEntry head = append(RecordDescriptor.TYPE_PUT, RecordDescriptor.SPACE_STATE,
+            (byte) (RecordDescriptor.FLAG_GROUPED | blobFlag(staged)), c.namespaceBytes, c.keyBytes, RecordCodec.NO_ATTRIBUTES, null, staged.segment, staged.valueOffset, staged.valueLength);
         IndexEntry removal = append(RecordDescriptor.TYPE_DELETE, RecordDescriptor.SPACE_STAGED, RecordDescriptor.FLAG_GROUPED,
             c.namespaceBytes, c.sourceKeyBytes, RecordCodec.NO_ATTRIBUTES, null, null, 0, 0);
         append(RecordDescriptor.TYPE_COMMIT, RecordDescriptor.SPACE_META, (byte) 0, c.namespaceBytes, RecordCodec.NO_ATTRIBUTES,
             RecordCodec.NO_ATTRIBUTES, null, null, 0, 0);
         stage(c, List.of(new Change(c.namespace, RecordDescriptor.SPACE_STATE, c.key, head, head.lsn),
             new Change(c.namespace, RecordDescriptor.SPACE_STAGED, c.sourceKey, REMOVED, removal.lsn)), head.lsn);
+    }
+
+    /** A copy of {@code source}'s value is a blob reference too when {@code source}'s is. */
+    private static byte blobFlag(IndexEntry source) {
+        return source instanceof BlobEntry ? RecordDescriptor.FLAG_BLOB : 0;
     }
 
     private static long frame(byte[] namespace, byte[] key, byte[] attributes, long valueLength) {
@@ -307,7 +312,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
             ? RecordCodec.decodeAttributes(buffer, valueStart - attributes.length, attributes.length) : ObjectAttributes.DEFAULT;
         byte[] meta = space == RecordDescriptor.SPACE_META && type == RecordDescriptor.TYPE_PUT ? metaCopy(value, source,
             sourceOffset, valueLength) : null;
-        return new IndexEntry(lsn, segment, valueStart, valueLength, now, decoded, meta);
+        return BlobEntry.of((flags & RecordDescriptor.FLAG_BLOB) != 0, lsn, segment, valueStart, valueLength, now, decoded, meta);
     }
 
     private static byte[] metaCopy(byte[] value, Segment source, int sourceOffset, int length) {

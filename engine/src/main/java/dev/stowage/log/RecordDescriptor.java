@@ -59,6 +59,18 @@ public final class RecordDescriptor {
 
     /** The record belongs to an atomic group that a commit record closes. */
     public static final byte FLAG_GROUPED = 1;
+    /**
+     * The value is stored out of line in a blob file; the record's value is a blob reference:
+     * {@link #BLOB_ID_OFFSET} long id, {@link #BLOB_LENGTH_OFFSET} long length,
+     * {@link #BLOB_CRC_OFFSET} int CRC32C of the blob's bytes.
+     */
+    public static final byte FLAG_BLOB = 2;
+
+    public static final int BLOB_ID_OFFSET = 0;
+    public static final int BLOB_LENGTH_OFFSET = 8;
+    public static final int BLOB_CRC_OFFSET = 16;
+    /** Length of a blob reference (padded to the alignment). */
+    public static final int BLOB_REFERENCE_LENGTH = 24;
 
     private RecordDescriptor() {
     }

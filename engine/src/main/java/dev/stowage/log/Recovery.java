@@ -169,7 +169,11 @@ final class Recovery {
             meta = new byte[valueLength];
             b.getBytes(valueStart, meta);
         }
-        IndexEntry entry = new IndexEntry(RecordCodec.lsn(b, offset), segment, valueStart, valueLength,
+        boolean blob = (RecordCodec.flags(b, offset) & RecordDescriptor.FLAG_BLOB) != 0;
+        if (blob && valueLength != RecordDescriptor.BLOB_REFERENCE_LENGTH) {
+            throw new CorruptionException(segment.path().toString(), offset, "blob reference of " + valueLength + " bytes");
+        }
+        IndexEntry entry = BlobEntry.of(blob, RecordCodec.lsn(b, offset), segment, valueStart, valueLength,
             RecordCodec.timestamp(b, offset), attributes, meta);
         return () -> index.put(namespace, space, key, entry);
     }

@@ -26,6 +26,8 @@ final class WriteCommand {
     String namespace;
     byte[] namespaceBytes;
     byte space;
+    /** Record flags of a PUT ({@link RecordDescriptor#FLAG_BLOB} when {@link #value} is a blob reference). */
+    byte flags;
     String key;
     byte[] keyBytes;
     byte[] attributes;
@@ -39,6 +41,7 @@ final class WriteCommand {
     CompletableFuture<String> result;
 
     void clear() {
+        flags = 0;
         namespace = null;
         namespaceBytes = null;
         key = null;

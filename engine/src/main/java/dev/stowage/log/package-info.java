@@ -10,7 +10,8 @@
  *
  * <p><b>Files.</b> {@code root/LOCK} (OS lock, holder), {@code root/store.meta} (format, store id,
  * writer epoch), {@code root/segments/<16 hex id>.seg} (fixed-size, zero-filled, see
- * {@link dev.stowage.log.RecordDescriptor} for the record layout).
+ * {@link dev.stowage.log.RecordDescriptor} for the record layout), {@code root/blobs/<id>.blob}
+ * (values above the inline threshold), {@code root/checkpoints/<lsn>.ckpt} (index snapshots).
  *
  * <p><b>Choices recorded here.</b>
  * <ul>
@@ -24,9 +25,12 @@
  *       beyond the cut can never be mistaken for records later.</li>
  *   <li>The next segment is prepared once the active one is half full; sealing a segment syncs
  *       it whole in every durability mode.</li>
- *   <li>Values live inline in segments, so a value must fit in one (segment size less
- *       {@link dev.stowage.log.LogStore#RECORD_RESERVE}). A blob region for larger values, index
- *       checkpoints, compaction, followers and NFS mode are later work.</li>
+ *   <li>Values up to the blob threshold (1 MiB) live inline; larger ones in blob files written
+ *       and synced by the caller's thread, referenced by length and CRC32C. Superseded blobs are
+ *       reclaimed at the next open; compaction, followers and NFS mode are later work.</li>
+ *   <li>Checkpoints are fuzzy snapshots at a durable point; recovery replays every record after
+ *       the point over them. Corruption in sealed segments that a checkpoint covers is found by
+ *       {@link dev.stowage.log.LogVerifier}, not at open.</li>
  * </ul>
  */
 package dev.stowage.log;

@@ -27,7 +27,7 @@ class LogStoreProviderTest extends LeakCheckingTest {
             assertThat(b).isInstanceOf(ObservedBackend.class);
             LogStore store = (LogStore) ((ObservedBackend) b).delegate();
             assertThat(store.durability()).isEqualTo(Durability.group(Duration.ofMillis(5)));
-            assertThat(store.capabilities().maxBodyBytes()).isEqualTo(65536 - LogStore.RECORD_RESERVE);
+            assertThat(store.capabilities().maxBodyBytes()).isEqualTo(dev.stowage.Capabilities.DEFAULT_MAX_BODY_BYTES);
         }
     }
 
