@@ -54,8 +54,13 @@ final class BlobStore {
         Files.createDirectories(directory);
     }
 
+    /** File name of blob {@code id}. */
+    static String fileName(long id) {
+        return String.format("%016x%s", id, SUFFIX);
+    }
+
     private Path file(long id) {
-        return directory.resolve(String.format("%016x%s", id, SUFFIX));
+        return directory.resolve(fileName(id));
     }
 
     /**

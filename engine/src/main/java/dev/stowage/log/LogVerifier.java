@@ -15,8 +15,9 @@ import java.util.TreeMap;
 
 /**
  * Checks a store offline: maps every segment read-only, validates every record exactly as
- * recovery does (CRC32C, framing, LSN sequence, commit groups) and reports segments, records,
- * live and dead bytes, keys per namespace, and any torn tail or corruption. Changes nothing and
+ * recovery does (CRC32C, framing, LSN sequence, commit groups), checks that every live blob file
+ * exists with its referenced size, and reports segments, records, live and dead bytes, keys per
+ * namespace, and any torn tail or corruption. Changes nothing and
  * takes no lock; run it on a store no writer is using, or accept that an in-flight batch may show
  * as a torn tail.
  *
@@ -47,6 +48,9 @@ public final class LogVerifier {
                 recovery.replay(segments, report);
             } catch (CorruptionException e) {
                 corruption = e.getMessage();
+            }
+            if (corruption == null) {
+                corruption = missingBlob(root, index);
             }
             Map<Segment, Long> live = liveBytes(index);
             List<VerifyReport.SegmentReport> perSegment = new ArrayList<>();
@@ -79,6 +83,26 @@ public final class LogVerifier {
         }
         files.sort(null);
         return files;
+    }
+
+    /** The first live blob whose file is missing or of the wrong size, or {@code null}. */
+    private static String missingBlob(Path root, LogIndex index) {
+        String[] problem = new String[1];
+        index.forEach((namespace, space, key, entry) -> {
+            if (problem[0] == null && entry instanceof BlobEntry) {
+                BlobEntry blob = (BlobEntry) entry;
+                Path file = root.resolve(BlobStore.DIR).resolve(BlobStore.fileName(blob.blobId));
+                try {
+                    long size = Files.size(file);
+                    if (size != blob.blobLength) {
+                        problem[0] = file + ": " + size + " bytes, but " + namespace + "/" + key + " references " + blob.blobLength;
+                    }
+                } catch (IOException e) {
+                    problem[0] = file + ": missing blob of " + namespace + "/" + key;
+                }
+            }
+        });
+        return problem[0];
     }
 
     /** Aligned record bytes of every current version, per segment. */

@@ -82,6 +82,18 @@ class LogVerifierTest extends LeakCheckingTest {
     }
 
     @Test
+    void reportsAMissingBlob() throws Exception {
+        try (LogStore store = LogStore.builder(dir).open()) {
+            store.writeState("a", "big", ReplayableBody.ofBytes(new byte[3 << 20]), Precondition.any());
+        }
+        assertThat(LogVerifier.verify(dir).clean()).isTrue();
+        try (var blobs = Files.list(dir.resolve(BlobStore.DIR))) {
+            Files.delete(blobs.findFirst().orElseThrow());
+        }
+        assertThat(LogVerifier.verify(dir).corruption()).contains("missing blob of a/big");
+    }
+
+    @Test
     void refusesADirectoryThatIsNotAStore() {
         assertThatThrownBy(() -> LogVerifier.verify(dir)).isInstanceOf(StorageException.class).hasMessageContaining("not a logstore");
     }
