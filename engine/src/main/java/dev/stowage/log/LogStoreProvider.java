@@ -12,7 +12,8 @@ import java.util.Set;
  * Opens {@code disk:///absolute/path} stores. Options:
  * {@code durability} ({@code SYNC}, {@code NONE}, {@code GROUP:5ms}), {@code segmentSize} (bytes),
  * {@code ringSize}, {@code maxBatchOps}, {@code maxBatchBytes}, {@code checkpointInterval} (a duration,
- * {@code 0s} for close and on-demand only); defaults as in {@link LogStore.Builder}.
+ * {@code 0s} for close and on-demand only), {@code blobThreshold} (bytes); defaults as in
+ * {@link LogStore.Builder}.
  */
 public final class LogStoreProvider implements BackendProvider {
     public static final String DURABILITY = "durability";
@@ -21,6 +22,7 @@ public final class LogStoreProvider implements BackendProvider {
     public static final String MAX_BATCH_OPS = "maxBatchOps";
     public static final String MAX_BATCH_BYTES = "maxBatchBytes";
     public static final String CHECKPOINT_INTERVAL = "checkpointInterval";
+    public static final String BLOB_THRESHOLD = "blobThreshold";
 
     @Override
     public String scheme() {
@@ -29,7 +31,7 @@ public final class LogStoreProvider implements BackendProvider {
 
     @Override
     public Set<String> options() {
-        return Set.of(DURABILITY, SEGMENT_SIZE, RING_SIZE, MAX_BATCH_OPS, MAX_BATCH_BYTES, CHECKPOINT_INTERVAL);
+        return Set.of(DURABILITY, SEGMENT_SIZE, RING_SIZE, MAX_BATCH_OPS, MAX_BATCH_BYTES, CHECKPOINT_INTERVAL, BLOB_THRESHOLD);
     }
 
     @Override
@@ -53,6 +55,7 @@ public final class LogStoreProvider implements BackendProvider {
                 .maxBatchOps((int) location.number(MAX_BATCH_OPS, LogStore.Builder.DEFAULT_MAX_BATCH_OPS, 1, 1 << 20))
                 .maxBatchBytes(location.number(MAX_BATCH_BYTES, LogStore.Builder.DEFAULT_MAX_BATCH_BYTES, 1, 1L << 32))
                 .checkpointInterval(location.duration(CHECKPOINT_INTERVAL, LogStore.Builder.DEFAULT_CHECKPOINT_INTERVAL))
+                .blobThreshold(location.number(BLOB_THRESHOLD, LogStore.Builder.DEFAULT_BLOB_THRESHOLD, 0, 1 << 30))
                 .open();
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException("options of " + location + ": " + e.getMessage(), e);
