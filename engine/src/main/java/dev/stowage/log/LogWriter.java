@@ -336,12 +336,21 @@ final class LogWriter implements EventHandler<WriteCommand> {
             batchRanges.clear();
             return;
         }
+        if (failure != null) {
+            // The store failed while this batch was being built (e.g. the sync that seals a segment).
+            cutBatch(failure);
+            return;
+        }
         try {
             if (durability.acknowledgesAfterSync()) {
                 syncUnsynced();
             }
         } catch (RuntimeException e) {
-            cutBatch(e);
+            StorageException error = new StorageException("sync failed; the last batch was cut off and the store refuses"
+                + " writes until reopened: " + e.getMessage(), e);
+            LOG.error("logstore sync failed; cutting {} operations and refusing further writes", batch.size(), e);
+            failStore(error);
+            cutBatch(error);
             return;
         }
         for (Applied a : batch) {
@@ -378,21 +387,20 @@ final class LogWriter implements EventHandler<WriteCommand> {
         unsyncedFrom = to;
     }
 
-    /** A sync failed: zero this batch's records, fail its callers and the store. */
-    private void cutBatch(RuntimeException cause) {
-        StorageException error = new StorageException("sync failed; the last batch was cut off and the store refuses writes"
-            + " until reopened: " + cause.getMessage(), cause);
-        LOG.error("logstore sync failed; cutting {} operations and refusing further writes", batch.size(), cause);
+    /**
+     * The store failed before this batch was durable: zero the batch's records so they can never
+     * reappear after a restart, and fail its callers with {@code error}.
+     */
+    private void cutBatch(StorageException error) {
         for (Range r : batchRanges) {
             int end = r.segment == log.active() ? log.position() : r.segment.capacity();
             try {
                 r.segment.zero(r.from, end);
                 r.segment.force(r.from, end);
             } catch (RuntimeException e) {
-                cause.addSuppressed(e);
+                LOG.error("could not zero the cut batch in {} [{}, {})", r.segment, r.from, end, e);
             }
         }
-        failStore(error);
         for (Applied a : batch) {
             a.result.completeExceptionally(error);
         }

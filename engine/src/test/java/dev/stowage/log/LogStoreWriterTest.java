@@ -102,6 +102,43 @@ class LogStoreWriterTest extends LeakCheckingTest {
     }
 
     @Test
+    void failedSyncWhileSealingASegmentCutsTheBatchInFlight() {
+        AtomicBoolean failSyncs = new AtomicBoolean();
+        SegmentSyncer flaky = (segment, from, to) -> {
+            if (failSyncs.get()) {
+                throw new UncheckedIOException(new IOException("EIO while sealing (injected)"));
+            }
+            segment.force(from, to);
+        };
+        List<String> acked = new ArrayList<>();
+        List<String> failed = new ArrayList<>();
+        try (LogStore store = LogStore.builder(dir).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).durability(Durability.none())
+            .syncer(flaky).open()) {
+            failSyncs.set(true);
+            // Buffered writes are never synced per batch, so the first sync is the one that seals the segment.
+            for (int i = 0; i < 200; i++) {
+                String key = "k" + i;
+                try {
+                    store.storeMeta(NS, key, new byte[1000], Precondition.any());
+                    acked.add(key);
+                } catch (StorageException e) {
+                    failed.add(key);
+                }
+            }
+        }
+        assertThat(acked).isNotEmpty();
+        assertThat(failed).isNotEmpty();
+        try (LogStore store = LogStore.builder(dir).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).open()) {
+            for (String key : acked) {
+                assertThat(store.readMeta(NS, key).size()).as(key).isEqualTo(1000);
+            }
+            for (String key : failed) {
+                assertThatThrownBy(() -> store.readMeta(NS, key)).as(key).isInstanceOf(NotFoundException.class);
+            }
+        }
+    }
+
+    @Test
     void groupDurabilitySyncsUnderASteadyLoad() {
         java.util.concurrent.atomic.AtomicInteger syncs = new java.util.concurrent.atomic.AtomicInteger();
         SegmentSyncer counting = (segment, from, to) -> {
