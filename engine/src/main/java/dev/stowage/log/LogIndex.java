@@ -1,11 +1,12 @@
 package dev.stowage.log;
 
 import dev.stowage.ListRequest;
+import dev.stowage.Listings;
+import dev.stowage.Page;
 import dev.stowage.Names;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.BiFunction;
@@ -126,29 +127,13 @@ final class LogIndex {
         }
     }
 
-    /**
-     * One page of a listing, as {@code mapper(key, entry)} results.
-     *
-     * @return the mapped items, with one extra element beyond {@code request.limit()} when more follow
-     */
-    <T> List<T> list(String namespace, byte space, ListRequest request, BiFunction<String, IndexEntry, T> mapper) {
+    /** One page of a listing, as {@code mapper(key, entry)} results. */
+    <T> Page<T> list(String namespace, byte space, ListRequest request, BiFunction<String, IndexEntry, T> mapper) {
         ConcurrentSkipListMap<String, IndexEntry>[] spaces = namespaces.get(namespace);
         if (spaces == null) {
-            return List.of();
+            return new Page<>(List.of(), false, null);
         }
-        ConcurrentSkipListMap<String, IndexEntry> map = spaces[space];
-        NavigableMap<String, IndexEntry> tail = request.startAfter() != null
-            && Names.KEY_ORDER.compare(request.startAfter(), request.prefix()) >= 0
-            ? map.tailMap(request.startAfter(), false)
-            : map.tailMap(request.prefix(), true);
-        List<T> out = new ArrayList<>(Math.min(request.limit() + 1, 64));
-        for (Map.Entry<String, IndexEntry> e : tail.entrySet()) {
-            if (!e.getKey().startsWith(request.prefix()) || out.size() > request.limit()) {
-                break;
-            }
-            out.add(mapper.apply(e.getKey(), e.getValue()));
-        }
-        return out;
+        return Listings.page(spaces[space], request, mapper);
     }
 
     /** Namespaces with at least one user-visible or staged entry, in key order. */

@@ -432,12 +432,7 @@ public final class LogStore implements Backend, StagingBackend {
         ensureOpen();
         Names.namespace(namespace);
         Names.prefix(request.prefix());
-        List<EntryInfo> items = index.list(namespace, space, request, this::info);
-        if (items.size() > request.limit()) {
-            List<EntryInfo> page = items.subList(0, request.limit());
-            return new Page<>(page, true, page.get(page.size() - 1).key());
-        }
-        return new Page<>(items, false, null);
+        return index.list(namespace, space, request, this::info);
     }
 
     private String etag(long lsn) {

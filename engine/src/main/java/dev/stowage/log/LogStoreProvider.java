@@ -5,7 +5,6 @@ import dev.stowage.BackendProvider;
 import dev.stowage.InvalidRequestException;
 import dev.stowage.StoreLocation;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Set;
 
 /**

@@ -13,6 +13,7 @@ import dev.stowage.EntryInfo;
 import dev.stowage.InterruptedStorageException;
 import dev.stowage.InvalidRequestException;
 import dev.stowage.ListRequest;
+import dev.stowage.Listings;
 import dev.stowage.Names;
 import dev.stowage.NotFoundException;
 import dev.stowage.ObjectAttributes;
@@ -432,22 +433,7 @@ public final class MemoryBackend implements Backend, StagingBackend {
         if (ns == null) {
             return new Page<>(List.of(), false, null);
         }
-        ConcurrentSkipListMap<String, Entry> map = ns.map(space, staged);
-        NavigableMap<String, Entry> tail = request.startAfter() != null
-            && Names.KEY_ORDER.compare(request.startAfter(), request.prefix()) >= 0
-            ? map.tailMap(request.startAfter(), false)
-            : map.tailMap(request.prefix(), true);
-        List<EntryInfo> items = new ArrayList<>(Math.min(request.limit(), 64));
-        for (Entry e : tail.values()) {
-            if (!e.info.key().startsWith(request.prefix())) {
-                break;
-            }
-            if (items.size() == request.limit()) {
-                return new Page<>(items, true, items.get(items.size() - 1).key());
-            }
-            items.add(e.info);
-        }
-        return new Page<>(items, false, null);
+        return Listings.page(ns.map(space, staged), request, (key, e) -> e.info);
     }
 
     private static void lock(Namespace ns) {
