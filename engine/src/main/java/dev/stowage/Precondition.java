@@ -54,6 +54,19 @@ public final class Precondition {
         return new Precondition(Kind.IF_MATCH, etag);
     }
 
+    /**
+     * Every mutation's check that a precondition was given at all.
+     *
+     * @return {@code precondition}
+     * @throws InvalidRequestException if it is {@code null}
+     */
+    public static Precondition required(Precondition precondition) {
+        if (precondition == null) {
+            throw new InvalidRequestException("precondition must not be null; use Precondition.any()");
+        }
+        return precondition;
+    }
+
     public Kind kind() {
         return kind;
     }

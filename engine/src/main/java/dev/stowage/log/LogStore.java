@@ -500,7 +500,7 @@ public final class LogStore implements Backend, StagingBackend {
             throw new InvalidRequestException("meta document is " + document.length + " bytes; at most "
                 + capabilities.maxMetaBytes() + " allowed");
         }
-        return put(RecordDescriptor.SPACE_META, namespace, Names.key(key), document.clone(), (byte) 0, RecordCodec.NO_ATTRIBUTES,
+        return put(RecordDescriptor.SPACE_META, namespace, Names.key(key), document.clone(), (byte) 0, ObjectAttributes.DEFAULT,
             precondition);
     }
 
@@ -514,7 +514,7 @@ public final class LogStore implements Backend, StagingBackend {
      */
     public CompletableFuture<String> writeStateAsync(String namespace, String key, ReplayableBody body, Precondition precondition) {
         Names.key(key);
-        return putBody(RecordDescriptor.SPACE_STATE, namespace, key, body, RecordCodec.NO_ATTRIBUTES, precondition);
+        return putBody(RecordDescriptor.SPACE_STATE, namespace, key, body, ObjectAttributes.DEFAULT, precondition);
     }
 
     public CompletableFuture<String> removeStateAsync(String namespace, String key, Precondition precondition) {
@@ -528,7 +528,7 @@ public final class LogStore implements Backend, StagingBackend {
         if (attributes == null) {
             throw new InvalidRequestException("attributes must not be null; use ObjectAttributes.DEFAULT");
         }
-        return putBody(RecordDescriptor.SPACE_OBJECT, namespace, key, body, RecordCodec.encodeAttributes(attributes), precondition);
+        return putBody(RecordDescriptor.SPACE_OBJECT, namespace, key, body, attributes, precondition);
     }
 
     public CompletableFuture<String> deleteObjectAsync(String namespace, String key, Precondition precondition) {
@@ -550,7 +550,7 @@ public final class LogStore implements Backend, StagingBackend {
      * streamed into a blob file by this (the caller's) thread, and the record carries the reference.
      * A blob whose write then fails (precondition, closed store) is deleted.
      */
-    private CompletableFuture<String> putBody(byte space, String namespace, String key, ReplayableBody body, byte[] attributes,
+    private CompletableFuture<String> putBody(byte space, String namespace, String key, ReplayableBody body, ObjectAttributes attributes,
                                               Precondition precondition) {
         ensureOpen();
         if (body == null) {
@@ -577,12 +577,15 @@ public final class LogStore implements Backend, StagingBackend {
         return result;
     }
 
-    private CompletableFuture<String> put(byte space, String namespace, String key, byte[] value, byte flags, byte[] attributes,
-                                          Precondition precondition) {
+    /** Puts a value; {@code attributes} are recorded for objects only ({@link ObjectAttributes#DEFAULT} elsewhere). */
+    private CompletableFuture<String> put(byte space, String namespace, String key, byte[] value, byte flags,
+                                          ObjectAttributes attributes, Precondition precondition) {
+        byte[] encoded = space == RecordDescriptor.SPACE_OBJECT ? RecordCodec.encodeAttributes(attributes) : RecordCodec.NO_ATTRIBUTES;
         return submit(WriteCommand.PUT, space, namespace, key, precondition, c -> {
             c.value = value;
             c.flags = flags;
-            c.attributes = attributes;
+            c.attributes = encoded;
+            c.objectAttributes = attributes;
         });
     }
 
@@ -593,9 +596,7 @@ public final class LogStore implements Backend, StagingBackend {
     private CompletableFuture<String> submit(int kind, byte space, String namespace, String key, Precondition precondition,
                                              Consumer<WriteCommand> fill) {
         Names.namespace(namespace);
-        if (precondition == null) {
-            throw new InvalidRequestException("precondition must not be null; use Precondition.any()");
-        }
+        Precondition.required(precondition);
         byte[] namespaceBytes = namespace.getBytes(StandardCharsets.UTF_8);
         byte[] keyBytes = key.getBytes(StandardCharsets.UTF_8);
         long expectedLsn = lsnOf(precondition);
@@ -708,7 +709,7 @@ public final class LogStore implements Backend, StagingBackend {
     private final class StagedPayloads implements StagedPayloadStore {
         @Override
         public String put(String namespace, String path, ReplayableBody body, Precondition precondition) {
-            return await(putBody(RecordDescriptor.SPACE_STAGED, namespace, path, body, RecordCodec.NO_ATTRIBUTES, precondition));
+            return await(putBody(RecordDescriptor.SPACE_STAGED, namespace, path, body, ObjectAttributes.DEFAULT, precondition));
         }
 
         @Override

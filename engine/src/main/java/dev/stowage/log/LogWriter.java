@@ -214,7 +214,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
         check(c, current(c.namespace, c.space, c.key));
         reserve(frame(c.namespaceBytes, c.keyBytes, c.attributes, c.value.length));
         IndexEntry entry = append(RecordDescriptor.TYPE_PUT, c.space, c.flags, c.namespaceBytes, c.keyBytes, c.attributes,
-            c.value, null, 0, c.value.length);
+            c.objectAttributes, c.value, null, 0, c.value.length);
         stage(c, List.of(new Change(c.namespace, c.space, c.key, entry, entry.lsn)), entry.lsn);
     }
 
@@ -228,7 +228,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
         }
         reserve(frame(c.namespaceBytes, c.keyBytes, RecordCodec.NO_ATTRIBUTES, 0));
         IndexEntry entry = append(RecordDescriptor.TYPE_DELETE, c.space, (byte) 0, c.namespaceBytes, c.keyBytes,
-            RecordCodec.NO_ATTRIBUTES, null, null, 0, 0);
+            RecordCodec.NO_ATTRIBUTES, ObjectAttributes.DEFAULT, null, null, 0, 0);
         stage(c, List.of(new Change(c.namespace, c.space, c.key, REMOVED, entry.lsn)), entry.lsn);
     }
 
@@ -241,7 +241,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
         byte[] attributes = RecordCodec.encodeAttributes(source.attributes);
         reserve(frame(c.namespaceBytes, c.keyBytes, attributes, source.valueLength));
         IndexEntry entry = append(RecordDescriptor.TYPE_PUT, c.space, blobFlag(source), c.namespaceBytes, c.keyBytes, attributes,
-            null, source.segment, source.valueOffset, source.valueLength);
+            source.attributes, null, source.segment, source.valueOffset, source.valueLength);
         stage(c, List.of(new Change(c.namespace, c.space, c.key, entry, entry.lsn)), entry.lsn);
     }
 
@@ -256,11 +256,12 @@ final class LogWriter implements EventHandler<WriteCommand> {
         long commit = frame(c.namespaceBytes, RecordCodec.NO_ATTRIBUTES, RecordCodec.NO_ATTRIBUTES, 0);
         reserve(put + remove + commit);
         IndexEntry head = append(RecordDescriptor.TYPE_PUT, RecordDescriptor.SPACE_STATE,
-            (byte) (RecordDescriptor.FLAG_GROUPED | blobFlag(staged)), c.namespaceBytes, c.keyBytes, RecordCodec.NO_ATTRIBUTES, null, staged.segment, staged.valueOffset, staged.valueLength);
+            (byte) (RecordDescriptor.FLAG_GROUPED | blobFlag(staged)), c.namespaceBytes, c.keyBytes, RecordCodec.NO_ATTRIBUTES,
+            ObjectAttributes.DEFAULT, null, staged.segment, staged.valueOffset, staged.valueLength);
         IndexEntry removal = append(RecordDescriptor.TYPE_DELETE, RecordDescriptor.SPACE_STAGED, RecordDescriptor.FLAG_GROUPED,
-            c.namespaceBytes, c.sourceKeyBytes, RecordCodec.NO_ATTRIBUTES, null, null, 0, 0);
+            c.namespaceBytes, c.sourceKeyBytes, RecordCodec.NO_ATTRIBUTES, ObjectAttributes.DEFAULT, null, null, 0, 0);
         append(RecordDescriptor.TYPE_COMMIT, RecordDescriptor.SPACE_META, (byte) 0, c.namespaceBytes, RecordCodec.NO_ATTRIBUTES,
-            RecordCodec.NO_ATTRIBUTES, null, null, 0, 0);
+            RecordCodec.NO_ATTRIBUTES, ObjectAttributes.DEFAULT, null, null, 0, 0);
         stage(c, List.of(new Change(c.namespace, RecordDescriptor.SPACE_STATE, c.key, head, head.lsn),
             new Change(c.namespace, RecordDescriptor.SPACE_STAGED, c.sourceKey, REMOVED, removal.lsn)), head.lsn);
     }
@@ -290,8 +291,13 @@ final class LogWriter implements EventHandler<WriteCommand> {
         }
     }
 
+    /**
+     * Appends one record; {@code attributes} are its encoded bytes, {@code indexed} the same
+     * attributes as the index entry keeps them (so they are never decoded back). The value comes
+     * from {@code value}, or from {@code source} at {@code sourceOffset} (copy and promote).
+     */
     private IndexEntry append(byte type, byte space, byte flags, byte[] namespace, byte[] key, byte[] attributes,
-                              byte[] value, Segment source, int sourceOffset, int valueLength) {
+                              ObjectAttributes indexed, byte[] value, Segment source, int sourceOffset, int valueLength) {
         Segment segment = log.active();
         UnsafeBuffer buffer = segment.buffer();
         int offset = log.position();
@@ -308,20 +314,9 @@ final class LogWriter implements EventHandler<WriteCommand> {
         codec.seal(buffer, offset, frameLength);
         log.advance((int) RecordDescriptor.align(frameLength));
         batchBytes += frameLength;
-        ObjectAttributes decoded = space == RecordDescriptor.SPACE_OBJECT
-            ? RecordCodec.decodeAttributes(buffer, valueStart - attributes.length, attributes.length) : ObjectAttributes.DEFAULT;
-        byte[] meta = space == RecordDescriptor.SPACE_META && type == RecordDescriptor.TYPE_PUT ? metaCopy(value, source,
-            sourceOffset, valueLength) : null;
-        return BlobEntry.of((flags & RecordDescriptor.FLAG_BLOB) != 0, lsn, segment, valueStart, valueLength, now, decoded, meta);
-    }
-
-    private static byte[] metaCopy(byte[] value, Segment source, int sourceOffset, int length) {
-        if (value != null) {
-            return value;
-        }
-        byte[] copy = new byte[length];
-        source.buffer().getBytes(sourceOffset, copy);
-        return copy;
+        // Meta documents are only ever PUT with their bytes (never copied), which the index keeps.
+        byte[] meta = space == RecordDescriptor.SPACE_META && type == RecordDescriptor.TYPE_PUT ? value : null;
+        return BlobEntry.of((flags & RecordDescriptor.FLAG_BLOB) != 0, lsn, segment, valueStart, valueLength, now, indexed, meta);
     }
 
     private void stage(WriteCommand c, List<Change> changes, long lsn) {

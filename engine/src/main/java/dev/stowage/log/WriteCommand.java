@@ -1,5 +1,6 @@
 package dev.stowage.log;
 
+import dev.stowage.ObjectAttributes;
 import dev.stowage.Precondition;
 import java.util.concurrent.CompletableFuture;
 
@@ -30,7 +31,10 @@ final class WriteCommand {
     byte flags;
     String key;
     byte[] keyBytes;
+    /** Encoded attributes of an object PUT ({@link RecordCodec#NO_ATTRIBUTES} otherwise). */
     byte[] attributes;
+    /** The same attributes, as the index keeps them. */
+    ObjectAttributes objectAttributes;
     byte[] value;
     byte sourceSpace;
     String sourceKey;
@@ -47,6 +51,7 @@ final class WriteCommand {
         key = null;
         keyBytes = null;
         attributes = null;
+        objectAttributes = null;
         value = null;
         sourceKey = null;
         sourceKeyBytes = null;

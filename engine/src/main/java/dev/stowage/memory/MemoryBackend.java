@@ -254,9 +254,7 @@ public final class MemoryBackend implements Backend, StagingBackend {
     private final class StagedPayloads implements StagedPayloadStore {
         @Override
         public String put(String namespace, String path, ReplayableBody body, Precondition precondition) {
-            if (precondition == null) {
-                throw new InvalidRequestException("precondition must not be null; use Precondition.any()");
-            }
+            Precondition.required(precondition);
             ensureOpen();
             return MemoryBackend.this.put(Space.STATE, true, namespace, path, body.readAllBytes((int) MAX_BODY_BYTES),
                 ObjectAttributes.DEFAULT, precondition);
@@ -269,9 +267,7 @@ public final class MemoryBackend implements Backend, StagingBackend {
 
         @Override
         public void delete(String namespace, String path, Precondition precondition) {
-            if (precondition == null) {
-                throw new InvalidRequestException("precondition must not be null; use Precondition.any()");
-            }
+            Precondition.required(precondition);
             ensureOpen();
             remove(Space.STATE, true, namespace, path, precondition);
         }
@@ -347,9 +343,7 @@ public final class MemoryBackend implements Backend, StagingBackend {
         ensureOpen();
         Names.namespace(namespace);
         Names.key(key);
-        if (precondition == null) {
-            throw new InvalidRequestException("precondition must not be null; use Precondition.any()");
-        }
+        Precondition.required(precondition);
     }
 
     private String put(Space space, String namespace, String key, byte[] body, ObjectAttributes attributes,
