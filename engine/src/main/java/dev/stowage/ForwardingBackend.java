@@ -128,7 +128,7 @@ public abstract class ForwardingBackend implements Backend, StagingBackend {
         return invoke(Operation.SUBSCRIBE, namespace, prefix, () -> delegate().subscribe(namespace, prefix, listener));
     }
 
-    private StagingBackend stagingDelegate() {
+    protected StagingBackend stagingDelegate() {
         if (delegate() instanceof StagingBackend) {
             return (StagingBackend) delegate();
         }
