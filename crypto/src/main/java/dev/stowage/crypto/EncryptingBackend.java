@@ -20,14 +20,12 @@ import dev.stowage.Page;
 import dev.stowage.Precondition;
 import dev.stowage.ReplayableBody;
 import dev.stowage.StagedEntry;
-import java.io.IOException;
 import java.io.InputStream;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
@@ -72,11 +70,14 @@ public final class EncryptingBackend extends ForwardingBackend {
 
     private final EnvelopeEncryption encryption;
     private final Capabilities capabilities;
+    private final AutoCloseable ownedKeyProvider;
 
     private EncryptingBackend(Builder builder) {
         super(builder.inner);
         int frameShift = Integer.numberOfTrailingZeros(builder.frameSize);
         this.encryption = new EnvelopeEncryption(builder.keys, frameShift, builder.random);
+        this.ownedKeyProvider = builder.closeKeyProvider && builder.keys instanceof AutoCloseable
+            ? (AutoCloseable) builder.keys : null;
         Capabilities inner = builder.inner.capabilities();
         EnumSet<Capability> features = inner.features().isEmpty() ? EnumSet.noneOf(Capability.class) : EnumSet.copyOf(inner.features());
         features.remove(Capability.SERVER_SIDE_COPY);
@@ -101,6 +102,7 @@ public final class EncryptingBackend extends ForwardingBackend {
         private KeyProvider keys;
         private int frameSize = DEFAULT_FRAME_SIZE;
         private SecureRandom random;
+        private boolean closeKeyProvider;
 
         private Builder(Backend inner) {
             this.inner = Objects.requireNonNull(inner, "inner");
@@ -120,6 +122,16 @@ public final class EncryptingBackend extends ForwardingBackend {
          */
         public Builder frameSize(int frameSize) {
             this.frameSize = frameSize;
+            return this;
+        }
+
+        /**
+         * Whether {@link EncryptingBackend#close()} and {@code abort()} also close the key provider
+         * (an {@link AutoCloseable} one, such as a {@link KeyRing}, which zeroes its keys); default
+         * {@code false}.
+         */
+        public Builder closeKeyProvider(boolean close) {
+            this.closeKeyProvider = close;
             return this;
         }
 
@@ -143,6 +155,11 @@ public final class EncryptingBackend extends ForwardingBackend {
             keys.current();
             return new EncryptingBackend(this);
         }
+    }
+
+    /** The codec, for {@link Rewrapper}. */
+    EnvelopeEncryption encryption() {
+        return encryption;
     }
 
     @Override
@@ -246,20 +263,7 @@ public final class EncryptingBackend extends ForwardingBackend {
         Objects.requireNonNull(targetPrecondition, "targetPrecondition");
         Content source = getObject(namespace, sourceKey);
         try {
-            String sourceEtag = source.etag();
-            AtomicReference<InputStream> firstOpen = new AtomicReference<>(source.stream());
-            ReplayableBody body = ReplayableBody.ofSupplier(source.size(), () -> {
-                InputStream first = firstOpen.getAndSet(null);
-                if (first != null) {
-                    return first;
-                }
-                Content again = getObject(namespace, sourceKey);
-                if (!again.etag().equals(sourceEtag)) {
-                    again.close();
-                    throw new IOException("copy source " + sourceKey + " changed while being copied");
-                }
-                return again.stream();
-            });
+            ReplayableBody body = PinnedVersionBody.of(source, 0, source.size(), () -> getObject(namespace, sourceKey), in -> in);
             return putObject(namespace, targetKey, body, source.info().attributes(), targetPrecondition);
         } finally {
             source.close();
@@ -301,6 +305,34 @@ public final class EncryptingBackend extends ForwardingBackend {
             }
         }
         return new Page<>(items, stored.truncated(), stored.nextStartAfter());
+    }
+
+    @Override
+    public void close() {
+        try {
+            super.close();
+        } finally {
+            closeKeyProvider();
+        }
+    }
+
+    @Override
+    public void abort() {
+        try {
+            super.abort();
+        } finally {
+            closeKeyProvider();
+        }
+    }
+
+    private void closeKeyProvider() {
+        if (ownedKeyProvider != null) {
+            try {
+                ownedKeyProvider.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("closing the key provider failed", e);
+            }
+        }
     }
 
     @Override

@@ -152,6 +152,41 @@ final class EnvelopeEncryption {
             ObjectDescriptor.associatedData(descriptor.attributes()), STREAM_HEADER_LENGTH, descriptor);
     }
 
+    // ------------------------------------------------------------------ root key rotation
+
+    /** Whether a payload's envelope is already wrapped for the current root key. */
+    boolean isCurrent(KeyEnvelope envelope) {
+        return envelope.rootKeyId().equals(keys.current().id());
+    }
+
+    /**
+     * An embedded prefix (stream header + key envelope, as stored at the start of a meta document
+     * or state blob) with the envelope rewrapped for the current root key, or {@code null} if it
+     * already is. The frames after it stay valid unchanged.
+     */
+    byte[] rewrapEmbeddedPrefix(EncryptionContext context, byte[] prefix) {
+        String location = context.location();
+        readStreamHeader(prefix, location);
+        KeyEnvelope envelope = KeyEnvelope.decode(prefix, STREAM_HEADER_LENGTH, location, STREAM_HEADER_LENGTH);
+        if (isCurrent(envelope)) {
+            return null;
+        }
+        byte[] rewrapped = Arrays.copyOf(prefix, EMBEDDED_PREFIX_LENGTH);
+        envelope.rewrap(keys, keys.current(), context, NO_ATTRIBUTES, random).encode(rewrapped, STREAM_HEADER_LENGTH);
+        return rewrapped;
+    }
+
+    /** An object's stored attributes with the envelope rewrapped for the current root key, or {@code null} if it already is. */
+    ObjectAttributes rewrapObject(EncryptionContext context, EntryInfo stored) {
+        ObjectDescriptor descriptor = ObjectDescriptor.parse(stored, context.location());
+        if (isCurrent(descriptor.envelope())) {
+            return null;
+        }
+        byte[] attributes = ObjectDescriptor.associatedData(descriptor.attributes());
+        KeyEnvelope rewrapped = descriptor.envelope().rewrap(keys, keys.current(), context, attributes, random);
+        return new ObjectDescriptor(rewrapped, descriptor.attributes()).stored();
+    }
+
     // ------------------------------------------------------------------ shared stream plumbing
 
     private interface PrefixWriter {

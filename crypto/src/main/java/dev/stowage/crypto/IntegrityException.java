@@ -10,7 +10,7 @@ import dev.stowage.CorruptionException;
  *
  * <p>Immutable; thread-safe.
  */
-public final class IntegrityException extends CorruptionException {
+public class IntegrityException extends CorruptionException {
     private static final long serialVersionUID = 1L;
 
     public IntegrityException(String location, long offset, String reason) {

@@ -76,6 +76,9 @@ public final class KeyEnvelope {
      */
     byte[] unwrap(KeyProvider keys, EncryptionContext context, byte[] attributes) {
         RootKey root = keys.byId(rootKeyId);
+        if (root == null) {
+            throw new UnknownKeyException(context.location(), rootKeyId);
+        }
         Cipher cipher = wrapCipher(root, Cipher.DECRYPT_MODE, context, attributes);
         try {
             return cipher.doFinal(wrappedKey);

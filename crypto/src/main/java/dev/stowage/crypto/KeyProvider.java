@@ -11,10 +11,6 @@ public interface KeyProvider {
     /** The root key new writes use. */
     RootKey current();
 
-    /**
-     * The root key with this id, current or retired.
-     *
-     * @throws UnknownKeyException if this provider does not hold it
-     */
+    /** The root key with this id, current or retired, or {@code null} if this provider does not hold it. */
     RootKey byId(String id);
 }

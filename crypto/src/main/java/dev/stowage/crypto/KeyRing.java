@@ -100,11 +100,7 @@ public final class KeyRing implements KeyProvider, AutoCloseable {
 
     @Override
     public RootKey byId(String id) {
-        RootKey key = keys.get(id);
-        if (key == null) {
-            throw new UnknownKeyException(id);
-        }
-        return key;
+        return keys.get(id);
     }
 
     /** Zeroes every key of this ring. */

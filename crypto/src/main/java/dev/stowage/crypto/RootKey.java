@@ -1,5 +1,6 @@
 package dev.stowage.crypto;
 
+import dev.stowage.ClosedException;
 import dev.stowage.InvalidRequestException;
 import java.util.Arrays;
 import java.util.regex.Pattern;
@@ -9,7 +10,7 @@ import java.util.regex.Pattern;
  * wrap each object version's data key, so rotating it never re-encrypts payloads.
  *
  * <p>{@link #toString()} shows the id only. {@link #destroy()} zeroes the key bytes; a destroyed
- * key fails every later use. Thread-safe.
+ * key fails every later use with {@link ClosedException}. Thread-safe.
  */
 public final class RootKey {
     /** Length of the key material in bytes (AES-256 / HKDF-SHA256 input). */
@@ -56,7 +57,7 @@ public final class RootKey {
     /** The key material; used by {@link KeyWrap} only, never exposed. */
     byte[] material() {
         if (destroyed) {
-            throw new IllegalStateException("root key '" + id + "' was destroyed");
+            throw new ClosedException("root key '" + id + "' was destroyed (its key provider or store is closed)");
         }
         return material;
     }

@@ -1,21 +1,20 @@
 package dev.stowage.crypto;
 
-import dev.stowage.StorageException;
-
 /**
- * Data names a root key id that the {@link KeyProvider} does not hold: a configuration error
- * (a retired key removed too early, or the wrong key file), never retried. The message names the
- * id, never key material.
+ * Data names a root key id that the {@link KeyProvider} does not hold, so it cannot be
+ * authenticated: a retired key removed too early, the wrong key file, or an altered id (which is
+ * why this is an {@link IntegrityException}). The message names the id, never key material.
+ * Never retried.
  *
  * <p>Immutable; thread-safe.
  */
-public final class UnknownKeyException extends StorageException {
+public final class UnknownKeyException extends IntegrityException {
     private static final long serialVersionUID = 1L;
 
     private final String rootKeyId;
 
-    public UnknownKeyException(String rootKeyId) {
-        super("root key '" + rootKeyId + "' is not held by the key provider");
+    public UnknownKeyException(String location, String rootKeyId) {
+        super(location, UNKNOWN_OFFSET, "root key '" + rootKeyId + "' is not held by the key provider");
         this.rootKeyId = rootKeyId;
     }
 
