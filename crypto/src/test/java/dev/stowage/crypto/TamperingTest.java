@@ -263,11 +263,11 @@ class TamperingTest {
         backend.putObject(NS, "o", ReplayableBody.ofBytes(BODY), ATTRS, Precondition.any());
         backend.storeMeta(NS, "m", BODY, Precondition.any());
         MemoryBackend sharedInner = inner;
-        EncryptingBackend wrongKey = EncryptingBackend.builder(new ForwardingView(sharedInner))
+        EncryptingBackend wrongKey = EncryptingBackend.builder(new RewrapperTest.NonClosingView(sharedInner))
             .keyProvider(KeyRing.of(RootKey.of(TestKeys.CURRENT.id(), TestKeys.filled(0x33)))).build();
         assertThatThrownBy(() -> wrongKey.getObject(NS, "o")).isInstanceOf(IntegrityException.class);
         assertThatThrownBy(() -> wrongKey.readMeta(NS, "m")).isInstanceOf(IntegrityException.class);
-        EncryptingBackend missingKey = EncryptingBackend.builder(new ForwardingView(sharedInner))
+        EncryptingBackend missingKey = EncryptingBackend.builder(new RewrapperTest.NonClosingView(sharedInner))
             .keyProvider(KeyRing.of(TestKeys.OLD)).build();
         assertThatThrownBy(() -> missingKey.getObject(NS, "o")).isInstanceOf(UnknownKeyException.class)
             .hasMessageContaining(TestKeys.CURRENT.id());
@@ -282,21 +282,5 @@ class TamperingTest {
         assertIntegrityFailure(() -> backend.headObject(NS, "plain"));
         assertIntegrityFailure(() -> backend.readMeta(NS, "plain"));
         assertIntegrityFailure(() -> backend.readState(NS, "plain"));
-    }
-
-    /** A second view of the same inner backend whose close does not close it. */
-    private static final class ForwardingView extends dev.stowage.ForwardingBackend {
-        ForwardingView(dev.stowage.Backend inner) {
-            super(inner);
-        }
-
-        @Override
-        protected <T> T invoke(dev.stowage.Operation operation, String namespace, String key, java.util.function.Supplier<T> call) {
-            return call.get();
-        }
-
-        @Override
-        public void close() {
-        }
     }
 }
