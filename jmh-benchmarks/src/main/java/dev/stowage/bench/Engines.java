@@ -1,16 +1,21 @@
 package dev.stowage.bench;
 
+import dev.stowage.Backend;
 import dev.stowage.Content;
 import dev.stowage.NotFoundException;
 import dev.stowage.ObjectAttributes;
 import dev.stowage.Precondition;
 import dev.stowage.ReplayableBody;
+import dev.stowage.crypto.EncryptingBackend;
+import dev.stowage.crypto.KeyRing;
+import dev.stowage.crypto.RootKey;
 import dev.stowage.log.Durability;
 import dev.stowage.log.LogStore;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.Comparator;
 import java.util.stream.Stream;
 import org.lmdbjava.Dbi;
@@ -50,14 +55,28 @@ final class Engines {
     }
 
     static Kv stowage(Path dir, boolean durable) {
-        LogStore store = LogStore.builder(dir).durability(durable ? Durability.sync() : Durability.none()).open();
-        return new StowageKv(store);
+        return new StowageKv(logStore(dir, durable));
+    }
+
+    private static LogStore logStore(Path dir, boolean durable) {
+        return LogStore.builder(dir).durability(durable ? Durability.sync() : Durability.none()).open();
+    }
+
+    /** Stowage's logstore under transparent encryption, with a random root key. */
+    static Kv encryptedStowage(Path dir, boolean durable) {
+        return new StowageKv(EncryptingBackend.builder(logStore(dir, durable)).keyProvider(randomKeyRing()).build());
+    }
+
+    static KeyRing randomKeyRing() {
+        byte[] key = new byte[RootKey.KEY_LENGTH];
+        new SecureRandom().nextBytes(key);
+        return KeyRing.of(RootKey.of("bench", key));
     }
 
     static final class StowageKv implements Kv {
-        final LogStore store;
+        final Backend store;
 
-        StowageKv(LogStore store) {
+        StowageKv(Backend store) {
             this.store = store;
         }
 

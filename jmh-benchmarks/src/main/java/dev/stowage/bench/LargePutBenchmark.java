@@ -41,6 +41,15 @@ public abstract class LargePutBenchmark extends EngineBenchmark {
         }
     }
 
+    /** Stowage under encrypt=: the overhead of envelope encryption on the same workload. */
+    @Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
+    public static class EncryptedStowage extends LargePutBenchmark {
+        @Override
+        Kv open(Path dir) {
+            return Engines.encryptedStowage(dir, true);
+        }
+    }
+
     public static class RocksDb extends LargePutBenchmark {
         @Override
         Kv open(Path dir) throws Exception {

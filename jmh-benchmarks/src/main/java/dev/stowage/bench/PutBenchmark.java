@@ -69,6 +69,15 @@ public abstract class PutBenchmark extends EngineBenchmark {
         }
     }
 
+    /** Stowage under encrypt=: the overhead of envelope encryption on the same workload. */
+    @Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
+    public static class EncryptedStowage extends PutBenchmark {
+        @Override
+        Kv open(Path dir, boolean durable) {
+            return Engines.encryptedStowage(dir, durable);
+        }
+    }
+
     public static class RocksDb extends PutBenchmark {
         @Override
         Kv open(Path dir, boolean durable) throws Exception {
