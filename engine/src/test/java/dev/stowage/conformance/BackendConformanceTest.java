@@ -81,6 +81,16 @@ public abstract class BackendConformanceTest extends LeakCheckingTest {
         return 3000;
     }
 
+    /**
+     * Whether the server under test lists keys with characters above U+FFFF in unsigned UTF-8
+     * byte order, as the contract requires. Every backend of this project does; a test server that
+     * orders by UTF-16 code units (S3Mock, unlike AWS S3) answers {@code false}, and only the
+     * listing-order checks then leave such keys out. Say why wherever this is overridden.
+     */
+    protected boolean serverListsSupplementaryKeysInUtf8Order() {
+        return true;
+    }
+
     @BeforeEach
     void openBackendUnderTest() throws Exception {
         backend = openBackend();
@@ -427,7 +437,10 @@ public abstract class BackendConformanceTest extends LeakCheckingTest {
     @ParameterizedTest
     @MethodSource("listableSpaces")
     void listingIsInUnsignedUtf8ByteOrder(SpaceOps ops) {
-        List<String> keys = List.of("b", "a", "a/b", "a-b", "a0", "A", "z", "\u00e9", "\uFFFD", "\uD83D\uDE00", "\u4e2d", "~");
+        List<String> keys = new ArrayList<>(List.of("b", "a", "a/b", "a-b", "a0", "A", "z", "\u00e9", "\uFFFD", "\uD83D\uDE00", "\u4e2d", "~"));
+        if (!serverListsSupplementaryKeysInUtf8Order()) {
+            keys.remove("\uD83D\uDE00");
+        }
         for (String k : keys) {
             ops.write(backend, NS, k, bytes(k), Precondition.any());
         }
@@ -435,8 +448,10 @@ public abstract class BackendConformanceTest extends LeakCheckingTest {
         expected.sort((x, y) -> java.util.Arrays.compareUnsigned(bytes(x), bytes(y)));
         assertThat(listAll(ops, NS, "", 1000)).containsExactlyElementsOf(expected);
         assertThat(listAll(ops, NS, "", 1)).containsExactlyElementsOf(expected);
-        // U+FFFD sorts before U+1F600 in UTF-8, after it in UTF-16: the order must be the byte order.
-        assertThat(expected.indexOf("\uFFFD")).isLessThan(expected.indexOf("\uD83D\uDE00"));
+        if (serverListsSupplementaryKeysInUtf8Order()) {
+            // U+FFFD sorts before U+1F600 in UTF-8, after it in UTF-16: the order must be the byte order.
+            assertThat(expected.indexOf("\uFFFD")).isLessThan(expected.indexOf("\uD83D\uDE00"));
+        }
     }
 
     @ParameterizedTest
@@ -802,6 +817,6 @@ public abstract class BackendConformanceTest extends LeakCheckingTest {
     @Timeout(300)
     void randomOperationSequencesMatchTheModel() {
         long seed = Long.getLong("stowage.seed", System.nanoTime());
-        new ModelCheck(backend, seed, modelCheckSteps()).run();
+        new ModelCheck(backend, seed, modelCheckSteps(), serverListsSupplementaryKeysInUtf8Order()).run();
     }
 }

@@ -26,12 +26,14 @@ import java.util.TreeMap;
 final class ModelCheck {
     private static final String[] NAMESPACES = {"m1", "m2"};
     private static final String[] KEYS = {"a", "a/b", "a/b/c", "ab", "b", "b/\u00e9", "c", "\uD83D\uDE00", "\uFFFD", "z/z"};
+    private static final String SUPPLEMENTARY_KEY = "\uD83D\uDE00";
     private static final String[] PREFIXES = {"", "a", "a/", "a/b", "b", "\u00e9", "z/", "q"};
 
     private record Version(byte[] bytes, String etag) {
     }
 
     private final Backend backend;
+    private final String[] keys;
     private final long seed;
     private final int steps;
     private final SplittableRandom random;
@@ -39,8 +41,11 @@ final class ModelCheck {
     private final List<String> pastEtags = new ArrayList<>();
     private final StringBuilder trace = new StringBuilder();
 
-    ModelCheck(Backend backend, long seed, int steps) {
+    /** @param supplementaryKeys whether keys above U+FFFF take part (see {@code serverListsSupplementaryKeysInUtf8Order}) */
+    ModelCheck(Backend backend, long seed, int steps, boolean supplementaryKeys) {
         this.backend = backend;
+        this.keys = supplementaryKeys ? KEYS
+            : java.util.Arrays.stream(KEYS).filter(k -> !k.equals(SUPPLEMENTARY_KEY)).toArray(String[]::new);
         this.seed = seed;
         this.steps = steps;
         this.random = new SplittableRandom(seed);
@@ -58,7 +63,7 @@ final class ModelCheck {
             String ns = NAMESPACES[random.nextInt(NAMESPACES.length)];
             SpaceOps ops = SpaceOps.values()[random.nextInt(SpaceOps.values().length)];
             TreeMap<String, Version> space = model.get(ns).get(ops);
-            String key = KEYS[random.nextInt(KEYS.length)];
+            String key = keys[random.nextInt(keys.length)];
             int action = random.nextInt(10);
             try {
                 if (action < 4) {
@@ -163,7 +168,7 @@ final class ModelCheck {
     private void list(SpaceOps ops, String ns, TreeMap<String, Version> space, int step) {
         String prefix = PREFIXES[random.nextInt(PREFIXES.length)];
         int limit = 1 + random.nextInt(4);
-        String startAfter = random.nextBoolean() ? null : KEYS[random.nextInt(KEYS.length)];
+        String startAfter = random.nextBoolean() ? null : keys[random.nextInt(keys.length)];
         trace.append(step).append(": list ").append(ops).append(' ').append(ns).append(" prefix=").append(prefix)
             .append(" after=").append(startAfter).append(" limit=").append(limit).append('\n');
         ListRequest request = new ListRequest(prefix, startAfter, limit);

@@ -1,0 +1,497 @@
+package dev.stowage.s3;
+
+import dev.stowage.Backend;
+import dev.stowage.Capabilities;
+import dev.stowage.Capability;
+import dev.stowage.ChangeListener;
+import dev.stowage.ClosedException;
+import dev.stowage.Content;
+import dev.stowage.Document;
+import dev.stowage.EntryInfo;
+import dev.stowage.InvalidRequestException;
+import dev.stowage.ListRequest;
+import dev.stowage.Names;
+import dev.stowage.NotFoundException;
+import dev.stowage.ObjectAttributes;
+import dev.stowage.Page;
+import dev.stowage.Precondition;
+import dev.stowage.ReplayableBody;
+import dev.stowage.Space;
+import dev.stowage.StorageException;
+import dev.stowage.Subscription;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CommonPrefix;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * The contract on an S3-compatible object store (AWS S3, MinIO, S3Mock, ...) through the AWS SDK
+ * for Java v2, with compare-and-swap on the service's own conditional requests.
+ *
+ * <p><b>Mapping</b> ({@link S3Layout}): {@code <prefix>/<namespace>/meta|state|objects/<key>}; a
+ * content type is the object's {@code Content-Type}, a descriptor the user metadata
+ * {@value #DESCRIPTOR_METADATA}. Every stored body starts with a 16-byte {@link WriteStamp} so the
+ * service's content-derived ETags change on every write.
+ *
+ * <p><b>Preconditions</b>: {@code mustNotExist} is {@code If-None-Match: *} and {@code ifMatch}
+ * is {@code If-Match} on PutObject, CompleteMultipartUpload and DeleteObject (HTTP 412, or 409 for
+ * a conflicting concurrent conditional write, → {@link dev.stowage.PreconditionFailedException});
+ * the ETag returned is the one of the write's own response. A {@code mustNotExist} delete
+ * changes nothing, so it is a HEAD. {@link #copyObject} streams the body through this process
+ * into a conditional PUT (a server-side copy would keep the source's ETag), so it is not
+ * {@link Capability#SERVER_SIDE_COPY}.
+ *
+ * <p><b>Large bodies</b>: up to {@link Builder#partSize} bytes are sent in one PUT; larger ones, and
+ * bodies of unknown length, as a multipart upload of parts of that size read one at a time from
+ * the {@link ReplayableBody} (one part buffer on the heap per write); a failed upload is aborted.
+ *
+ * <p><b>Listing</b> uses ListObjectsV2 from {@code StartAfter} (a server-side seek: no re-listing);
+ * object listings HEAD each listed object for its content type and descriptor, which S3 listings
+ * do not return.
+ *
+ * <p>No change feed and no staging. Retries: none in the SDK (wrap with {@code retry=true});
+ * failures are mapped in {@link S3Errors}.
+ *
+ * <p>Thread-safe. Durability: the service's (S3 acknowledges after storing redundantly).
+ */
+public final class S3Backend implements Backend {
+    /** User metadata key of an object's descriptor. */
+    public static final String DESCRIPTOR_METADATA = "stowage-descriptor";
+    /** Default part size of multipart uploads, and the largest body sent in one PUT: 8 MiB. */
+    public static final int DEFAULT_PART_SIZE = 8 << 20;
+    /** Smallest part S3 accepts (except the last): 5 MiB. */
+    public static final int MIN_PART_SIZE = 5 << 20;
+    /** Largest part size accepted here: 512 MiB. */
+    public static final int MAX_PART_SIZE = 512 << 20;
+    /** S3's limit on parts per upload. */
+    static final int MAX_PARTS = 10_000;
+    /** S3's largest object: 5 TiB. */
+    static final long MAX_OBJECT_BYTES = 5L << 40;
+
+    private final S3Client client;
+    private final boolean closeClient;
+    private final String bucket;
+    private final S3Layout layout;
+    private final int partSize;
+    private final Capabilities capabilities;
+    private volatile boolean closed;
+
+    private S3Backend(Builder b) {
+        this.client = b.client;
+        this.closeClient = b.closeClient;
+        this.bucket = b.bucket;
+        this.layout = new S3Layout(b.prefix);
+        this.partSize = b.partSize;
+        long maxBody = Math.min(MAX_OBJECT_BYTES, (long) MAX_PARTS * partSize) - WriteStamp.LENGTH;
+        this.capabilities = Capabilities.of(EnumSet.of(Capability.NAMESPACE_LISTING, Capability.CONCURRENT_WRITERS,
+            Capability.CONDITIONAL_DELETE, Capability.CONDITIONAL_COPY, Capability.DURABLE),
+            Capabilities.DEFAULT_MAX_META_BYTES, maxBody);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Options, validated once by {@link #build()}.
+     *
+     * <p>Not thread-safe.
+     */
+    public static final class Builder {
+        private S3Client client;
+        private boolean closeClient;
+        private String bucket;
+        private String prefix = "";
+        private int partSize = DEFAULT_PART_SIZE;
+
+        private Builder() {
+        }
+
+        /** The SDK client (required); configure it without SDK retries, see the class comment. */
+        public Builder client(S3Client client, boolean closeWithBackend) {
+            this.client = client;
+            this.closeClient = closeWithBackend;
+            return this;
+        }
+
+        /** The bucket (required); it must exist. */
+        public Builder bucket(String bucket) {
+            this.bucket = bucket;
+            return this;
+        }
+
+        /** Prefix of every object inside the bucket, without leading or trailing {@code /}; default none. */
+        public Builder prefix(String prefix) {
+            this.prefix = prefix;
+            return this;
+        }
+
+        /**
+         * Part size of multipart uploads and the largest body sent in one PUT, from
+         * {@link #MIN_PART_SIZE} to {@link #MAX_PART_SIZE}; default {@link #DEFAULT_PART_SIZE}. Each
+         * large write holds one part on the heap.
+         */
+        public Builder partSize(int partSize) {
+            this.partSize = partSize;
+            return this;
+        }
+
+        public S3Backend build() {
+            if (client == null || bucket == null || bucket.isEmpty()) {
+                throw new InvalidRequestException("an S3 client and a bucket are required");
+            }
+            Objects.requireNonNull(prefix, "prefix");
+            if (prefix.startsWith("/") || prefix.endsWith("/")) {
+                throw new InvalidRequestException("prefix '" + prefix + "' must not start or end with '/'");
+            }
+            if (partSize < MIN_PART_SIZE || partSize > MAX_PART_SIZE) {
+                throw new InvalidRequestException("part size must be from " + MIN_PART_SIZE + " to " + MAX_PART_SIZE + ", not " + partSize);
+            }
+            return new S3Backend(this);
+        }
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return capabilities;
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new ClosedException("S3 backend s3://" + bucket + "/" + layout.prefix());
+        }
+    }
+
+    // ------------------------------------------------------------------ meta
+
+    @Override
+    public Document readMeta(String namespace, String key) {
+        S3Entry entry = open(Space.META, namespace, key);
+        try (Content c = read(entry)) {
+            return Document.wrap(c.readAllBytes(), c.etag());
+        }
+    }
+
+    @Override
+    public String storeMeta(String namespace, String key, byte[] document, Precondition precondition) {
+        S3Entry entry = open(Space.META, namespace, key);
+        Precondition.required(precondition);
+        if (document.length > capabilities.maxMetaBytes()) {
+            throw new InvalidRequestException("meta document is " + document.length + " bytes; at most "
+                + capabilities.maxMetaBytes() + " allowed");
+        }
+        return write(entry, ReplayableBody.ofBytes(document), ObjectAttributes.DEFAULT, precondition);
+    }
+
+    @Override
+    public void deleteMeta(String namespace, String key, Precondition precondition) {
+        delete(open(Space.META, namespace, key), precondition);
+    }
+
+    @Override
+    public Page<EntryInfo> listMeta(String namespace, ListRequest request) {
+        return list(Space.META, namespace, request);
+    }
+
+    // ------------------------------------------------------------------ state
+
+    @Override
+    public Content readState(String namespace, String key) {
+        return read(open(Space.STATE, namespace, key));
+    }
+
+    @Override
+    public String writeState(String namespace, String key, ReplayableBody body, Precondition precondition) {
+        S3Entry entry = open(Space.STATE, namespace, key);
+        Precondition.required(precondition);
+        return write(entry, body, ObjectAttributes.DEFAULT, precondition);
+    }
+
+    @Override
+    public void removeState(String namespace, String key, Precondition precondition) {
+        delete(open(Space.STATE, namespace, key), precondition);
+    }
+
+    // ------------------------------------------------------------------ objects
+
+    @Override
+    public Content getObject(String namespace, String key) {
+        return read(open(Space.OBJECT, namespace, key));
+    }
+
+    @Override
+    public EntryInfo headObject(String namespace, String key) {
+        return head(open(Space.OBJECT, namespace, key));
+    }
+
+    @Override
+    public String putObject(String namespace, String key, ReplayableBody body, ObjectAttributes attributes,
+                            Precondition precondition) {
+        S3Entry entry = open(Space.OBJECT, namespace, key);
+        Objects.requireNonNull(attributes, "attributes");
+        Precondition.required(precondition);
+        return write(entry, body, attributes, precondition);
+    }
+
+    @Override
+    public void deleteObject(String namespace, String key, Precondition precondition) {
+        delete(open(Space.OBJECT, namespace, key), precondition);
+    }
+
+    @Override
+    public String copyObject(String namespace, String sourceKey, String targetKey, Precondition targetPrecondition) {
+        S3Entry source = open(Space.OBJECT, namespace, sourceKey);
+        S3Entry target = open(Space.OBJECT, namespace, targetKey);
+        Precondition.required(targetPrecondition);
+        Content first = read(source);
+        String sourceEtag = first.etag();
+        InputStream[] unused = {first.stream()};
+        ReplayableBody body = ReplayableBody.ofSupplier(first.size(), () -> {
+            synchronized (unused) {
+                InputStream stream = unused[0];
+                unused[0] = null;
+                if (stream != null) {
+                    return stream;
+                }
+            }
+            try {
+                return read(source, sourceEtag).stream();
+            } catch (StorageException e) {
+                throw new IOException("copy source " + source + " changed while being copied", e);
+            }
+        });
+        try {
+            return write(target, body, first.info().attributes(), targetPrecondition);
+        } finally {
+            first.close();
+        }
+    }
+
+    @Override
+    public Page<EntryInfo> listObjects(String namespace, ListRequest request) {
+        return list(Space.OBJECT, namespace, request);
+    }
+
+    // ------------------------------------------------------------------ namespaces, feed, lifecycle
+
+    @Override
+    public List<String> listNamespaces() {
+        ensureOpen();
+        List<String> namespaces = new ArrayList<>();
+        String token = null;
+        do {
+            ListObjectsV2Response page;
+            try {
+                page = client.listObjectsV2(ListObjectsV2Request.builder().bucket(bucket).prefix(layout.prefix())
+                    .delimiter("/").continuationToken(token).build());
+            } catch (SdkException e) {
+                throw S3Errors.map(e, new S3Entry(Space.OBJECT, "*", "*", layout.prefix()), null);
+            }
+            for (CommonPrefix p : page.commonPrefixes()) {
+                String ns = p.prefix().substring(layout.prefix().length(), p.prefix().length() - 1);
+                namespaces.add(ns);
+            }
+            token = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
+        } while (token != null);
+        namespaces.sort(Names.KEY_ORDER);
+        return namespaces;
+    }
+
+    @Override
+    public Subscription subscribe(String namespace, String prefix, ChangeListener listener) {
+        throw new UnsupportedOperationException("the S3 backend has no change feed");
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            if (closeClient) {
+                client.close();
+            }
+        }
+    }
+
+    @Override
+    public void abort() {
+        close();
+    }
+
+    @Override
+    public String toString() {
+        return "S3Backend[" + bucket + "/" + layout.prefix() + "]";
+    }
+
+    // ------------------------------------------------------------------ the S3 calls
+
+    private S3Entry open(Space space, String namespace, String key) {
+        ensureOpen();
+        return layout.entry(space, namespace, key);
+    }
+
+    private Content read(S3Entry entry) {
+        return read(entry, null);
+    }
+
+    /** Opens an entry, optionally only if it still has {@code etag} (else {@link dev.stowage.PreconditionFailedException}). */
+    private Content read(S3Entry entry, String etag) {
+        ResponseInputStream<GetObjectResponse> response;
+        try {
+            response = client.getObject(GetObjectRequest.builder().bucket(bucket).key(entry.objectKey()).ifMatch(etag).build());
+        } catch (SdkException e) {
+            throw S3Errors.map(e, entry, etag == null ? null : Precondition.ifMatch(etag));
+        }
+        GetObjectResponse r = response.response();
+        try {
+            WriteStamp.skip(response, entry.toString());
+        } catch (IOException e) {
+            response.abort();
+            throw new UncheckedIOException("reading " + entry, e);
+        } catch (RuntimeException e) {
+            response.abort();
+            throw e;
+        }
+        EntryInfo info = info(entry, r.eTag(), r.contentLength(), r.lastModified(), r.contentType(), r.metadata());
+        return new Content(info, new FilterInputStream(response) {
+            private boolean ended;
+
+            @Override
+            public int read() throws IOException {
+                int b = super.read();
+                ended |= b < 0;
+                return b;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int n = super.read(b, off, len);
+                ended |= n < 0;
+                return n;
+            }
+
+            @Override
+            public void close() throws IOException {
+                if (!ended) {
+                    response.abort(); // do not drain a large body the caller stopped reading
+                }
+                super.close();
+            }
+        });
+    }
+
+    private EntryInfo head(S3Entry entry) {
+        HeadObjectResponse r;
+        try {
+            r = client.headObject(b -> b.bucket(bucket).key(entry.objectKey()));
+        } catch (SdkException e) {
+            throw S3Errors.map(e, entry, null);
+        }
+        return info(entry, r.eTag(), r.contentLength(), r.lastModified(), r.contentType(), r.metadata());
+    }
+
+    private static EntryInfo info(S3Entry entry, String etag, Long storedLength, Instant modified, String contentType,
+                                  Map<String, String> metadata) {
+        long size = WriteStamp.payloadSize(storedLength == null ? 0 : storedLength, entry.toString());
+        String type = entry.space() == Space.OBJECT && contentType != null ? contentType : ObjectAttributes.DEFAULT_CONTENT_TYPE;
+        String descriptor = entry.space() == Space.OBJECT ? metadata.get(DESCRIPTOR_METADATA) : null;
+        return new EntryInfo(entry.key(), etag, size, modified == null ? Instant.EPOCH : modified, type, descriptor);
+    }
+
+    private String write(S3Entry entry, ReplayableBody body, ObjectAttributes attributes, Precondition precondition) {
+        long declared = body.length();
+        if (declared > capabilities.maxBodyBytes()) {
+            throw new InvalidRequestException("body is " + declared + " bytes; at most " + capabilities.maxBodyBytes() + " allowed");
+        }
+        S3Upload upload = new S3Upload(client, bucket, entry, attributes.contentType(),
+            attributes.descriptor() == null ? Map.of() : Map.of(DESCRIPTOR_METADATA, attributes.descriptor()), precondition);
+        int firstBuffer = (int) (declared >= 0 && declared < partSize - WriteStamp.LENGTH ? WriteStamp.LENGTH + declared + 1 : partSize);
+        try (InputStream in = body.open()) {
+            byte[] buffer = new byte[firstBuffer];
+            System.arraycopy(WriteStamp.newStamp(), 0, buffer, 0, WriteStamp.LENGTH);
+            int filled = WriteStamp.LENGTH + in.readNBytes(buffer, WriteStamp.LENGTH, buffer.length - WriteStamp.LENGTH);
+            if (filled < partSize) {
+                body.checkLength(filled - WriteStamp.LENGTH);
+                return upload.putWhole(RequestBody.fromBytes(filled == buffer.length ? buffer : java.util.Arrays.copyOf(buffer, filled)));
+            }
+            return upload.multipart(in, buffer, body, capabilities.maxBodyBytes());
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading the body for " + entry, e);
+        }
+    }
+
+    private void delete(S3Entry entry, Precondition precondition) {
+        Precondition.required(precondition);
+        switch (precondition.kind()) {
+            case MUST_NOT_EXIST:
+                // Deleting what must not exist changes nothing: it only reports whether it exists.
+                try {
+                    head(entry);
+                } catch (NotFoundException absent) {
+                    return;
+                }
+                throw entry.preconditionFailed(precondition);
+            case IF_MATCH:
+                try {
+                    client.deleteObject(b -> b.bucket(bucket).key(entry.objectKey()).ifMatch(precondition.etag()));
+                } catch (SdkException e) {
+                    throw S3Errors.map(e, entry, precondition);
+                }
+                return;
+            default:
+                try {
+                    client.deleteObject(b -> b.bucket(bucket).key(entry.objectKey()));
+                } catch (SdkException e) {
+                    throw S3Errors.map(e, entry, null);
+                }
+        }
+    }
+
+    private Page<EntryInfo> list(Space space, String namespace, ListRequest request) {
+        ensureOpen();
+        Names.namespace(namespace);
+        Names.prefix(request.prefix());
+        String base = layout.spacePrefix(space, namespace);
+        ListObjectsV2Response page;
+        try {
+            page = client.listObjectsV2(ListObjectsV2Request.builder().bucket(bucket).prefix(base + request.prefix())
+                .startAfter(request.startAfter() == null ? null : base + request.startAfter()).maxKeys(request.limit()).build());
+        } catch (SdkException e) {
+            throw S3Errors.map(e, new S3Entry(space, namespace, request.prefix() + "*", base), null);
+        }
+        List<EntryInfo> items = new ArrayList<>(page.contents().size());
+        String last = null;
+        for (S3Object o : page.contents()) {
+            String key = o.key().substring(base.length());
+            last = key;
+            S3Entry entry = new S3Entry(space, namespace, key, o.key());
+            if (space == Space.OBJECT) {
+                try {
+                    items.add(head(entry));
+                } catch (NotFoundException deletedSinceListed) {
+                    // as if listed a moment later
+                }
+            } else {
+                items.add(info(entry, o.eTag(), o.size(), o.lastModified(), null, Map.of()));
+            }
+        }
+        boolean truncated = Boolean.TRUE.equals(page.isTruncated());
+        return new Page<>(items, truncated, truncated ? last : null);
+    }
+}

@@ -1,0 +1,171 @@
+package dev.stowage.s3;
+
+import static java.nio.charset.StandardCharsets.ISO_8859_1;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * An HTTP/1.1 proxy on 127.0.0.1 that forwards one request at a time to an upstream server.
+ *
+ * <p>Why: S3Mock evaluates {@code If-None-Match} / {@code If-Match} correctly for one request at a
+ * time but not atomically under concurrency (a 16-thread create race had 2-3 winners), so the
+ * conformance suite's concurrent CAS races run through this proxy, which makes each request atomic
+ * without judging any condition itself: every precondition is still decided by S3Mock. Requests
+ * are forwarded verbatim except {@code Connection: close} (one upstream connection per request,
+ * whose response then ends at EOF) and {@code Expect: 100-continue}, answered here.
+ *
+ * <p>Thread-safe; a daemon thread per client connection.
+ */
+final class SerializingProxy implements AutoCloseable {
+    private final ServerSocket server;
+    private final int upstreamPort;
+    private final ReentrantLock oneAtATime = new ReentrantLock(true);
+    private final ExecutorService connections = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "s3-test-proxy");
+        t.setDaemon(true);
+        return t;
+    });
+
+    SerializingProxy(int upstreamPort) throws IOException {
+        this.upstreamPort = upstreamPort;
+        this.server = new ServerSocket(0, 64, InetAddress.getLoopbackAddress());
+        connections.execute(this::acceptLoop);
+    }
+
+    int port() {
+        return server.getLocalPort();
+    }
+
+    private void acceptLoop() {
+        while (!server.isClosed()) {
+            try {
+                Socket client = server.accept();
+                connections.execute(() -> serve(client));
+            } catch (IOException closed) {
+                return;
+            }
+        }
+    }
+
+    private void serve(Socket client) {
+        try (client) {
+            InputStream in = new BufferedInputStream(client.getInputStream());
+            OutputStream out = client.getOutputStream();
+            byte[] head = readHead(in);
+            if (head == null) {
+                return;
+            }
+            List<String> lines = new ArrayList<>(List.of(new String(head, ISO_8859_1).split("\r\n")));
+            long contentLength = 0;
+            boolean chunked = false;
+            ByteArrayOutputStream forwardedHead = new ByteArrayOutputStream();
+            forwardedHead.writeBytes((lines.get(0) + "\r\n").getBytes(ISO_8859_1));
+            for (String line : lines.subList(1, lines.size())) {
+                String name = line.substring(0, Math.max(0, line.indexOf(':'))).trim().toLowerCase(Locale.ROOT);
+                String value = line.substring(line.indexOf(':') + 1).trim();
+                if (name.equals("content-length")) {
+                    contentLength = Long.parseLong(value);
+                } else if (name.equals("transfer-encoding") && value.toLowerCase(Locale.ROOT).contains("chunked")) {
+                    chunked = true;
+                } else if (name.equals("expect")) {
+                    out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(ISO_8859_1));
+                    out.flush();
+                    continue;
+                } else if (name.equals("connection")) {
+                    continue;
+                }
+                forwardedHead.writeBytes((line + "\r\n").getBytes(ISO_8859_1));
+            }
+            forwardedHead.writeBytes("Connection: close\r\n\r\n".getBytes(ISO_8859_1));
+            oneAtATime.lock();
+            try (Socket upstream = new Socket(InetAddress.getLoopbackAddress(), upstreamPort)) {
+                OutputStream up = upstream.getOutputStream();
+                up.write(forwardedHead.toByteArray());
+                if (chunked) {
+                    copyChunked(in, up);
+                } else {
+                    copyExactly(in, up, contentLength);
+                }
+                up.flush();
+                upstream.getInputStream().transferTo(out);
+                out.flush();
+            } finally {
+                oneAtATime.unlock();
+            }
+        } catch (IOException e) {
+            // the client sees its connection closed, as with a failing server
+        }
+    }
+
+    /** The request head up to the blank line, without it; {@code null} at a clean end of stream. */
+    private static byte[] readHead(InputStream in) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        int matched = 0;
+        for (int b; (b = in.read()) != -1; ) {
+            head.write(b);
+            matched = (b == '\r' || b == '\n') ? (matched + 1) : 0;
+            if (matched == 4) {
+                byte[] bytes = head.toByteArray();
+                return java.util.Arrays.copyOf(bytes, bytes.length - 4);
+            }
+        }
+        return null;
+    }
+
+    private static void copyExactly(InputStream in, OutputStream out, long length) throws IOException {
+        byte[] buffer = new byte[64 * 1024];
+        while (length > 0) {
+            int n = in.read(buffer, 0, (int) Math.min(buffer.length, length));
+            if (n < 0) {
+                throw new IOException("request body ended early");
+            }
+            out.write(buffer, 0, n);
+            length -= n;
+        }
+    }
+
+    private static void copyChunked(InputStream in, OutputStream out) throws IOException {
+        while (true) {
+            String sizeLine = readLine(in);
+            out.write((sizeLine + "\r\n").getBytes(ISO_8859_1));
+            long size = Long.parseLong(sizeLine.split(";")[0].trim(), 16);
+            if (size == 0) {
+                for (String trailer; !(trailer = readLine(in)).isEmpty(); ) {
+                    out.write((trailer + "\r\n").getBytes(ISO_8859_1));
+                }
+                out.write("\r\n".getBytes(ISO_8859_1));
+                return;
+            }
+            copyExactly(in, out, size + 2);
+        }
+    }
+
+    private static String readLine(InputStream in) throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        for (int b; (b = in.read()) != -1 && b != '\n'; ) {
+            if (b != '\r') {
+                line.write(b);
+            }
+        }
+        return line.toString(ISO_8859_1);
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+        connections.shutdownNow();
+    }
+}
