@@ -411,7 +411,7 @@ public final class S3Backend implements Backend {
         long size = WriteStamp.payloadSize(storedLength == null ? 0 : storedLength, entry.toString());
         String type = entry.space() == Space.OBJECT && contentType != null ? contentType : ObjectAttributes.DEFAULT_CONTENT_TYPE;
         String descriptor = entry.space() == Space.OBJECT ? metadata.get(DESCRIPTOR_METADATA) : null;
-        return new EntryInfo(entry.key(), etag, size, modified == null ? Instant.EPOCH : modified, type, descriptor);
+        return new EntryInfo(entry.key(), S3Upload.canonicalEtag(etag), size, modified == null ? Instant.EPOCH : modified, type, descriptor);
     }
 
     private String write(S3Entry entry, ReplayableBody body, ObjectAttributes attributes, Precondition precondition) {

@@ -20,27 +20,27 @@ import software.amazon.awssdk.services.s3.S3ClientBuilder;
 public final class S3Clients {
     /** Connection timeout of every client. */
     public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
-    /** Socket read timeout of every client; a timed-out call is transient. */
-    public static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(60);
+    /** Default socket read timeout; a timed-out call is transient. */
+    public static final Duration DEFAULT_SOCKET_TIMEOUT = Duration.ofSeconds(60);
 
     private S3Clients() {
     }
 
     /** A client for an S3-compatible server at {@code endpoint}, path-style addressing. */
-    public static S3Client forEndpoint(URI endpoint, Region region, AwsCredentialsProvider credentials) {
-        return base(region, credentials).endpointOverride(endpoint).forcePathStyle(true).build();
+    public static S3Client forEndpoint(URI endpoint, Region region, AwsCredentialsProvider credentials, Duration socketTimeout) {
+        return base(region, credentials, socketTimeout).endpointOverride(endpoint).forcePathStyle(true).build();
     }
 
     /** A client for AWS S3 in {@code region}, virtual-hosted addressing. */
-    public static S3Client forAws(Region region, AwsCredentialsProvider credentials) {
-        return base(region, credentials).build();
+    public static S3Client forAws(Region region, AwsCredentialsProvider credentials, Duration socketTimeout) {
+        return base(region, credentials, socketTimeout).build();
     }
 
-    private static S3ClientBuilder base(Region region, AwsCredentialsProvider credentials) {
+    private static S3ClientBuilder base(Region region, AwsCredentialsProvider credentials, Duration socketTimeout) {
         return S3Client.builder()
             .region(region)
             .credentialsProvider(credentials)
-            .httpClientBuilder(UrlConnectionHttpClient.builder().connectionTimeout(CONNECT_TIMEOUT).socketTimeout(SOCKET_TIMEOUT))
+            .httpClientBuilder(UrlConnectionHttpClient.builder().connectionTimeout(CONNECT_TIMEOUT).socketTimeout(socketTimeout))
             .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
             .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
             .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);

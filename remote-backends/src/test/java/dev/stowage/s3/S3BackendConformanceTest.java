@@ -8,16 +8,16 @@ import org.junit.jupiter.api.BeforeAll;
 
 /**
  * The conformance suite on a real S3-compatible server (S3Mock on loopback), each test under a
- * fresh prefix of one bucket. Every request goes through {@link SerializingProxy}, because S3Mock
+ * fresh prefix of one bucket. Every request goes through {@link TestProxy}, because S3Mock
  * decides conditions correctly only one request at a time; the server still decides every one.
  * {@link S3ConditionalRequestsTest} checks the conditions directly against S3Mock.
  */
 class S3BackendConformanceTest extends BackendConformanceTest {
-    private static SerializingProxy proxy;
+    private static TestProxy proxy;
 
     @BeforeAll
     static void startServer() throws Exception {
-        proxy = new SerializingProxy(S3MockServer.shared().port());
+        proxy = new TestProxy(S3MockServer.shared().port());
     }
 
     @AfterAll

@@ -93,7 +93,11 @@ final class S3MockServer {
 
     /** A client for S3Mock at {@code port} on 127.0.0.1 (S3Mock itself, or a proxy in front of it). */
     static S3Client client(int port) {
+        return client(port, S3Clients.DEFAULT_SOCKET_TIMEOUT);
+    }
+
+    static S3Client client(int port, java.time.Duration socketTimeout) {
         return S3Clients.forEndpoint(URI.create("http://127.0.0.1:" + port), REGION,
-            StaticCredentialsProvider.create(AwsBasicCredentials.create("stowage-test", "stowage-test-secret")));
+            StaticCredentialsProvider.create(AwsBasicCredentials.create("stowage-test", "stowage-test-secret")), socketTimeout);
     }
 }

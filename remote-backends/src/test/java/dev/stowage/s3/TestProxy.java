@@ -18,7 +18,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * An HTTP/1.1 proxy on 127.0.0.1 that forwards one request at a time to an upstream server.
+ * An HTTP/1.1 proxy on 127.0.0.1 that forwards one request at a time to an upstream server, and
+ * injects faults on demand ({@link #failNext}, {@link #resetNextUploadAfter}, {@link #delayNextResponse}).
  *
  * <p>Why: S3Mock evaluates {@code If-None-Match} / {@code If-Match} correctly for one request at a
  * time but not atomically under concurrency (a 16-thread create race had 2-3 winners), so the
@@ -29,7 +30,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Thread-safe; a daemon thread per client connection.
  */
-final class SerializingProxy implements AutoCloseable {
+final class TestProxy implements AutoCloseable {
     private final ServerSocket server;
     private final int upstreamPort;
     private final ReentrantLock oneAtATime = new ReentrantLock(true);
@@ -39,14 +40,41 @@ final class SerializingProxy implements AutoCloseable {
         return t;
     });
 
-    SerializingProxy(int upstreamPort) throws IOException {
+    TestProxy(int upstreamPort) throws IOException {
         this.upstreamPort = upstreamPort;
         this.server = new ServerSocket(0, 64, InetAddress.getLoopbackAddress());
         connections.execute(this::acceptLoop);
     }
 
+    private final java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile int failureStatus;
+    private final java.util.concurrent.atomic.AtomicLong resetAfterBodyBytes = new java.util.concurrent.atomic.AtomicLong(-1);
+    private final java.util.concurrent.atomic.AtomicLong responseDelayMillis = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicInteger forwarded = new java.util.concurrent.atomic.AtomicInteger();
+
     int port() {
         return server.getLocalPort();
+    }
+
+    /** Answers the next {@code count} requests with {@code status} without forwarding them. */
+    void failNext(int count, int status) {
+        failureStatus = status;
+        failures.set(count);
+    }
+
+    /** Forwards only {@code bytes} of the next request body that is longer, then resets both connections. */
+    void resetNextUploadAfter(long bytes) {
+        resetAfterBodyBytes.set(bytes);
+    }
+
+    /** Holds the next response for {@code millis} after the upstream server answered it. */
+    void delayNextResponse(long millis) {
+        responseDelayMillis.set(millis);
+    }
+
+    /** Requests forwarded to the upstream server so far. */
+    int forwarded() {
+        return forwarded.get();
     }
 
     private void acceptLoop() {
@@ -90,23 +118,57 @@ final class SerializingProxy implements AutoCloseable {
                 forwardedHead.writeBytes((line + "\r\n").getBytes(ISO_8859_1));
             }
             forwardedHead.writeBytes("Connection: close\r\n\r\n".getBytes(ISO_8859_1));
+            if (failures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                skipBody(in, chunked, contentLength);
+                out.write(("HTTP/1.1 " + failureStatus + " Injected\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    .getBytes(ISO_8859_1));
+                out.flush();
+                return;
+            }
+            final long bodyLength = contentLength;
+            long resetAfter = resetAfterBodyBytes.getAndUpdate(b -> b >= 0 && bodyLength > b ? -1 : b);
+            byte[] response;
             oneAtATime.lock();
             try (Socket upstream = new Socket(InetAddress.getLoopbackAddress(), upstreamPort)) {
                 OutputStream up = upstream.getOutputStream();
                 up.write(forwardedHead.toByteArray());
+                forwarded.incrementAndGet();
+                if (resetAfter >= 0 && contentLength > resetAfter) {
+                    copyExactly(in, up, resetAfter);
+                    up.flush();
+                    upstream.setSoLinger(true, 0);
+                    client.setSoLinger(true, 0);
+                    return;
+                }
                 if (chunked) {
                     copyChunked(in, up);
                 } else {
                     copyExactly(in, up, contentLength);
                 }
                 up.flush();
-                upstream.getInputStream().transferTo(out);
-                out.flush();
+                response = upstream.getInputStream().readAllBytes();
             } finally {
                 oneAtATime.unlock();
             }
+            long delay = responseDelayMillis.getAndSet(0);
+            if (delay > 0) {
+                Thread.sleep(delay);
+            }
+            out.write(response);
+            out.flush();
         } catch (IOException e) {
             // the client sees its connection closed, as with a failing server
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void skipBody(InputStream in, boolean chunked, long contentLength) throws IOException {
+        OutputStream discard = OutputStream.nullOutputStream();
+        if (chunked) {
+            copyChunked(in, discard);
+        } else {
+            copyExactly(in, discard, contentLength);
         }
     }
 
