@@ -1,5 +1,9 @@
 package dev.stowage.s3;
 
+import dev.stowage.remote.KeyLayout;
+import dev.stowage.remote.ChunkedBodyWriter;
+import dev.stowage.remote.RemoteEntry;
+
 import dev.stowage.Backend;
 import dev.stowage.Capabilities;
 import dev.stowage.Capability;
@@ -31,7 +35,6 @@ import java.util.Map;
 import java.util.Objects;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
@@ -45,7 +48,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * The contract on an S3-compatible object store (AWS S3, MinIO, S3Mock, ...) through the AWS SDK
  * for Java v2, with compare-and-swap on the service's own conditional requests.
  *
- * <p><b>Mapping</b> ({@link S3Layout}): {@code <prefix>/<namespace>/meta|state|objects/<key>}; a
+ * <p><b>Mapping</b> ({@link KeyLayout}): {@code <prefix>/<namespace>/meta|state|objects/<key>}; a
  * content type is the object's {@code Content-Type}, a descriptor the user metadata
  * {@value #DESCRIPTOR_METADATA}. Every stored body starts with a 16-byte {@link WriteStamp} so the
  * service's content-derived ETags change on every write.
@@ -88,7 +91,7 @@ public final class S3Backend implements Backend {
     private final S3Client client;
     private final boolean closeClient;
     private final String bucket;
-    private final S3Layout layout;
+    private final KeyLayout layout;
     private final int partSize;
     private final Capabilities capabilities;
     private volatile boolean closed;
@@ -97,7 +100,7 @@ public final class S3Backend implements Backend {
         this.client = b.client;
         this.closeClient = b.closeClient;
         this.bucket = b.bucket;
-        this.layout = new S3Layout(b.prefix);
+        this.layout = new KeyLayout(b.prefix);
         this.partSize = b.partSize;
         long maxBody = Math.min(MAX_OBJECT_BYTES, (long) MAX_PARTS * partSize) - WriteStamp.LENGTH;
         this.capabilities = Capabilities.of(EnumSet.of(Capability.NAMESPACE_LISTING, Capability.CONCURRENT_WRITERS,
@@ -183,7 +186,7 @@ public final class S3Backend implements Backend {
 
     @Override
     public Document readMeta(String namespace, String key) {
-        S3Entry entry = open(Space.META, namespace, key);
+        RemoteEntry entry = open(Space.META, namespace, key);
         try (Content c = read(entry)) {
             return Document.wrap(c.readAllBytes(), c.etag());
         }
@@ -191,7 +194,7 @@ public final class S3Backend implements Backend {
 
     @Override
     public String storeMeta(String namespace, String key, byte[] document, Precondition precondition) {
-        S3Entry entry = open(Space.META, namespace, key);
+        RemoteEntry entry = open(Space.META, namespace, key);
         Precondition.required(precondition);
         if (document.length > capabilities.maxMetaBytes()) {
             throw new InvalidRequestException("meta document is " + document.length + " bytes; at most "
@@ -219,7 +222,7 @@ public final class S3Backend implements Backend {
 
     @Override
     public String writeState(String namespace, String key, ReplayableBody body, Precondition precondition) {
-        S3Entry entry = open(Space.STATE, namespace, key);
+        RemoteEntry entry = open(Space.STATE, namespace, key);
         Precondition.required(precondition);
         return write(entry, body, ObjectAttributes.DEFAULT, precondition);
     }
@@ -244,7 +247,7 @@ public final class S3Backend implements Backend {
     @Override
     public String putObject(String namespace, String key, ReplayableBody body, ObjectAttributes attributes,
                             Precondition precondition) {
-        S3Entry entry = open(Space.OBJECT, namespace, key);
+        RemoteEntry entry = open(Space.OBJECT, namespace, key);
         Objects.requireNonNull(attributes, "attributes");
         Precondition.required(precondition);
         return write(entry, body, attributes, precondition);
@@ -257,8 +260,8 @@ public final class S3Backend implements Backend {
 
     @Override
     public String copyObject(String namespace, String sourceKey, String targetKey, Precondition targetPrecondition) {
-        S3Entry source = open(Space.OBJECT, namespace, sourceKey);
-        S3Entry target = open(Space.OBJECT, namespace, targetKey);
+        RemoteEntry source = open(Space.OBJECT, namespace, sourceKey);
+        RemoteEntry target = open(Space.OBJECT, namespace, targetKey);
         Precondition.required(targetPrecondition);
         Content first = read(source);
         String sourceEtag = first.etag();
@@ -302,7 +305,7 @@ public final class S3Backend implements Backend {
                 page = client.listObjectsV2(ListObjectsV2Request.builder().bucket(bucket).prefix(layout.prefix())
                     .delimiter("/").continuationToken(token).build());
             } catch (SdkException e) {
-                throw S3Errors.map(e, new S3Entry(Space.OBJECT, "*", "*", layout.prefix()), null);
+                throw S3Errors.map(e, new RemoteEntry(Space.OBJECT, "*", "*", layout.prefix()), null);
             }
             for (CommonPrefix p : page.commonPrefixes()) {
                 String ns = p.prefix().substring(layout.prefix().length(), p.prefix().length() - 1);
@@ -341,17 +344,17 @@ public final class S3Backend implements Backend {
 
     // ------------------------------------------------------------------ the S3 calls
 
-    private S3Entry open(Space space, String namespace, String key) {
+    private RemoteEntry open(Space space, String namespace, String key) {
         ensureOpen();
         return layout.entry(space, namespace, key);
     }
 
-    private Content read(S3Entry entry) {
+    private Content read(RemoteEntry entry) {
         return read(entry, null);
     }
 
     /** Opens an entry, optionally only if it still has {@code etag} (else {@link dev.stowage.PreconditionFailedException}). */
-    private Content read(S3Entry entry, String etag) {
+    private Content read(RemoteEntry entry, String etag) {
         ResponseInputStream<GetObjectResponse> response;
         try {
             response = client.getObject(GetObjectRequest.builder().bucket(bucket).key(entry.objectKey()).ifMatch(etag).build());
@@ -396,7 +399,7 @@ public final class S3Backend implements Backend {
         });
     }
 
-    private EntryInfo head(S3Entry entry) {
+    private EntryInfo head(RemoteEntry entry) {
         HeadObjectResponse r;
         try {
             r = client.headObject(b -> b.bucket(bucket).key(entry.objectKey()));
@@ -406,7 +409,7 @@ public final class S3Backend implements Backend {
         return info(entry, r.eTag(), r.contentLength(), r.lastModified(), r.contentType(), r.metadata());
     }
 
-    private static EntryInfo info(S3Entry entry, String etag, Long storedLength, Instant modified, String contentType,
+    private static EntryInfo info(RemoteEntry entry, String etag, Long storedLength, Instant modified, String contentType,
                                   Map<String, String> metadata) {
         long size = WriteStamp.payloadSize(storedLength == null ? 0 : storedLength, entry.toString());
         String type = entry.space() == Space.OBJECT && contentType != null ? contentType : ObjectAttributes.DEFAULT_CONTENT_TYPE;
@@ -414,29 +417,13 @@ public final class S3Backend implements Backend {
         return new EntryInfo(entry.key(), S3Upload.canonicalEtag(etag), size, modified == null ? Instant.EPOCH : modified, type, descriptor);
     }
 
-    private String write(S3Entry entry, ReplayableBody body, ObjectAttributes attributes, Precondition precondition) {
-        long declared = body.length();
-        if (declared > capabilities.maxBodyBytes()) {
-            throw new InvalidRequestException("body is " + declared + " bytes; at most " + capabilities.maxBodyBytes() + " allowed");
-        }
+    private String write(RemoteEntry entry, ReplayableBody body, ObjectAttributes attributes, Precondition precondition) {
         S3Upload upload = new S3Upload(client, bucket, entry, attributes.contentType(),
             attributes.descriptor() == null ? Map.of() : Map.of(DESCRIPTOR_METADATA, attributes.descriptor()), precondition);
-        int firstBuffer = (int) (declared >= 0 && declared < partSize - WriteStamp.LENGTH ? WriteStamp.LENGTH + declared + 1 : partSize);
-        try (InputStream in = body.open()) {
-            byte[] buffer = new byte[firstBuffer];
-            System.arraycopy(WriteStamp.newStamp(), 0, buffer, 0, WriteStamp.LENGTH);
-            int filled = WriteStamp.LENGTH + in.readNBytes(buffer, WriteStamp.LENGTH, buffer.length - WriteStamp.LENGTH);
-            if (filled < partSize) {
-                body.checkLength(filled - WriteStamp.LENGTH);
-                return upload.putWhole(RequestBody.fromBytes(filled == buffer.length ? buffer : java.util.Arrays.copyOf(buffer, filled)));
-            }
-            return upload.multipart(in, buffer, body, capabilities.maxBodyBytes());
-        } catch (IOException e) {
-            throw new UncheckedIOException("reading the body for " + entry, e);
-        }
+        return ChunkedBodyWriter.write(body, WriteStamp.newStamp(), partSize, capabilities.maxBodyBytes(), upload, entry.toString());
     }
 
-    private void delete(S3Entry entry, Precondition precondition) {
+    private void delete(RemoteEntry entry, Precondition precondition) {
         Precondition.required(precondition);
         switch (precondition.kind()) {
             case MUST_NOT_EXIST:
@@ -467,20 +454,23 @@ public final class S3Backend implements Backend {
         ensureOpen();
         Names.namespace(namespace);
         Names.prefix(request.prefix());
+        if (KeyLayout.matchesNothing(request.prefix())) {
+            return new Page<>(List.of(), false, null);
+        }
         String base = layout.spacePrefix(space, namespace);
         ListObjectsV2Response page;
         try {
             page = client.listObjectsV2(ListObjectsV2Request.builder().bucket(bucket).prefix(base + request.prefix())
                 .startAfter(request.startAfter() == null ? null : base + request.startAfter()).maxKeys(request.limit()).build());
         } catch (SdkException e) {
-            throw S3Errors.map(e, new S3Entry(space, namespace, request.prefix() + "*", base), null);
+            throw S3Errors.map(e, new RemoteEntry(space, namespace, request.prefix() + "*", base), null);
         }
         List<EntryInfo> items = new ArrayList<>(page.contents().size());
         String last = null;
         for (S3Object o : page.contents()) {
             String key = o.key().substring(base.length());
             last = key;
-            S3Entry entry = new S3Entry(space, namespace, key, o.key());
+            RemoteEntry entry = new RemoteEntry(space, namespace, key, o.key());
             if (space == Space.OBJECT) {
                 try {
                     items.add(head(entry));

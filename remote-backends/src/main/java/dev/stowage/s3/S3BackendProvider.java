@@ -1,5 +1,8 @@
 package dev.stowage.s3;
 
+import dev.stowage.remote.KeyLayout;
+import dev.stowage.remote.RemoteEntry;
+
 import dev.stowage.Backend;
 import dev.stowage.BackendProvider;
 import dev.stowage.InvalidRequestException;
@@ -110,7 +113,7 @@ public final class S3BackendProvider implements BackendProvider {
     }
 
     private static void ensureBucket(S3Client client, String endpoint, String bucket, boolean create) {
-        S3Entry what = new S3Entry(dev.stowage.Space.OBJECT, "bucket", bucket, "");
+        RemoteEntry what = new RemoteEntry(dev.stowage.Space.OBJECT, "bucket", bucket, "");
         try {
             client.headBucket(b -> b.bucket(bucket));
             return;

@@ -1,5 +1,8 @@
 package dev.stowage.s3;
 
+import dev.stowage.remote.KeyLayout;
+import dev.stowage.remote.RemoteEntry;
+
 import dev.stowage.InterruptedStorageException;
 import dev.stowage.InvalidRequestException;
 import dev.stowage.NotFoundException;
@@ -36,7 +39,7 @@ final class S3Errors {
      *
      * @param precondition the write's precondition, or {@code null} for reads and listings
      */
-    static StorageException map(SdkException e, S3Entry entry, Precondition precondition) {
+    static StorageException map(SdkException e, RemoteEntry entry, Precondition precondition) {
         String what = entry.toString();
         boolean conditional = precondition != null && precondition.kind() != Precondition.Kind.ANY;
         if (e instanceof AbortedException || Thread.currentThread().isInterrupted()) {

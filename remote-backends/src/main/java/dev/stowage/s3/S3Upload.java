@@ -1,10 +1,10 @@
 package dev.stowage.s3;
 
-import dev.stowage.InvalidRequestException;
+import dev.stowage.remote.KeyLayout;
+import dev.stowage.remote.RemoteEntry;
+
 import dev.stowage.Precondition;
-import dev.stowage.ReplayableBody;
-import java.io.IOException;
-import java.io.InputStream;
+import dev.stowage.remote.ChunkedBodyWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,20 +15,23 @@ import software.amazon.awssdk.services.s3.model.CompletedPart;
 import dev.stowage.StorageException;
 
 /**
- * One conditional write: a single PUT, or a multipart upload completed under the precondition
- * and aborted on any failure (so no parts are left behind to be billed).
+ * One conditional write to S3 for {@link ChunkedBodyWriter}: a single PUT, or a multipart upload
+ * completed under the precondition and aborted on any failure (so no parts are left behind to be
+ * billed).
  *
  * <p>Not thread-safe: one per write.
  */
-final class S3Upload {
+final class S3Upload implements ChunkedBodyWriter.Sink {
     private final S3Client client;
     private final String bucket;
-    private final S3Entry entry;
+    private final RemoteEntry entry;
     private final String contentType;
     private final Map<String, String> metadata;
     private final Precondition precondition;
+    private final List<CompletedPart> parts = new ArrayList<>();
+    private String uploadId;
 
-    S3Upload(S3Client client, String bucket, S3Entry entry, String contentType, Map<String, String> metadata,
+    S3Upload(S3Client client, String bucket, RemoteEntry entry, String contentType, Map<String, String> metadata,
              Precondition precondition) {
         this.client = client;
         this.bucket = bucket;
@@ -54,8 +57,9 @@ final class S3Upload {
         return precondition.kind() == Precondition.Kind.MUST_NOT_EXIST ? "*" : null;
     }
 
-    /** Stores the whole stamped body in one PUT; returns its ETag. */
-    String putWhole(RequestBody stamped) {
+    @Override
+    public String putWhole(byte[] data, int length) {
+        RequestBody stamped = RequestBody.fromBytes(ChunkedBodyWriter.exactly(data, length));
         try {
             return canonicalEtag(client.putObject(b -> b.bucket(bucket).key(entry.objectKey()).contentType(contentType).metadata(metadata)
                 .ifMatch(ifMatch()).ifNoneMatch(ifNoneMatch()), stamped).eTag());
@@ -64,61 +68,35 @@ final class S3Upload {
         }
     }
 
-    /**
-     * Uploads {@code firstPart} (a full part, stamp included) and the rest of {@code in} in parts of
-     * the same size, then completes under the precondition.
-     */
-    String multipart(InputStream in, byte[] firstPart, ReplayableBody body, long maxBodyBytes) throws IOException {
+    @Override
+    public void beginChunks() {
         failFastIfPreconditionFails();
-        String uploadId;
         try {
             uploadId = client.createMultipartUpload(b -> b.bucket(bucket).key(entry.objectKey()).contentType(contentType)
                 .metadata(metadata)).uploadId();
         } catch (SdkException e) {
             throw S3Errors.map(e, entry, null);
         }
-        boolean completed = false;
+    }
+
+    @Override
+    public void putChunk(int number, byte[] data, int length) {
+        RequestBody part = RequestBody.fromBytes(ChunkedBodyWriter.exactly(data, length));
         try {
-            List<CompletedPart> parts = new ArrayList<>();
-            byte[] buffer = firstPart;
-            int filled = firstPart.length;
-            long payload = filled - WriteStamp.LENGTH;
-            while (true) {
-                int number = parts.size() + 1;
-                RequestBody part = RequestBody.fromBytes(filled == buffer.length ? buffer : java.util.Arrays.copyOf(buffer, filled));
-                String etag;
-                try {
-                    etag = client.uploadPart(b -> b.bucket(bucket).key(entry.objectKey()).uploadId(uploadId).partNumber(number), part).eTag();
-                } catch (SdkException e) {
-                    throw S3Errors.map(e, entry, null);
-                }
-                parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
-                if (filled < buffer.length) {
-                    break;
-                }
-                filled = in.readNBytes(buffer, 0, buffer.length);
-                payload += filled;
-                if (payload > maxBodyBytes) {
-                    throw new InvalidRequestException("body exceeds " + maxBodyBytes + " bytes");
-                }
-                if (filled == 0) {
-                    break;
-                }
-            }
-            body.checkLength(payload);
-            String etag;
-            try {
-                etag = canonicalEtag(client.completeMultipartUpload(b -> b.bucket(bucket).key(entry.objectKey()).uploadId(uploadId)
-                    .multipartUpload(u -> u.parts(parts)).ifMatch(ifMatch()).ifNoneMatch(ifNoneMatch())).eTag());
-            } catch (SdkException e) {
-                throw S3Errors.map(e, entry, precondition);
-            }
-            completed = true;
-            return etag;
-        } finally {
-            if (!completed) {
-                abort(uploadId);
-            }
+            String etag = client.uploadPart(b -> b.bucket(bucket).key(entry.objectKey()).uploadId(uploadId).partNumber(number), part).eTag();
+            parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
+        } catch (SdkException e) {
+            throw S3Errors.map(e, entry, null);
+        }
+    }
+
+    @Override
+    public String completeChunks() {
+        try {
+            return canonicalEtag(client.completeMultipartUpload(b -> b.bucket(bucket).key(entry.objectKey()).uploadId(uploadId)
+                .multipartUpload(u -> u.parts(parts)).ifMatch(ifMatch()).ifNoneMatch(ifNoneMatch())).eTag());
+        } catch (SdkException e) {
+            throw S3Errors.map(e, entry, precondition);
         }
     }
 
@@ -147,7 +125,11 @@ final class S3Upload {
         }
     }
 
-    private void abort(String uploadId) {
+    @Override
+    public void abandonChunks() {
+        if (uploadId == null) {
+            return;
+        }
         try {
             client.abortMultipartUpload(b -> b.bucket(bucket).key(entry.objectKey()).uploadId(uploadId));
         } catch (SdkException e) {

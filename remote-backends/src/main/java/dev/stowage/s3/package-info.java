@@ -2,7 +2,7 @@
  * The contract on S3-compatible object stores ({@code s3://host:port/bucket/prefix}, see
  * {@link dev.stowage.s3.S3BackendProvider}) through the AWS SDK for Java v2: {@link dev.stowage.s3.S3Backend}.
  *
- * <p><b>Layout</b> ({@link dev.stowage.s3.S3Layout}): {@code <prefix>/<namespace>/meta/<key>},
+ * <p><b>Layout</b> ({@link dev.stowage.s3.KeyLayout}): {@code <prefix>/<namespace>/meta/<key>},
  * {@code <prefix>/<namespace>/state/<key>}, {@code <prefix>/<namespace>/objects/<key>}; keys
  * unescaped; an object's content type is its {@code Content-Type}, its descriptor the user
  * metadata {@code x-amz-meta-stowage-descriptor}. Every body starts with a 16-byte write stamp
@@ -19,3 +19,6 @@
  * each of these matters (S3BackendConformanceTest, S3Upload).
  */
 package dev.stowage.s3;
+
+import dev.stowage.remote.KeyLayout;
+import dev.stowage.remote.RemoteEntry;

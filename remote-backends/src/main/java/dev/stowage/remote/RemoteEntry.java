@@ -1,4 +1,4 @@
-package dev.stowage.s3;
+package dev.stowage.remote;
 
 import dev.stowage.NotFoundException;
 import dev.stowage.Precondition;
@@ -11,14 +11,14 @@ import dev.stowage.Space;
  * @param space     meta, state or object
  * @param namespace the contract namespace
  * @param key       the contract key
- * @param objectKey the S3 object key ({@link S3Layout})
+ * @param objectKey the object or blob name ({@link KeyLayout})
  */
-record S3Entry(Space space, String namespace, String key, String objectKey) {
-    PreconditionFailedException preconditionFailed(Precondition precondition) {
+public record RemoteEntry(Space space, String namespace, String key, String objectKey) {
+    public PreconditionFailedException preconditionFailed(Precondition precondition) {
         return new PreconditionFailedException(namespace, key, precondition, null);
     }
 
-    NotFoundException notFound() {
+    public NotFoundException notFound() {
         return new NotFoundException(space, namespace, key);
     }
 
