@@ -1,5 +1,6 @@
 package dev.stowage.s3;
 
+import dev.stowage.remote.TestProxy;
 import dev.stowage.Backend;
 import dev.stowage.conformance.BackendConformanceTest;
 import java.util.UUID;

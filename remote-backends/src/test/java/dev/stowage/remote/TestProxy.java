@@ -1,4 +1,4 @@
-package dev.stowage.s3;
+package dev.stowage.remote;
 
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 
@@ -18,10 +18,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * An HTTP/1.1 proxy on 127.0.0.1 that forwards one request at a time to an upstream server, and
- * injects faults on demand ({@link #failNext}, {@link #resetNextUploadAfter}, {@link #delayNextResponse}).
+ * An HTTP/1.1 proxy on 127.0.0.1 that forwards one request at a time to an upstream test server
+ * (S3Mock, Azurite), and injects faults on demand ({@link #failNext}, {@link #resetNextUploadAfter},
+ * {@link #delayNextResponse}).
  *
- * <p>Why: S3Mock evaluates {@code If-None-Match} / {@code If-Match} correctly for one request at a
+ * <p>Why serialize: S3Mock evaluates {@code If-None-Match} / {@code If-Match} correctly for one request at a
  * time but not atomically under concurrency (a 16-thread create race had 2-3 winners), so the
  * conformance suite's concurrent CAS races run through this proxy, which makes each request atomic
  * without judging any condition itself: every precondition is still decided by S3Mock. Requests
@@ -30,7 +31,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Thread-safe; a daemon thread per client connection.
  */
-final class TestProxy implements AutoCloseable {
+public final class TestProxy implements AutoCloseable {
     private final ServerSocket server;
     private final int upstreamPort;
     private final ReentrantLock oneAtATime = new ReentrantLock(true);
@@ -40,7 +41,7 @@ final class TestProxy implements AutoCloseable {
         return t;
     });
 
-    TestProxy(int upstreamPort) throws IOException {
+    public TestProxy(int upstreamPort) throws IOException {
         this.upstreamPort = upstreamPort;
         this.server = new ServerSocket(0, 64, InetAddress.getLoopbackAddress());
         connections.execute(this::acceptLoop);
@@ -52,28 +53,28 @@ final class TestProxy implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLong responseDelayMillis = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicInteger forwarded = new java.util.concurrent.atomic.AtomicInteger();
 
-    int port() {
+    public int port() {
         return server.getLocalPort();
     }
 
     /** Answers the next {@code count} requests with {@code status} without forwarding them. */
-    void failNext(int count, int status) {
+    public void failNext(int count, int status) {
         failureStatus = status;
         failures.set(count);
     }
 
     /** Forwards only {@code bytes} of the next request body that is longer, then resets both connections. */
-    void resetNextUploadAfter(long bytes) {
+    public void resetNextUploadAfter(long bytes) {
         resetAfterBodyBytes.set(bytes);
     }
 
     /** Holds the next response for {@code millis} after the upstream server answered it. */
-    void delayNextResponse(long millis) {
+    public void delayNextResponse(long millis) {
         responseDelayMillis.set(millis);
     }
 
     /** Requests forwarded to the upstream server so far. */
-    int forwarded() {
+    public int forwarded() {
         return forwarded.get();
     }
 
