@@ -28,6 +28,10 @@ import dev.stowage.Page;
 import dev.stowage.Precondition;
 import dev.stowage.ReplayableBody;
 import dev.stowage.Space;
+import dev.stowage.StagedEntry;
+import dev.stowage.StagingBackend;
+import dev.stowage.staging.PayloadStaging;
+import dev.stowage.staging.StagedPayloadStore;
 import dev.stowage.StorageException;
 import dev.stowage.Subscription;
 import dev.stowage.remote.ChunkedBodyWriter;
@@ -68,7 +72,7 @@ import java.util.Objects;
  *
  * <p>Thread-safe. Durability: the service's.
  */
-public final class AzureBackend implements Backend {
+public final class AzureBackend implements Backend, StagingBackend {
     /** Metadata name of an object's descriptor (Azure metadata names are C# identifiers). */
     public static final String DESCRIPTOR_METADATA = "stowage_descriptor";
     /** Default block size, and the largest body sent in one Put Blob: 8 MiB. */
@@ -87,6 +91,7 @@ public final class AzureBackend implements Backend {
     private final int blockSize;
     private final Duration timeout;
     private final Capabilities capabilities;
+    private final PayloadStaging staging = new PayloadStaging(this, new StagedPayloads());
     private volatile boolean closed;
 
     private AzureBackend(Builder b) {
@@ -94,7 +99,7 @@ public final class AzureBackend implements Backend {
         this.layout = new KeyLayout(b.prefix);
         this.blockSize = b.blockSize;
         this.timeout = b.timeout;
-        this.capabilities = Capabilities.of(EnumSet.of(Capability.NAMESPACE_LISTING, Capability.CONCURRENT_WRITERS,
+        this.capabilities = Capabilities.of(EnumSet.of(Capability.STAGING, Capability.NAMESPACE_LISTING, Capability.CONCURRENT_WRITERS,
             Capability.CONDITIONAL_DELETE, Capability.CONDITIONAL_COPY, Capability.DURABLE),
             Capabilities.DEFAULT_MAX_META_BYTES, (long) MAX_BLOCKS * blockSize);
     }
@@ -271,6 +276,63 @@ public final class AzureBackend implements Backend {
         return list(Space.OBJECT, namespace, request);
     }
 
+    // ------------------------------------------------------------------ staging
+
+    @Override
+    public String stage(String namespace, String key, String txn, ReplayableBody body, Precondition precondition) {
+        ensureOpen();
+        return staging.stage(namespace, key, txn, body, precondition);
+    }
+
+    @Override
+    public Content loadStaged(String namespace, String key, String txn) {
+        ensureOpen();
+        return staging.loadStaged(namespace, key, txn);
+    }
+
+    @Override
+    public String promote(String namespace, String key, String txn, Precondition headPrecondition) {
+        ensureOpen();
+        return staging.promote(namespace, key, txn, headPrecondition);
+    }
+
+    @Override
+    public void discard(String namespace, String key, String txn, Precondition precondition) {
+        ensureOpen();
+        staging.discard(namespace, key, txn, precondition);
+    }
+
+    @Override
+    public Page<StagedEntry> listStaged(String namespace, String txnPrefix, String startAfter, int limit) {
+        ensureOpen();
+        return staging.listStaged(namespace, txnPrefix, startAfter, limit);
+    }
+
+    /** Staged payloads as objects under {@link KeyLayout#stagingPrefix}, with the same conditional writes. */
+    private final class StagedPayloads implements StagedPayloadStore {
+        @Override
+        public String put(String namespace, String path, ReplayableBody body, Precondition precondition) {
+            Precondition.required(precondition);
+            return write(layout.staged(namespace, path), body, ObjectAttributes.DEFAULT, precondition);
+        }
+
+        @Override
+        public Content get(String namespace, String path) {
+            return read(layout.staged(namespace, path), null);
+        }
+
+        @Override
+        public void delete(String namespace, String path, Precondition precondition) {
+            AzureBackend.this.delete(layout.staged(namespace, path), precondition);
+        }
+
+        @Override
+        public Page<EntryInfo> list(String namespace, String startAfter, int limit) {
+            Names.namespace(namespace);
+            return listUnder(Space.STATE, namespace, layout.stagingPrefix(namespace), "", startAfter, limit);
+        }
+    }
+
     // ------------------------------------------------------------------ namespaces, feed, lifecycle
 
     @Override
@@ -398,22 +460,26 @@ public final class AzureBackend implements Backend {
         if (KeyLayout.matchesNothing(request.prefix())) {
             return new Page<>(List.of(), false, null);
         }
-        String base = layout.spacePrefix(space, namespace);
-        String startAfter = request.startAfter() == null ? null : base + request.startAfter();
+        return listUnder(space, namespace, layout.spacePrefix(space, namespace), request.prefix(), request.startAfter(), request.limit());
+    }
+
+    /** Lists entries whose names start with {@code base + prefix}, keys relative to {@code base}. */
+    private Page<EntryInfo> listUnder(Space space, String namespace, String base, String prefix, String after, int limit) {
+        String startAfter = after == null ? null : base + after;
         // startFrom is inclusive: ask for one more and drop the start itself.
-        int wanted = request.limit() + (startAfter == null ? 0 : 1);
-        ListBlobsOptions options = new ListBlobsOptions().setPrefix(base + request.prefix()).setMaxResultsPerPage(wanted)
+        int wanted = limit + (startAfter == null ? 0 : 1);
+        ListBlobsOptions options = new ListBlobsOptions().setPrefix(base + prefix).setMaxResultsPerPage(wanted)
             .setDetails(new BlobListDetails().setRetrieveMetadata(true));
         if (startAfter != null) {
             options.setStartFrom(startAfter);
         }
-        List<EntryInfo> items = new ArrayList<>(request.limit() + 1);
+        List<EntryInfo> items = new ArrayList<>(limit + 1);
         try {
             // Read until one entry past the page is seen (then the page is truncated) or the listing ends.
             Iterator<PagedResponse<BlobItem>> pages = container.listBlobs(options, null, timeout).iterableByPage(wanted).iterator();
-            while (items.size() <= request.limit() && pages.hasNext()) {
+            while (items.size() <= limit && pages.hasNext()) {
                 for (BlobItem item : pages.next().getValue()) {
-                    if (!item.getName().equals(startAfter) && items.size() <= request.limit()) {
+                    if (!item.getName().equals(startAfter) && items.size() <= limit) {
                         RemoteEntry entry = new RemoteEntry(space, namespace, item.getName().substring(base.length()), item.getName());
                         items.add(info(entry, item.getProperties().getETag(), item.getProperties().getContentLength(),
                             item.getProperties().getLastModified(), item.getProperties().getContentType(), item.getMetadata()));
@@ -421,9 +487,9 @@ public final class AzureBackend implements Backend {
                 }
             }
         } catch (RuntimeException e) {
-            throw AzureErrors.map(e, new RemoteEntry(space, namespace, request.prefix() + "*", base), null);
+            throw AzureErrors.map(e, new RemoteEntry(space, namespace, prefix + "*", base), null);
         }
-        boolean truncated = items.size() > request.limit();
+        boolean truncated = items.size() > limit;
         if (truncated) {
             items.remove(items.size() - 1);
         }

@@ -8,7 +8,8 @@ import dev.stowage.Space;
 
 /**
  * Where entries live in a bucket or container, for every remote backend: {@code <prefix>/<namespace>/meta/<key>},
- * {@code .../state/<key>} and {@code .../objects/<key>}. Keys are stored as they are (S3 keys are
+ * {@code .../state/<key>}, {@code .../objects/<key>} and staged payloads under
+ * {@code .../staging/<key>/.staging/<txn>}. Keys are stored as they are (S3 keys are
  * UTF-8 and both services list in byte order, which is {@link Names#KEY_ORDER}), so a listing by
  * prefix is one service listing by prefix.
  *
@@ -44,13 +45,16 @@ public final class KeyLayout {
     public RemoteEntry entry(Space space, String namespace, String key) {
         Names.namespace(namespace);
         Names.key(key);
-        String objectKey = spacePrefix(space, namespace) + key;
-        int bytes = objectKey.getBytes(UTF_8).length;
+        return checked(new RemoteEntry(space, namespace, key, spacePrefix(space, namespace) + key));
+    }
+
+    private static RemoteEntry checked(RemoteEntry entry) {
+        int bytes = entry.objectKey().getBytes(UTF_8).length;
         if (bytes > MAX_OBJECT_KEY_BYTES) {
             throw new InvalidRequestException("prefix, namespace and key together are " + bytes
                 + " UTF-8 bytes; the service allows " + MAX_OBJECT_KEY_BYTES);
         }
-        return new RemoteEntry(space, namespace, key, objectKey);
+        return entry;
     }
 
     /**
@@ -67,6 +71,20 @@ public final class KeyLayout {
             }
         }
         return false;
+    }
+
+    /**
+     * The object holding a staged payload, {@code <prefix>/<namespace>/staging/<key>/.staging/<txn>};
+     * {@code path} was validated by {@link Names#stagingPath}.
+     */
+    public RemoteEntry staged(String namespace, String path) {
+        Names.namespace(namespace);
+        return checked(new RemoteEntry(Space.STATE, namespace, path, stagingPrefix(namespace) + path));
+    }
+
+    /** The common prefix of every staged payload of a namespace. */
+    public String stagingPrefix(String namespace) {
+        return prefix + namespace + "/staging/";
     }
 
     /** The common prefix of every object of one space of a namespace. */

@@ -21,6 +21,10 @@ import dev.stowage.Page;
 import dev.stowage.Precondition;
 import dev.stowage.ReplayableBody;
 import dev.stowage.Space;
+import dev.stowage.StagedEntry;
+import dev.stowage.StagingBackend;
+import dev.stowage.staging.PayloadStaging;
+import dev.stowage.staging.StagedPayloadStore;
 import dev.stowage.StorageException;
 import dev.stowage.Subscription;
 import java.io.FilterInputStream;
@@ -74,7 +78,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  *
  * <p>Thread-safe. Durability: the service's (S3 acknowledges after storing redundantly).
  */
-public final class S3Backend implements Backend {
+public final class S3Backend implements Backend, StagingBackend {
     /** User metadata key of an object's descriptor. */
     public static final String DESCRIPTOR_METADATA = "stowage-descriptor";
     /** Default part size of multipart uploads, and the largest body sent in one PUT: 8 MiB. */
@@ -94,6 +98,7 @@ public final class S3Backend implements Backend {
     private final KeyLayout layout;
     private final int partSize;
     private final Capabilities capabilities;
+    private final PayloadStaging staging = new PayloadStaging(this, new StagedPayloads());
     private volatile boolean closed;
 
     private S3Backend(Builder b) {
@@ -103,7 +108,7 @@ public final class S3Backend implements Backend {
         this.layout = new KeyLayout(b.prefix);
         this.partSize = b.partSize;
         long maxBody = Math.min(MAX_OBJECT_BYTES, (long) MAX_PARTS * partSize) - WriteStamp.LENGTH;
-        this.capabilities = Capabilities.of(EnumSet.of(Capability.NAMESPACE_LISTING, Capability.CONCURRENT_WRITERS,
+        this.capabilities = Capabilities.of(EnumSet.of(Capability.STAGING, Capability.NAMESPACE_LISTING, Capability.CONCURRENT_WRITERS,
             Capability.CONDITIONAL_DELETE, Capability.CONDITIONAL_COPY, Capability.DURABLE),
             Capabilities.DEFAULT_MAX_META_BYTES, maxBody);
     }
@@ -292,6 +297,63 @@ public final class S3Backend implements Backend {
         return list(Space.OBJECT, namespace, request);
     }
 
+    // ------------------------------------------------------------------ staging
+
+    @Override
+    public String stage(String namespace, String key, String txn, ReplayableBody body, Precondition precondition) {
+        ensureOpen();
+        return staging.stage(namespace, key, txn, body, precondition);
+    }
+
+    @Override
+    public Content loadStaged(String namespace, String key, String txn) {
+        ensureOpen();
+        return staging.loadStaged(namespace, key, txn);
+    }
+
+    @Override
+    public String promote(String namespace, String key, String txn, Precondition headPrecondition) {
+        ensureOpen();
+        return staging.promote(namespace, key, txn, headPrecondition);
+    }
+
+    @Override
+    public void discard(String namespace, String key, String txn, Precondition precondition) {
+        ensureOpen();
+        staging.discard(namespace, key, txn, precondition);
+    }
+
+    @Override
+    public Page<StagedEntry> listStaged(String namespace, String txnPrefix, String startAfter, int limit) {
+        ensureOpen();
+        return staging.listStaged(namespace, txnPrefix, startAfter, limit);
+    }
+
+    /** Staged payloads as objects under {@link KeyLayout#stagingPrefix}, with the same conditional writes. */
+    private final class StagedPayloads implements StagedPayloadStore {
+        @Override
+        public String put(String namespace, String path, ReplayableBody body, Precondition precondition) {
+            Precondition.required(precondition);
+            return write(layout.staged(namespace, path), body, ObjectAttributes.DEFAULT, precondition);
+        }
+
+        @Override
+        public Content get(String namespace, String path) {
+            return read(layout.staged(namespace, path), null);
+        }
+
+        @Override
+        public void delete(String namespace, String path, Precondition precondition) {
+            S3Backend.this.delete(layout.staged(namespace, path), precondition);
+        }
+
+        @Override
+        public Page<EntryInfo> list(String namespace, String startAfter, int limit) {
+            Names.namespace(namespace);
+            return listUnder(Space.STATE, namespace, layout.stagingPrefix(namespace), "", startAfter, limit);
+        }
+    }
+
     // ------------------------------------------------------------------ namespaces, feed, lifecycle
 
     @Override
@@ -457,13 +519,17 @@ public final class S3Backend implements Backend {
         if (KeyLayout.matchesNothing(request.prefix())) {
             return new Page<>(List.of(), false, null);
         }
-        String base = layout.spacePrefix(space, namespace);
+        return listUnder(space, namespace, layout.spacePrefix(space, namespace), request.prefix(), request.startAfter(), request.limit());
+    }
+
+    /** Lists entries whose names start with {@code base + prefix}, keys relative to {@code base}. */
+    private Page<EntryInfo> listUnder(Space space, String namespace, String base, String prefix, String startAfter, int limit) {
         ListObjectsV2Response page;
         try {
-            page = client.listObjectsV2(ListObjectsV2Request.builder().bucket(bucket).prefix(base + request.prefix())
-                .startAfter(request.startAfter() == null ? null : base + request.startAfter()).maxKeys(request.limit()).build());
+            page = client.listObjectsV2(ListObjectsV2Request.builder().bucket(bucket).prefix(base + prefix)
+                .startAfter(startAfter == null ? null : base + startAfter).maxKeys(limit).build());
         } catch (SdkException e) {
-            throw S3Errors.map(e, new RemoteEntry(space, namespace, request.prefix() + "*", base), null);
+            throw S3Errors.map(e, new RemoteEntry(space, namespace, prefix + "*", base), null);
         }
         List<EntryInfo> items = new ArrayList<>(page.contents().size());
         String last = null;
