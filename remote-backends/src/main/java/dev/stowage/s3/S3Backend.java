@@ -1,42 +1,27 @@
 package dev.stowage.s3;
 
-import dev.stowage.remote.KeyLayout;
-import dev.stowage.remote.ChunkedBodyWriter;
-import dev.stowage.remote.RemoteEntry;
-
-import dev.stowage.Backend;
 import dev.stowage.Capabilities;
 import dev.stowage.Capability;
-import dev.stowage.ChangeListener;
-import dev.stowage.ClosedException;
 import dev.stowage.Content;
-import dev.stowage.Document;
 import dev.stowage.EntryInfo;
 import dev.stowage.InvalidRequestException;
-import dev.stowage.ListRequest;
-import dev.stowage.Names;
 import dev.stowage.NotFoundException;
 import dev.stowage.ObjectAttributes;
 import dev.stowage.Page;
 import dev.stowage.Precondition;
 import dev.stowage.ReplayableBody;
 import dev.stowage.Space;
-import dev.stowage.StagedEntry;
-import dev.stowage.StagingBackend;
-import dev.stowage.staging.PayloadStaging;
-import dev.stowage.staging.StagedPayloadStore;
-import dev.stowage.StorageException;
-import dev.stowage.Subscription;
+import dev.stowage.remote.ChunkedBodyWriter;
+import dev.stowage.remote.ObjectStoreBackend;
+import dev.stowage.remote.RemoteEntry;
 import java.io.FilterInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -73,12 +58,13 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * object listings HEAD each listed object for its content type and descriptor, which S3 listings
  * do not return.
  *
- * <p>No change feed and no staging. Retries: none in the SDK (wrap with {@code retry=true});
- * failures are mapped in {@link S3Errors}.
+ * <p>The contract's rules common to object stores (mustNotExist deletes, copies, staging under
+ * {@code <namespace>/staging/}, no change feed) are {@link ObjectStoreBackend}'s. Retries: none in
+ * the SDK (wrap with {@code retry=true}); failures are mapped in {@link S3Errors}.
  *
  * <p>Thread-safe. Durability: the service's (S3 acknowledges after storing redundantly).
  */
-public final class S3Backend implements Backend, StagingBackend {
+public final class S3Backend extends ObjectStoreBackend {
     /** User metadata key of an object's descriptor. */
     public static final String DESCRIPTOR_METADATA = "stowage-descriptor";
     /** Default part size of multipart uploads, and the largest body sent in one PUT: 8 MiB. */
@@ -95,22 +81,16 @@ public final class S3Backend implements Backend, StagingBackend {
     private final S3Client client;
     private final boolean closeClient;
     private final String bucket;
-    private final KeyLayout layout;
     private final int partSize;
-    private final Capabilities capabilities;
-    private final PayloadStaging staging = new PayloadStaging(this, new StagedPayloads());
-    private volatile boolean closed;
 
     private S3Backend(Builder b) {
+        super(b.prefix, Capabilities.of(EnumSet.of(Capability.STAGING, Capability.NAMESPACE_LISTING, Capability.CONCURRENT_WRITERS,
+            Capability.CONDITIONAL_DELETE, Capability.CONDITIONAL_COPY, Capability.DURABLE),
+            Capabilities.DEFAULT_MAX_META_BYTES, Math.min(MAX_OBJECT_BYTES, (long) MAX_PARTS * b.partSize) - WriteStamp.LENGTH));
         this.client = b.client;
         this.closeClient = b.closeClient;
         this.bucket = b.bucket;
-        this.layout = new KeyLayout(b.prefix);
         this.partSize = b.partSize;
-        long maxBody = Math.min(MAX_OBJECT_BYTES, (long) MAX_PARTS * partSize) - WriteStamp.LENGTH;
-        this.capabilities = Capabilities.of(EnumSet.of(Capability.STAGING, Capability.NAMESPACE_LISTING, Capability.CONCURRENT_WRITERS,
-            Capability.CONDITIONAL_DELETE, Capability.CONDITIONAL_COPY, Capability.DURABLE),
-            Capabilities.DEFAULT_MAX_META_BYTES, maxBody);
     }
 
     public static Builder builder() {
@@ -165,10 +145,6 @@ public final class S3Backend implements Backend, StagingBackend {
             if (client == null || bucket == null || bucket.isEmpty()) {
                 throw new InvalidRequestException("an S3 client and a bucket are required");
             }
-            Objects.requireNonNull(prefix, "prefix");
-            if (prefix.startsWith("/") || prefix.endsWith("/")) {
-                throw new InvalidRequestException("prefix '" + prefix + "' must not start or end with '/'");
-            }
             if (partSize < MIN_PART_SIZE || partSize > MAX_PART_SIZE) {
                 throw new InvalidRequestException("part size must be from " + MIN_PART_SIZE + " to " + MAX_PART_SIZE + ", not " + partSize);
             }
@@ -176,227 +152,33 @@ public final class S3Backend implements Backend, StagingBackend {
         }
     }
 
-    @Override
-    public Capabilities capabilities() {
-        return capabilities;
-    }
-
-    private void ensureOpen() {
-        if (closed) {
-            throw new ClosedException("S3 backend s3://" + bucket + "/" + layout.prefix());
-        }
-    }
-
-    // ------------------------------------------------------------------ meta
+    // ------------------------------------------------------------------ the S3 calls
 
     @Override
-    public Document readMeta(String namespace, String key) {
-        RemoteEntry entry = open(Space.META, namespace, key);
-        try (Content c = read(entry)) {
-            return Document.wrap(c.readAllBytes(), c.etag());
-        }
-    }
-
-    @Override
-    public String storeMeta(String namespace, String key, byte[] document, Precondition precondition) {
-        RemoteEntry entry = open(Space.META, namespace, key);
-        Precondition.required(precondition);
-        if (document.length > capabilities.maxMetaBytes()) {
-            throw new InvalidRequestException("meta document is " + document.length + " bytes; at most "
-                + capabilities.maxMetaBytes() + " allowed");
-        }
-        return write(entry, ReplayableBody.ofBytes(document), ObjectAttributes.DEFAULT, precondition);
-    }
-
-    @Override
-    public void deleteMeta(String namespace, String key, Precondition precondition) {
-        delete(open(Space.META, namespace, key), precondition);
-    }
-
-    @Override
-    public Page<EntryInfo> listMeta(String namespace, ListRequest request) {
-        return list(Space.META, namespace, request);
-    }
-
-    // ------------------------------------------------------------------ state
-
-    @Override
-    public Content readState(String namespace, String key) {
-        return read(open(Space.STATE, namespace, key));
-    }
-
-    @Override
-    public String writeState(String namespace, String key, ReplayableBody body, Precondition precondition) {
-        RemoteEntry entry = open(Space.STATE, namespace, key);
-        Precondition.required(precondition);
-        return write(entry, body, ObjectAttributes.DEFAULT, precondition);
-    }
-
-    @Override
-    public void removeState(String namespace, String key, Precondition precondition) {
-        delete(open(Space.STATE, namespace, key), precondition);
-    }
-
-    // ------------------------------------------------------------------ objects
-
-    @Override
-    public Content getObject(String namespace, String key) {
-        return read(open(Space.OBJECT, namespace, key));
-    }
-
-    @Override
-    public EntryInfo headObject(String namespace, String key) {
-        return head(open(Space.OBJECT, namespace, key));
-    }
-
-    @Override
-    public String putObject(String namespace, String key, ReplayableBody body, ObjectAttributes attributes,
-                            Precondition precondition) {
-        RemoteEntry entry = open(Space.OBJECT, namespace, key);
-        Objects.requireNonNull(attributes, "attributes");
-        Precondition.required(precondition);
-        return write(entry, body, attributes, precondition);
-    }
-
-    @Override
-    public void deleteObject(String namespace, String key, Precondition precondition) {
-        delete(open(Space.OBJECT, namespace, key), precondition);
-    }
-
-    @Override
-    public String copyObject(String namespace, String sourceKey, String targetKey, Precondition targetPrecondition) {
-        RemoteEntry source = open(Space.OBJECT, namespace, sourceKey);
-        RemoteEntry target = open(Space.OBJECT, namespace, targetKey);
-        Precondition.required(targetPrecondition);
-        Content first = read(source);
-        String sourceEtag = first.etag();
-        InputStream[] unused = {first.stream()};
-        ReplayableBody body = ReplayableBody.ofSupplier(first.size(), () -> {
-            synchronized (unused) {
-                InputStream stream = unused[0];
-                unused[0] = null;
-                if (stream != null) {
-                    return stream;
-                }
-            }
-            try {
-                return read(source, sourceEtag).stream();
-            } catch (StorageException e) {
-                throw new IOException("copy source " + source + " changed while being copied", e);
-            }
-        });
-        try {
-            return write(target, body, first.info().attributes(), targetPrecondition);
-        } finally {
-            first.close();
-        }
-    }
-
-    @Override
-    public Page<EntryInfo> listObjects(String namespace, ListRequest request) {
-        return list(Space.OBJECT, namespace, request);
-    }
-
-    // ------------------------------------------------------------------ staging
-
-    @Override
-    public String stage(String namespace, String key, String txn, ReplayableBody body, Precondition precondition) {
-        ensureOpen();
-        return staging.stage(namespace, key, txn, body, precondition);
-    }
-
-    @Override
-    public Content loadStaged(String namespace, String key, String txn) {
-        ensureOpen();
-        return staging.loadStaged(namespace, key, txn);
-    }
-
-    @Override
-    public String promote(String namespace, String key, String txn, Precondition headPrecondition) {
-        ensureOpen();
-        return staging.promote(namespace, key, txn, headPrecondition);
-    }
-
-    @Override
-    public void discard(String namespace, String key, String txn, Precondition precondition) {
-        ensureOpen();
-        staging.discard(namespace, key, txn, precondition);
-    }
-
-    @Override
-    public Page<StagedEntry> listStaged(String namespace, String txnPrefix, String startAfter, int limit) {
-        ensureOpen();
-        return staging.listStaged(namespace, txnPrefix, startAfter, limit);
-    }
-
-    /** Staged payloads as objects under {@link KeyLayout#stagingPrefix}, with the same conditional writes. */
-    private final class StagedPayloads implements StagedPayloadStore {
-        @Override
-        public String put(String namespace, String path, ReplayableBody body, Precondition precondition) {
-            Precondition.required(precondition);
-            return write(layout.staged(namespace, path), body, ObjectAttributes.DEFAULT, precondition);
-        }
-
-        @Override
-        public Content get(String namespace, String path) {
-            return read(layout.staged(namespace, path), null);
-        }
-
-        @Override
-        public void delete(String namespace, String path, Precondition precondition) {
-            S3Backend.this.delete(layout.staged(namespace, path), precondition);
-        }
-
-        @Override
-        public Page<EntryInfo> list(String namespace, String startAfter, int limit) {
-            Names.namespace(namespace);
-            return listUnder(Space.STATE, namespace, layout.stagingPrefix(namespace), "", startAfter, limit);
-        }
-    }
-
-    // ------------------------------------------------------------------ namespaces, feed, lifecycle
-
-    @Override
-    public List<String> listNamespaces() {
-        ensureOpen();
+    protected List<String> namespacesUnder(String prefix) {
         List<String> namespaces = new ArrayList<>();
         String token = null;
         do {
             ListObjectsV2Response page;
             try {
-                page = client.listObjectsV2(ListObjectsV2Request.builder().bucket(bucket).prefix(layout.prefix())
+                page = client.listObjectsV2(ListObjectsV2Request.builder().bucket(bucket).prefix(prefix)
                     .delimiter("/").continuationToken(token).build());
             } catch (SdkException e) {
-                throw S3Errors.map(e, new RemoteEntry(Space.OBJECT, "*", "*", layout.prefix()), null);
+                throw S3Errors.map(e, new RemoteEntry(Space.OBJECT, "*", "*", prefix), null);
             }
             for (CommonPrefix p : page.commonPrefixes()) {
-                String ns = p.prefix().substring(layout.prefix().length(), p.prefix().length() - 1);
-                namespaces.add(ns);
+                namespaces.add(p.prefix().substring(prefix.length(), p.prefix().length() - 1));
             }
             token = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
         } while (token != null);
-        namespaces.sort(Names.KEY_ORDER);
         return namespaces;
     }
 
     @Override
-    public Subscription subscribe(String namespace, String prefix, ChangeListener listener) {
-        throw new UnsupportedOperationException("the S3 backend has no change feed");
-    }
-
-    @Override
-    public void close() {
-        if (!closed) {
-            closed = true;
-            if (closeClient) {
-                client.close();
-            }
+    protected void release() {
+        if (closeClient) {
+            client.close();
         }
-    }
-
-    @Override
-    public void abort() {
-        close();
     }
 
     @Override
@@ -404,19 +186,8 @@ public final class S3Backend implements Backend, StagingBackend {
         return "S3Backend[" + bucket + "/" + layout.prefix() + "]";
     }
 
-    // ------------------------------------------------------------------ the S3 calls
-
-    private RemoteEntry open(Space space, String namespace, String key) {
-        ensureOpen();
-        return layout.entry(space, namespace, key);
-    }
-
-    private Content read(RemoteEntry entry) {
-        return read(entry, null);
-    }
-
-    /** Opens an entry, optionally only if it still has {@code etag} (else {@link dev.stowage.PreconditionFailedException}). */
-    private Content read(RemoteEntry entry, String etag) {
+    @Override
+    protected Content read(RemoteEntry entry, String etag) {
         ResponseInputStream<GetObjectResponse> response;
         try {
             response = client.getObject(GetObjectRequest.builder().bucket(bucket).key(entry.objectKey()).ifMatch(etag).build());
@@ -461,7 +232,8 @@ public final class S3Backend implements Backend, StagingBackend {
         });
     }
 
-    private EntryInfo head(RemoteEntry entry) {
+    @Override
+    protected EntryInfo head(RemoteEntry entry) {
         HeadObjectResponse r;
         try {
             r = client.headObject(b -> b.bucket(bucket).key(entry.objectKey()));
@@ -479,51 +251,25 @@ public final class S3Backend implements Backend, StagingBackend {
         return new EntryInfo(entry.key(), S3Upload.canonicalEtag(etag), size, modified == null ? Instant.EPOCH : modified, type, descriptor);
     }
 
-    private String write(RemoteEntry entry, ReplayableBody body, ObjectAttributes attributes, Precondition precondition) {
+    @Override
+    protected String write(RemoteEntry entry, ReplayableBody body, ObjectAttributes attributes, Precondition precondition) {
         S3Upload upload = new S3Upload(client, bucket, entry, attributes.contentType(),
             attributes.descriptor() == null ? Map.of() : Map.of(DESCRIPTOR_METADATA, attributes.descriptor()), precondition);
-        return ChunkedBodyWriter.write(body, WriteStamp.newStamp(), partSize, capabilities.maxBodyBytes(), upload, entry.toString());
+        return ChunkedBodyWriter.write(body, WriteStamp.newStamp(), partSize, capabilities().maxBodyBytes(), upload, entry.toString());
     }
 
-    private void delete(RemoteEntry entry, Precondition precondition) {
-        Precondition.required(precondition);
-        switch (precondition.kind()) {
-            case MUST_NOT_EXIST:
-                // Deleting what must not exist changes nothing: it only reports whether it exists.
-                try {
-                    head(entry);
-                } catch (NotFoundException absent) {
-                    return;
-                }
-                throw entry.preconditionFailed(precondition);
-            case IF_MATCH:
-                try {
-                    client.deleteObject(b -> b.bucket(bucket).key(entry.objectKey()).ifMatch(precondition.etag()));
-                } catch (SdkException e) {
-                    throw S3Errors.map(e, entry, precondition);
-                }
-                return;
-            default:
-                try {
-                    client.deleteObject(b -> b.bucket(bucket).key(entry.objectKey()));
-                } catch (SdkException e) {
-                    throw S3Errors.map(e, entry, null);
-                }
+    @Override
+    protected void remove(RemoteEntry entry, Precondition precondition) {
+        String ifMatch = precondition.kind() == Precondition.Kind.IF_MATCH ? precondition.etag() : null;
+        try {
+            client.deleteObject(b -> b.bucket(bucket).key(entry.objectKey()).ifMatch(ifMatch));
+        } catch (SdkException e) {
+            throw S3Errors.map(e, entry, precondition);
         }
     }
 
-    private Page<EntryInfo> list(Space space, String namespace, ListRequest request) {
-        ensureOpen();
-        Names.namespace(namespace);
-        Names.prefix(request.prefix());
-        if (KeyLayout.matchesNothing(request.prefix())) {
-            return new Page<>(List.of(), false, null);
-        }
-        return listUnder(space, namespace, layout.spacePrefix(space, namespace), request.prefix(), request.startAfter(), request.limit());
-    }
-
-    /** Lists entries whose names start with {@code base + prefix}, keys relative to {@code base}. */
-    private Page<EntryInfo> listUnder(Space space, String namespace, String base, String prefix, String startAfter, int limit) {
+    @Override
+    protected Page<EntryInfo> listUnder(Space space, String namespace, String base, String prefix, String startAfter, int limit) {
         ListObjectsV2Response page;
         try {
             page = client.listObjectsV2(ListObjectsV2Request.builder().bucket(bucket).prefix(base + prefix)

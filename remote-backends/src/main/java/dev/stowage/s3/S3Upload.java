@@ -1,6 +1,5 @@
 package dev.stowage.s3;
 
-import dev.stowage.remote.KeyLayout;
 import dev.stowage.remote.RemoteEntry;
 
 import dev.stowage.Precondition;
