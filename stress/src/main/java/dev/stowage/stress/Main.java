@@ -12,72 +12,111 @@ import dev.stowage.ReplayableBody;
 import dev.stowage.Stores;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
 
 /**
- * The main executable. Until the stress harness lands it runs a short demonstration on each store
- * URL given (default: {@code mem://} and a durable {@code disk://} store in a temporary directory,
- * deleted afterwards): CAS writes, a lost race, reads and a paginated listing,
- * printing each step. Exit status 0 when every step behaved as the contract says, 1 otherwise.
- * {@code verify <store>} checks a logstore offline (see {@link #verify}).
+ * The stress harness, the project's main executable ({@code java -jar stowage-stress.jar}). With no
+ * arguments it runs {@code run} with its defaults: a 30 s mixed load on a durable {@code disk://}
+ * store in a temporary directory. Subcommands: {@code run}, {@code crash}, {@code multi},
+ * {@code verify}, {@code inspect}, {@code demo}; {@code --help} on each lists its options.
  */
-public final class Main {
+@Command(name = "stowage-stress", mixinStandardHelpOptions = true,
+    description = "Stowage stress harness and store tools.",
+    subcommands = {RunCommand.class, CrashCommand.class, MultiCommand.class, Main.Verify.class, Main.Inspect.class, Main.Demo.class})
+public final class Main implements Runnable {
     private Main() {
     }
 
-    public static void main(String[] args) throws java.io.IOException {
-        if (args.length > 0 && args[0].equals("verify")) {
-            System.exit(verify(args, System.out));
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs a command line; no arguments means {@code run}. */
+    static int execute(String... args) {
+        return new CommandLine(new Main()).execute(args.length == 0 ? new String[] {"run"} : args);
+    }
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    /** {@code verify URI}: offline check of a logstore; exit 0 clean, 1 torn tail (cut at next open), 2 corruption. */
+    @Command(name = "verify", mixinStandardHelpOptions = true,
+        description = "Check a disk store offline: exit 0 clean, 1 torn tail that the next open cuts, 2 corruption.")
+    static final class Verify implements Callable<Integer> {
+        @Parameters(index = "0", description = "disk:///path or a directory")
+        String store;
+
+        @Override
+        public Integer call() {
+            return verify(store, System.out, false);
         }
-        java.nio.file.Path scratch = null;
-        List<String> urls;
-        if (args.length == 0) {
-            scratch = java.nio.file.Files.createTempDirectory("stowage-demo-");
-            urls = List.of("mem://?observe=true&retry=true", diskUrl(scratch) + "?durability=SYNC");
-        } else {
-            urls = List.of(args);
+    }
+
+    /** {@code inspect URI}: what a logstore holds (segments, records, live/dead bytes, checkpoint, namespaces and key counts). */
+    @Command(name = "inspect", mixinStandardHelpOptions = true,
+        description = "Show what a disk store holds: segments, records, live and dead bytes, checkpoint LSN, namespaces and keys.")
+    static final class Inspect implements Callable<Integer> {
+        @Parameters(index = "0", description = "disk:///path or a directory")
+        String store;
+
+        @Override
+        public Integer call() {
+            return verify(store, System.out, true);
         }
-        boolean ok = true;
-        for (String url : urls) {
-            ok &= demo(url, System.out);
+    }
+
+    /** {@code demo [URI...]}: a short CAS / read / listing walk-through on each store. */
+    @Command(name = "demo", mixinStandardHelpOptions = true, description = "A short CAS, read and listing walk-through.")
+    static final class Demo implements Callable<Integer> {
+        @Parameters(arity = "0..*", description = "Store URLs (default: mem:// and a durable disk:// store in a temporary directory)")
+        List<String> stores;
+
+        @Override
+        public Integer call() {
+            boolean ok = true;
+            if (stores == null || stores.isEmpty()) {
+                ok &= demo("mem://?observe=true&retry=true", System.out);
+                try (StoreSpec disk = StoreSpec.of(null, "SYNC")) {
+                    ok &= demo(disk.url, System.out);
+                }
+            } else {
+                for (String url : stores) {
+                    ok &= demo(url, System.out);
+                }
+            }
+            return ok ? 0 : 1;
         }
-        if (scratch != null) {
-            deleteRecursively(scratch);
-        }
-        System.exit(ok ? 0 : 1);
     }
 
     /**
-     * {@code verify disk:///path|/path}: checks a logstore offline and prints what it holds.
+     * Checks a logstore offline and prints what it holds.
      *
-     * @return 0 if clean, 1 if a torn tail would be cut at open, 2 on corruption or a bad argument
+     * @param inspect whether the status only reports failure to read (inspect) rather than the store's health (verify)
+     * @return verify: 0 clean, 1 torn tail, 2 corruption or a bad argument; inspect: 0 read, 2 not readable
      */
-    static int verify(String[] args, PrintStream out) {
-        if (args.length != 2) {
-            out.println("usage: verify disk:///path/to/store");
+    static int verify(String store, PrintStream out, boolean inspect) {
+        Path target = StoreSpec.diskPath(store);
+        if (target == null) {
+            out.println("verify and inspect read disk stores: disk:///path or a directory, not " + store);
             return 2;
         }
-        String target = args[1].startsWith("disk:") ? java.net.URI.create(args[1]).getPath() : args[1];
         try {
-            dev.stowage.log.VerifyReport report = dev.stowage.log.LogVerifier.verify(java.nio.file.Path.of(target));
+            dev.stowage.log.VerifyReport report = dev.stowage.log.LogVerifier.verify(target);
             out.print(dev.stowage.log.LogVerifier.format(report));
+            if (inspect) {
+                return 0;
+            }
             return report.corruption() != null ? 2 : report.tornTail() != null ? 1 : 0;
         } catch (RuntimeException e) {
-            out.println("verify failed: " + e.getMessage());
+            out.println((inspect ? "inspect" : "verify") + " failed: " + e.getMessage());
             return 2;
-        }
-    }
-
-    /** The {@code disk://} URL of a directory. */
-    static String diskUrl(java.nio.file.Path directory) {
-        return "disk://" + directory.toAbsolutePath().toUri().getRawPath();
-    }
-
-    private static void deleteRecursively(java.nio.file.Path root) throws java.io.IOException {
-        try (java.util.stream.Stream<java.nio.file.Path> paths = java.nio.file.Files.walk(root)) {
-            for (java.nio.file.Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                java.nio.file.Files.delete(p);
-            }
         }
     }
 

@@ -1,0 +1,112 @@
+package dev.stowage.stress;
+
+import dev.stowage.Backend;
+import dev.stowage.Content;
+import dev.stowage.NotFoundException;
+import dev.stowage.Stores;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code crash}: starts a writer JVM, kills it with SIGKILL at a random moment, reopens the store
+ * here and checks every acknowledged write against the acknowledgement log this process kept
+ * (each key must hold exactly the bytes of its last acknowledged write, or of a later one that was
+ * in flight), then starts the next cycle on the recovered store. Exit status 1 on any violation.
+ */
+@Command(name = "crash", mixinStandardHelpOptions = true,
+    description = "Kill a writer process with SIGKILL at random moments and verify every acknowledged write.")
+final class CrashCommand implements Callable<Integer> {
+    @Option(names = "--store", description = "Store URL (default: a disk:// store in a temporary directory, deleted afterwards).")
+    String store;
+    @Option(names = "--cycles", defaultValue = "20", description = "Kill-and-verify cycles (default ${DEFAULT-VALUE}).")
+    int cycles;
+    @Option(names = "--durability", defaultValue = "SYNC", description = "Durability of a disk:// store without one in its URL (default ${DEFAULT-VALUE}).")
+    String durability;
+    @Option(names = "--max-run", defaultValue = "1500", description = "Longest a writer runs before the kill, in ms (default ${DEFAULT-VALUE}).")
+    int maxRunMillis;
+    @Option(names = "--seed", description = "Seed of the kill moments (default: random; printed).")
+    Long seed;
+
+    PrintStream out = System.out;
+
+    @Override
+    public Integer call() throws Exception {
+        long actualSeed = seed != null ? seed : System.nanoTime();
+        SplittableRandom random = new SplittableRandom(actualSeed);
+        long checked = 0;
+        long violations = 0;
+        // Every acknowledgement of every cycle: a key must keep its last acknowledged write (or a later one) forever.
+        Map<String, Long> acked = new HashMap<>();
+        try (StoreSpec spec = StoreSpec.of(store, durability)) {
+            out.println("store " + spec.url + ", " + cycles + " cycles, seed " + actualSeed);
+            for (int cycle = 1; cycle <= cycles; cycle++) {
+                AtomicLong acks = new AtomicLong();
+                Process writer = ChildProcess.start("crash-writer", spec.url, Long.toString(cycle * 1_000_000_000L));
+                Thread ackReader = new Thread(() -> readAcks(writer, acked, acks), "stress-ack-reader");
+                ackReader.start();
+                Thread.sleep(200 + random.nextInt(Math.max(1, maxRunMillis - 200)));
+                writer.destroyForcibly(); // SIGKILL on Linux
+                writer.waitFor(30, TimeUnit.SECONDS);
+                ackReader.join();
+                int[] result = check(spec.url, acked, cycle);
+                checked += result[0];
+                violations += result[1];
+                out.printf("cycle %3d: %,6d writes acknowledged before the kill, %,d keys checked, %d violations%n", cycle,
+                    acks.get(), result[0], result[1]);
+            }
+        }
+        out.printf("%d cycles, %,d acknowledged keys checked, %d violations%n", cycles, checked, violations);
+        return violations == 0 ? 0 : 1;
+    }
+
+    private static void readAcks(Process writer, Map<String, Long> acked, AtomicLong count) {
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(writer.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = lines.readLine()) != null; ) {
+                if (line.startsWith("ACK ")) {
+                    String[] parts = line.split(" ");
+                    synchronized (acked) {
+                        acked.put(parts[1], Long.parseLong(parts[2]));
+                    }
+                    count.incrementAndGet();
+                }
+            }
+        } catch (java.io.IOException | RuntimeException killedMidLine) {
+            // a line cut by the kill was never a complete acknowledgement
+        }
+    }
+
+    /** Returns {keys checked, violations}. */
+    private int[] check(String url, Map<String, Long> acked, int cycle) {
+        int checkedKeys = 0;
+        int violations = 0;
+        try (Backend backend = Stores.open(url)) {
+            for (Map.Entry<String, Long> e : Map.copyOf(acked).entrySet()) {
+                checkedKeys++;
+                String key = e.getKey();
+                try (Content c = backend.readState(ChildProcess.NS, key)) {
+                    byte[] value = c.readAllBytes();
+                    long seq = Values.sequenceOf(key, value);
+                    if (seq < e.getValue() || !Values.isExactly(key, seq, ChildProcess.CRASH_VALUE_SIZE, value)) {
+                        violations++;
+                        out.println("VIOLATION cycle " + cycle + ": " + key + " holds sequence " + seq
+                            + " (" + value.length + " bytes); acknowledged " + e.getValue());
+                    }
+                } catch (NotFoundException missing) {
+                    violations++;
+                    out.println("VIOLATION cycle " + cycle + ": " + key + " missing; acknowledged " + e.getValue());
+                }
+            }
+        }
+        return new int[] {checkedKeys, violations};
+    }
+}

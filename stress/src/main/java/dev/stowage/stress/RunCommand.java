@@ -1,0 +1,304 @@
+package dev.stowage.stress;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import dev.stowage.Backend;
+import dev.stowage.Capability;
+import dev.stowage.Content;
+import dev.stowage.Document;
+import dev.stowage.NotFoundException;
+import dev.stowage.Precondition;
+import dev.stowage.PreconditionFailedException;
+import dev.stowage.ReplayableBody;
+import dev.stowage.StoreLocation;
+import dev.stowage.Stores;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code run}: a mixed load of writers (each owning its keys), readers that check every value
+ * they read byte for byte, and compare-and-swap increments of a few shared counters; a progress
+ * line each second, then a verification pass (every key holds its last acknowledged write, every
+ * counter its number of successful increments) and an HdrHistogram report (text, and an
+ * {@code .hgrm} file). Exit status 1 on any error, corrupt read, lost write or lost update.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+    description = "Mixed read / write / CAS load with latency percentiles and a lost-write check.")
+final class RunCommand implements Callable<Integer> {
+    private static final String NS = "stress";
+    private static final int HOT_KEYS = 8;
+
+    @Option(names = "--store", description = "Store URL (default: a disk:// store in a temporary directory, deleted afterwards).")
+    String store;
+    @Option(names = "--writers", defaultValue = "4", description = "Writer threads (default ${DEFAULT-VALUE}).")
+    int writers;
+    @Option(names = "--readers", defaultValue = "2", description = "Reader threads (default ${DEFAULT-VALUE}).")
+    int readers;
+    @Option(names = "--value-size", defaultValue = "1024", description = "Value size in bytes (default ${DEFAULT-VALUE}).")
+    int valueSize;
+    @Option(names = "--duration", defaultValue = "30s", description = "How long to run, e.g. 30s, 5m (default ${DEFAULT-VALUE}).")
+    String duration;
+    @Option(names = "--durability", defaultValue = "SYNC",
+        description = "Durability of a disk:// store without one in its URL: SYNC, GROUP:5ms or NONE (default ${DEFAULT-VALUE}).")
+    String durability;
+    @Option(names = "--cas-ratio", defaultValue = "0.1", description = "Share of writer operations that are CAS increments of shared counters (default ${DEFAULT-VALUE}).")
+    double casRatio;
+    @Option(names = "--key-space", defaultValue = "10000", description = "Keys written, spread over the writers (default ${DEFAULT-VALUE}).")
+    int keySpace;
+    @Option(names = "--hgrm", description = "Histogram output file (default: stowage-stress-<time>.hgrm in the temporary directory).")
+    Path hgrm;
+
+    PrintStream out = System.out;
+
+    /** Latencies (µs) and counts of one kind of operation. */
+    private static final class Metric {
+        final String name;
+        final Recorder recorder = new Recorder(3);
+        final Histogram total = new Histogram(3);
+        final LongAdder count = new LongAdder();
+
+        Metric(String name) {
+            this.name = name;
+        }
+
+        void record(long startNanos) {
+            recorder.recordValue(Math.max(1, (System.nanoTime() - startNanos) / 1000));
+            count.increment();
+        }
+
+        /** The last interval's histogram, also added to the total. */
+        Histogram interval() {
+            Histogram h = recorder.getIntervalHistogram();
+            total.add(h);
+            return h;
+        }
+    }
+
+    private final Metric writes = new Metric("write");
+    private final Metric reads = new Metric("read");
+    private final Metric cas = new Metric("cas");
+    private final LongAdder errors = new LongAdder();
+    private final LongAdder corruptReads = new LongAdder();
+    private final LongAdder casConflicts = new LongAdder();
+    private final LongAdder readMisses = new LongAdder();
+    private final AtomicLongArray casSuccesses = new AtomicLongArray(HOT_KEYS);
+    private final AtomicBoolean stop = new AtomicBoolean();
+
+    @Override
+    public Integer call() throws Exception {
+        if (writers < 1 || readers < 0 || valueSize < 32 || keySpace < writers || casRatio < 0 || casRatio > 1) {
+            out.println("invalid options: need writers >= 1, readers >= 0, value-size >= 32, key-space >= writers, 0 <= cas-ratio <= 1");
+            return 2;
+        }
+        Duration runFor = StoreLocation.parseDuration("--duration", duration);
+        try (StoreSpec spec = StoreSpec.of(store, durability); Backend backend = Stores.open(spec.url)) {
+            boolean durable = backend.capabilities().has(Capability.DURABLE) && !spec.url.contains("durability=NONE");
+            out.printf("store %s (%s acknowledgements), %d writers, %d readers, %d-byte values, %d keys, CAS ratio %.2f, %s%n",
+                spec.url, durable ? "durable" : "buffered", writers, readers, valueSize, keySpace, casRatio, runFor);
+            long[][] acked = new long[writers][];
+            List<Thread> threads = new ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                int id = w;
+                acked[w] = new long[keySpace / writers];
+                threads.add(start("stress-writer-" + w, () -> writer(backend, id, acked[id])));
+            }
+            for (int r = 0; r < readers; r++) {
+                int id = r;
+                threads.add(start("stress-reader-" + r, () -> reader(backend, id)));
+            }
+            long started = System.nanoTime();
+            long deadline = started + runFor.toNanos();
+            for (int second = 1; System.nanoTime() < deadline; second++) {
+                Thread.sleep(Math.max(0, Math.min(1000, (deadline - System.nanoTime()) / 1_000_000)));
+                progress(second);
+            }
+            stop.set(true);
+            for (Thread t : threads) {
+                t.join();
+            }
+            double seconds = (System.nanoTime() - started) / 1e9;
+            progressInterval();
+            long lost = verify(backend, acked);
+            return report(seconds, lost, durable);
+        }
+    }
+
+    private static Thread start(String name, Runnable body) {
+        Thread t = new Thread(body, name);
+        t.start();
+        return t;
+    }
+
+    private static String key(int writer, int index) {
+        return "w" + writer + "/k" + index;
+    }
+
+    private void writer(Backend backend, int id, long[] acked) {
+        SplittableRandom random = new SplittableRandom(id * 7919L + System.nanoTime());
+        while (!stop.get()) {
+            try {
+                if (random.nextDouble() < casRatio) {
+                    casIncrement(backend, random.nextInt(HOT_KEYS));
+                } else {
+                    int index = random.nextInt(acked.length);
+                    String key = key(id, index);
+                    long seq = acked[index] + 1;
+                    long t0 = System.nanoTime();
+                    backend.writeState(NS, key, ReplayableBody.ofBytes(Values.of(key, seq, valueSize)), Precondition.any());
+                    writes.record(t0);
+                    acked[index] = seq;
+                }
+            } catch (RuntimeException e) {
+                error(e);
+            }
+        }
+    }
+
+    private void casIncrement(Backend backend, int hot) {
+        String key = "hot/" + hot;
+        long t0 = System.nanoTime();
+        try {
+            long current;
+            Precondition precondition;
+            try {
+                Document d = backend.readMeta(NS, key);
+                current = Long.parseLong(new String(d.toByteArray(), UTF_8));
+                precondition = Precondition.ifMatch(d.etag());
+            } catch (NotFoundException absent) {
+                current = 0;
+                precondition = Precondition.mustNotExist();
+            }
+            backend.storeMeta(NS, key, Long.toString(current + 1).getBytes(UTF_8), precondition);
+            casSuccesses.incrementAndGet(hot);
+            cas.record(t0);
+        } catch (PreconditionFailedException lostRace) {
+            casConflicts.increment();
+        }
+    }
+
+    private void reader(Backend backend, int id) {
+        SplittableRandom random = new SplittableRandom(id * 104729L + System.nanoTime());
+        int perWriter = keySpace / writers;
+        while (!stop.get()) {
+            String key = key(random.nextInt(writers), random.nextInt(perWriter));
+            long t0 = System.nanoTime();
+            try (Content c = backend.readState(NS, key)) {
+                byte[] value = c.readAllBytes();
+                reads.record(t0);
+                long seq = Values.sequenceOf(key, value);
+                if (seq < 1 || !Values.isExactly(key, seq, valueSize, value)) {
+                    corruptReads.increment();
+                    out.println("CORRUPT read of " + key + ": " + value.length + " bytes, claims sequence " + seq);
+                }
+            } catch (NotFoundException notWrittenYet) {
+                reads.record(t0);
+                readMisses.increment();
+            } catch (RuntimeException e) {
+                error(e);
+            }
+        }
+    }
+
+    private void error(RuntimeException e) {
+        errors.increment();
+        if (errors.sum() <= 5) {
+            out.println("ERROR " + e);
+        }
+    }
+
+    private void progress(int second) {
+        Histogram w = writes.interval();
+        Histogram r = reads.interval();
+        Histogram c = cas.interval();
+        out.printf("t=%3ds  %,9d ops/s  (write %,d  read %,d  cas %,d)  p99 write %s  read %s  cas %s  errors %d%n", second,
+            w.getTotalCount() + r.getTotalCount() + c.getTotalCount(), w.getTotalCount(), r.getTotalCount(), c.getTotalCount(),
+            micros(w.getValueAtPercentile(99)), micros(r.getValueAtPercentile(99)), micros(c.getValueAtPercentile(99)), errors.sum());
+    }
+
+    private void progressInterval() {
+        writes.interval();
+        reads.interval();
+        cas.interval();
+    }
+
+    private static String micros(long us) {
+        return us >= 10_000 ? String.format("%.1fms", us / 1000.0) : us + "µs";
+    }
+
+    /** Every writer key must hold its last acknowledged write, every counter its successful increments. */
+    private long verify(Backend backend, long[][] acked) {
+        long lost = 0;
+        for (int w = 0; w < acked.length; w++) {
+            for (int i = 0; i < acked[w].length; i++) {
+                if (acked[w][i] == 0) {
+                    continue;
+                }
+                String key = key(w, i);
+                try (Content c = backend.readState(NS, key)) {
+                    if (!Values.isExactly(key, acked[w][i], valueSize, c.readAllBytes())) {
+                        lost++;
+                        out.println("LOST WRITE: " + key + " does not hold acknowledged write " + acked[w][i]);
+                    }
+                } catch (NotFoundException e) {
+                    lost++;
+                    out.println("LOST WRITE: " + key + " is missing; acknowledged write " + acked[w][i]);
+                }
+            }
+        }
+        for (int h = 0; h < HOT_KEYS; h++) {
+            long expected = casSuccesses.get(h);
+            long stored;
+            try {
+                stored = Long.parseLong(new String(backend.readMeta(NS, "hot/" + h).toByteArray(), UTF_8));
+            } catch (NotFoundException e) {
+                stored = 0;
+            }
+            if (stored != expected) {
+                lost++;
+                out.println("LOST UPDATE: counter hot/" + h + " is " + stored + " after " + expected + " successful CAS increments");
+            }
+        }
+        return lost;
+    }
+
+    private int report(double seconds, long lost, boolean durable) throws IOException {
+        long ops = writes.count.sum() + reads.count.sum() + cas.count.sum();
+        out.printf("%n%,d operations in %.1f s: %,.0f ops/s (%s acknowledgements)%n", ops, seconds, ops / seconds,
+            durable ? "durable" : "buffered");
+        out.println("op       count        p50        p90        p99      p99.9        max   (latency)");
+        StringBuilder hgrmText = new StringBuilder();
+        for (Metric m : List.of(writes, reads, cas)) {
+            Histogram h = m.total;
+            out.printf("%-5s %,10d %10s %10s %10s %10s %10s%n", m.name, h.getTotalCount(), micros(h.getValueAtPercentile(50)),
+                micros(h.getValueAtPercentile(90)), micros(h.getValueAtPercentile(99)), micros(h.getValueAtPercentile(99.9)),
+                micros(h.getMaxValue()));
+            java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
+            try (PrintStream p = new PrintStream(text, true, UTF_8)) {
+                p.println("# " + m.name + " latency, microseconds");
+                h.outputPercentileDistribution(p, 1.0);
+            }
+            hgrmText.append(text.toString(UTF_8));
+        }
+        Path file = hgrm != null ? hgrm : Files.createTempFile("stowage-stress-", ".hgrm");
+        Files.writeString(file, hgrmText);
+        out.printf("reads of keys not written yet: %,d   CAS conflicts (lost races, expected): %,d%n", readMisses.sum(),
+            casConflicts.sum());
+        out.printf("errors: %d   corrupt reads: %d   lost writes/updates: %d%n", errors.sum(), corruptReads.sum(), lost);
+        out.println("histograms: " + file);
+        return errors.sum() == 0 && corruptReads.sum() == 0 && lost == 0 ? 0 : 1;
+    }
+}

@@ -1,0 +1,84 @@
+package dev.stowage.stress;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The harness's commands on real stores and real processes, briefly: a mixed run with its
+ * lost-write check, SIGKILL crash cycles, and several processes racing for one disk store.
+ */
+class StressCommandsTest {
+    private static String text(ByteArrayOutputStream bytes) {
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void runOnADurableDiskStoreLosesNothing(@TempDir Path dir) throws Exception {
+        RunCommand run = new RunCommand();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        run.out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        run.store = StoreSpec.diskUrl(dir.resolve("store"));
+        run.writers = 3;
+        run.readers = 2;
+        run.valueSize = 256;
+        run.duration = "2s";
+        run.durability = "GROUP:2ms";
+        run.casRatio = 0.2;
+        run.keySpace = 300;
+        run.hgrm = dir.resolve("run.hgrm");
+        assertThat(run.call()).as(text(bytes)).isZero();
+        assertThat(text(bytes)).contains("t=  1s", "errors: 0   corrupt reads: 0   lost writes/updates: 0", "durable acknowledgements");
+        assertThat(Files.readString(run.hgrm)).contains("# write latency", "# cas latency", "Percentile");
+        assertThat(Main.verify(run.store, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), false)).isZero();
+    }
+
+    @Test
+    void runOnTheMemoryStore() throws Exception {
+        RunCommand run = new RunCommand();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        run.out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        run.store = "mem://";
+        run.writers = 2;
+        run.readers = 1;
+        run.valueSize = 64;
+        run.duration = "1s";
+        run.durability = "SYNC";
+        run.casRatio = 0.5;
+        run.keySpace = 50;
+        assertThat(run.call()).as(text(bytes)).isZero();
+        assertThat(text(bytes)).contains("buffered acknowledgements");
+    }
+
+    @Test
+    void crashCyclesKeepEveryAcknowledgedWrite(@TempDir Path dir) throws Exception {
+        CrashCommand crash = new CrashCommand();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        crash.out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        crash.store = StoreSpec.diskUrl(dir.resolve("store"));
+        crash.cycles = 3;
+        crash.durability = "SYNC";
+        crash.maxRunMillis = 1200;
+        assertThat(crash.call()).as(text(bytes)).isZero();
+        assertThat(text(bytes)).contains("3 cycles", "0 violations").doesNotContain("VIOLATION");
+        assertThat(text(bytes)).containsPattern("cycle +3: +[1-9][0-9,]* writes acknowledged");
+    }
+
+    @Test
+    void severalProcessesOnOneDiskStoreAdmitExactlyOneWriter(@TempDir Path dir) throws Exception {
+        MultiCommand multi = new MultiCommand();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        multi.out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        multi.store = StoreSpec.diskUrl(dir.resolve("store"));
+        multi.processes = 3;
+        multi.holdMillis = 4000;
+        assertThat(multi.call()).as(text(bytes)).isZero();
+        assertThat(text(bytes)).contains("3 processes: 1 opened the store, 2 refused with StoreLockedException");
+    }
+}
