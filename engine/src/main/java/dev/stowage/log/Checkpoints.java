@@ -147,15 +147,15 @@ final class Checkpoints {
         Path target = dir.resolve(name);
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         FileSync.directory(dir);
-        List<Path> all = list(dir);
+        List<Path> all = list(dir, true);
         for (int i = 0; i < all.size() - KEEP; i++) {
             Files.deleteIfExists(all.get(i));
         }
         return target;
     }
 
-    /** Checkpoint files, oldest first (stray temporary files of a crashed write are deleted). */
-    static List<Path> list(Path dir) throws IOException {
+    /** Checkpoint files, oldest first; stray temporary files of a crashed write are deleted when {@code deleteStrays}. */
+    static List<Path> list(Path dir, boolean deleteStrays) throws IOException {
         List<Path> files = new ArrayList<>();
         if (!Files.isDirectory(dir)) {
             return files;
@@ -164,7 +164,9 @@ final class Checkpoints {
             for (Path p : stream) {
                 String n = p.getFileName().toString();
                 if (n.endsWith(SUFFIX + ".tmp")) {
-                    Files.deleteIfExists(p);
+                    if (deleteStrays) {
+                        Files.deleteIfExists(p);
+                    }
                 } else if (n.endsWith(SUFFIX) && n.length() == 16 + SUFFIX.length()) {
                     files.add(p);
                 }

@@ -127,7 +127,7 @@ public final class LogStore implements Backend, StagingBackend {
             long recoveryStart = System.nanoTime();
             List<Segment> all = segmentLog.segments();
             List<String> rejected = new ArrayList<>();
-            Checkpoints.Loaded checkpoint = newestUsableCheckpoint(b.root, all, rejected);
+            Checkpoints.Loaded checkpoint = newestUsableCheckpoint(b.root, all, rejected, true);
             this.index = checkpoint == null ? new LogIndex() : checkpoint.index();
             Recovery.Position from = checkpoint == null ? new Recovery.Position(0, 0, 1)
                 : new Recovery.Position(indexOf(all, checkpoint.point().segmentId()), checkpoint.point().offset(),
@@ -226,12 +226,15 @@ public final class LogStore implements Backend, StagingBackend {
         throw new IllegalStateException("segment " + id + " vanished");
     }
 
-    /** The newest checkpoint that reads back whole and that the log reaches; reasons for the others go to {@code rejected}. */
-    private static Checkpoints.Loaded newestUsableCheckpoint(Path root, List<Segment> segments, List<String> rejected)
+    /**
+     * The newest checkpoint that reads back whole and that the log reaches; reasons for the others
+     * go to {@code rejected}. Read-only unless {@code deleteStrays} (temporary files of a crashed write).
+     */
+    static Checkpoints.Loaded newestUsableCheckpoint(Path root, List<Segment> segments, List<String> rejected, boolean deleteStrays)
         throws IOException {
         Map<Long, Segment> byId = new HashMap<>();
         segments.forEach(s -> byId.put(s.id(), s));
-        List<Path> files = Checkpoints.list(root.resolve(Checkpoints.DIR));
+        List<Path> files = Checkpoints.list(root.resolve(Checkpoints.DIR), deleteStrays);
         for (int i = files.size() - 1; i >= 0; i--) {
             Path file = files.get(i);
             try {

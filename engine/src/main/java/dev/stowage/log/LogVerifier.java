@@ -63,7 +63,10 @@ public final class LogVerifier {
             RecoveryReport r = report[0];
             String torn = r == null || r.truncatedSegment() == null ? null
                 : r.truncatedSegment() + " at offset " + r.truncatedAtOffset() + ": " + r.truncationReason();
-            return new VerifyReport(root.toString(), perSegment, r == null ? 0 : r.records(), r == null ? 0 : r.lastLsn(), -1,
+            Checkpoints.Loaded checkpoint = corruption == null
+                ? LogStore.newestUsableCheckpoint(root, segments, new ArrayList<>(), false) : null;
+            return new VerifyReport(root.toString(), perSegment, r == null ? 0 : r.records(), r == null ? 0 : r.lastLsn(),
+                checkpoint == null ? -1 : checkpoint.point().lsn(),
                 index.keysPerNamespace(), torn, corruption);
         } catch (IOException e) {
             throw new StorageException("cannot read " + root + ": " + e, e);

@@ -10,7 +10,8 @@ import java.util.Map;
  * @param segments      each segment file in log order
  * @param records       valid records in all
  * @param lastLsn       LSN of the last valid record
- * @param checkpointLsn LSN of the newest checkpoint, or -1 (this format writes no checkpoints yet)
+ * @param checkpointLsn LSN of the newest checkpoint that reads back whole and that the log reaches
+ *                      (the one the next open starts from), or -1 if none
  * @param keys          live keys per namespace, staged payloads included
  * @param tornTail      why the tail of the last segment would be cut at open, or {@code null}
  * @param corruption    the corruption that would fail an open (file, offset, reason), or {@code null}

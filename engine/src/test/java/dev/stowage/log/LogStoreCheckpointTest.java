@@ -103,7 +103,7 @@ class LogStoreCheckpointTest extends LeakCheckingTest {
                 store.storeMeta(NS, "k" + i, bytes("v" + i), Precondition.any());
             }
         }
-        List<Path> checkpoints = Checkpoints.list(root.resolve(Checkpoints.DIR));
+        List<Path> checkpoints = Checkpoints.list(root.resolve(Checkpoints.DIR), false);
         assertThat(checkpoints).hasSize(1);
         // A flipped bit in an entry is caught by the structure checks or, at the end, by the CRC.
         LogFiles.flipBit(checkpoints.get(0), 40, 2);
@@ -112,7 +112,7 @@ class LogStoreCheckpointTest extends LeakCheckingTest {
             assertThat(store.recoveryReport().checkpointsRejected()).startsWith(checkpoints.get(0).getFileName().toString());
         }
         // The reopen above wrote a fresh checkpoint at close; damage only its stored CRC.
-        Path fresh = Checkpoints.list(root.resolve(Checkpoints.DIR)).get(Checkpoints.list(root.resolve(Checkpoints.DIR)).size() - 1);
+        Path fresh = Checkpoints.list(root.resolve(Checkpoints.DIR), false).get(Checkpoints.list(root.resolve(Checkpoints.DIR), false).size() - 1);
         LogFiles.flipBit(fresh, Files.size(fresh) - 1, 0);
         try (LogStore store = builder(root).open()) {
             RecoveryReport report = store.recoveryReport();
@@ -155,7 +155,7 @@ class LogStoreCheckpointTest extends LeakCheckingTest {
                 store.storeMeta(NS, "k", bytes("v" + round), Precondition.any());
                 store.checkpoint();
             }
-            assertThat(Checkpoints.list(root.resolve(Checkpoints.DIR))).hasSize(Checkpoints.KEEP);
+            assertThat(Checkpoints.list(root.resolve(Checkpoints.DIR), false)).hasSize(Checkpoints.KEEP);
         }
     }
 }

@@ -32,7 +32,7 @@ class LogStoreRecoveryTest extends LeakCheckingTest {
     /** Opens the store after deleting its checkpoints, so the whole log is replayed. */
     private LogStore open() {
         try {
-            for (Path p : Checkpoints.list(dir.resolve(Checkpoints.DIR))) {
+            for (Path p : Checkpoints.list(dir.resolve(Checkpoints.DIR), false)) {
                 Files.delete(p);
             }
         } catch (java.io.IOException e) {

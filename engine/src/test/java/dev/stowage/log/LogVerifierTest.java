@@ -44,7 +44,8 @@ class LogVerifierTest extends LeakCheckingTest {
         long dead = report.segments().stream().mapToLong(VerifyReport.SegmentReport::deadBytes).sum();
         assertThat(live).isBetween(10 * 1000L, 10 * 1200L + 2 * 200);
         assertThat(dead).isGreaterThan(190 * 1000L);
-        assertThat(LogVerifier.format(report)).contains("records=202", "namespace a: 10 keys", "OK");
+        assertThat(report.checkpointLsn()).as("the checkpoint written at close").isEqualTo(202);
+        assertThat(LogVerifier.format(report)).contains("records=202", "checkpointLsn=202", "namespace a: 10 keys", "OK");
         assertThat(Files.readAllBytes(LogFiles.segments(dir).get(0))).as("verify changes nothing").isEqualTo(before);
     }
 
