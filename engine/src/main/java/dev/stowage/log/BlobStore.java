@@ -48,9 +48,11 @@ final class BlobStore {
     }
 
     private final Path directory;
+    private final Syncer syncer;
 
-    BlobStore(Path root) throws IOException {
+    BlobStore(Path root, Syncer syncer) throws IOException {
         this.directory = root.resolve(DIR);
+        this.syncer = syncer;
         Files.createDirectories(directory);
     }
 
@@ -104,7 +106,7 @@ final class BlobStore {
             }
             body.checkLength(total);
             out.force(true);
-            FileSync.directory(directory);
+            syncer.syncDirectory(directory);
             return new Blob(id, total, (int) crc.getValue());
         } catch (IOException | RuntimeException e) {
             delete(id);
@@ -194,7 +196,7 @@ final class BlobStore {
             }
         }
         if (deleted > 0) {
-            FileSync.directory(directory);
+            syncer.syncDirectory(directory);
         }
         return deleted;
     }

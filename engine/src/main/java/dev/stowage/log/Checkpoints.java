@@ -93,7 +93,7 @@ final class Checkpoints {
     }
 
     /** Writes a checkpoint of {@code index} taken at {@code point}; returns its file. */
-    static Path write(Path root, LogIndex index, Point point) throws IOException {
+    static Path write(Path root, LogIndex index, Point point, Syncer syncer) throws IOException {
         Path dir = root.resolve(DIR);
         Files.createDirectories(dir);
         String name = String.format("%016x%s", point.lsn(), SUFFIX);
@@ -146,7 +146,7 @@ final class Checkpoints {
         }
         Path target = dir.resolve(name);
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        FileSync.directory(dir);
+        syncer.syncDirectory(dir);
         List<Path> all = list(dir, true);
         for (int i = 0; i < all.size() - KEEP; i++) {
             Files.deleteIfExists(all.get(i));

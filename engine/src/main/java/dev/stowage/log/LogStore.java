@@ -93,6 +93,7 @@ public final class LogStore implements Backend, StagingBackend {
     /** Bytes of a segment kept free for a record's header, names and attributes. */
     public static final int RECORD_RESERVE = 16 * 1024;
 
+    private final Syncer syncer;
     private final Path root;
     private final StoreRoot storeRoot;
     private final SegmentLog segments;
@@ -118,11 +119,12 @@ public final class LogStore implements Backend, StagingBackend {
 
     private LogStore(Builder b) throws IOException {
         this.root = b.root;
+        this.syncer = b.syncer;
         this.durability = b.durability;
-        this.storeRoot = StoreRoot.acquire(b.root);
+        this.storeRoot = StoreRoot.acquire(b.root, b.syncer);
         SegmentLog segmentLog = null;
         try {
-            segmentLog = SegmentLog.open(storeRoot.segmentsDirectory(), b.segmentSize, b.root.getFileName().toString());
+            segmentLog = SegmentLog.open(storeRoot.segmentsDirectory(), b.segmentSize, b.root.getFileName().toString(), b.syncer);
             this.segments = segmentLog;
             long recoveryStart = System.nanoTime();
             List<Segment> all = segmentLog.segments();
@@ -146,7 +148,7 @@ public final class LogStore implements Backend, StagingBackend {
             }
             this.etagPrefix = storeRoot.storeId() + "-";
             this.maxInlineBytes = (int) Math.min(b.blobThreshold, b.segmentSize - RECORD_RESERVE);
-            this.blobs = new BlobStore(b.root);
+            this.blobs = new BlobStore(b.root, b.syncer);
             Set<Long> liveBlobs = new HashSet<>();
             index.forEach((ns, space, key, e) -> {
                 if (e instanceof BlobEntry) {
@@ -314,7 +316,7 @@ public final class LogStore implements Backend, StagingBackend {
     private long writeCheckpoint() throws IOException {
         Checkpoints.Point point = writer.durablePoint();
         if (point.lsn() > lastCheckpointLsn && writer.failure() == null) {
-            Checkpoints.write(root, index, point);
+            Checkpoints.write(root, index, point, syncer);
             lastCheckpointLsn = point.lsn();
         }
         return lastCheckpointLsn;
@@ -828,7 +830,7 @@ public final class LogStore implements Backend, StagingBackend {
         private long maxBatchBytes = DEFAULT_MAX_BATCH_BYTES;
         private InstantSource clock = InstantSource.system();
         private Supplier<WaitStrategy> waitStrategy = Builder::defaultWaitStrategy;
-        private SegmentSyncer syncer = SegmentSyncer.MSYNC;
+        private Syncer syncer = Syncer.REAL;
         private long blobThreshold = DEFAULT_BLOB_THRESHOLD;
         private Duration checkpointInterval = DEFAULT_CHECKPOINT_INTERVAL;
 
@@ -916,7 +918,7 @@ public final class LogStore implements Backend, StagingBackend {
         }
 
         /** Test seam: how written ranges are synced (fault injection). */
-        Builder syncer(SegmentSyncer syncer) {
+        Builder syncer(Syncer syncer) {
             this.syncer = Objects.requireNonNull(syncer, "syncer");
             return this;
         }

@@ -57,7 +57,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
     private final ChangeFeed feed;
     private final InstantSource clock;
     private final Durability durability;
-    private final SegmentSyncer syncer;
+    private final Syncer syncer;
     private final String etagPrefix;
     private final int epoch;
     private final int maxBatchOps;
@@ -79,7 +79,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
     /** Counted down when {@link #onShutdown()} has finished with the segments. */
     private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
 
-    LogWriter(SegmentLog log, LogIndex index, ChangeFeed feed, InstantSource clock, Durability durability, SegmentSyncer syncer,
+    LogWriter(SegmentLog log, LogIndex index, ChangeFeed feed, InstantSource clock, Durability durability, Syncer syncer,
               String etagPrefix, int epoch, int maxBatchOps, long maxBatchBytes, long nextLsn) {
         this.log = log;
         this.index = index;

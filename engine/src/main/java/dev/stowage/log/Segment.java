@@ -68,7 +68,7 @@ final class Segment {
      * Creates a zero-filled segment of {@code size} bytes, durable with its directory entry, and
      * maps it with every page touched.
      */
-    static Segment create(Path directory, long id, int size) throws IOException {
+    static Segment create(Path directory, long id, int size, Syncer syncer) throws IOException {
         Path path = directory.resolve(fileName(id));
         Path temp = directory.resolve(fileName(id) + ".tmp");
         try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
@@ -84,7 +84,7 @@ final class Segment {
             throw e;
         }
         Files.move(temp, path, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        FileSync.directory(directory);
+        syncer.syncDirectory(directory);
         Segment segment = map(id, path, size);
         segment.mapped.load();
         return segment;

@@ -28,6 +28,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class SegmentLog implements AutoCloseable {
     private final Path directory;
+    private final Syncer syncer;
     private final int segmentSize;
     private final List<Segment> segments = new CopyOnWriteArrayList<>();
     private final ExecutorService preparer;
@@ -35,8 +36,9 @@ final class SegmentLog implements AutoCloseable {
     private Segment active;
     private int position;
 
-    private SegmentLog(Path directory, int segmentSize, String name) {
+    private SegmentLog(Path directory, int segmentSize, String name, Syncer syncer) {
         this.directory = directory;
+        this.syncer = syncer;
         this.segmentSize = segmentSize;
         this.preparer = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "stowage-segment-preparer-" + name);
@@ -46,8 +48,8 @@ final class SegmentLog implements AutoCloseable {
     }
 
     /** Maps every segment file of {@code directory} (creating the first if there is none), ascending by id. */
-    static SegmentLog open(Path directory, int segmentSize, String name) throws IOException {
-        SegmentLog log = new SegmentLog(directory, segmentSize, name);
+    static SegmentLog open(Path directory, int segmentSize, String name, Syncer syncer) throws IOException {
+        SegmentLog log = new SegmentLog(directory, segmentSize, name, syncer);
         try {
             List<Long> ids = new ArrayList<>();
             try (DirectoryStream<Path> files = Files.newDirectoryStream(directory)) {
@@ -66,7 +68,7 @@ final class SegmentLog implements AutoCloseable {
                 log.segments.add(Segment.open(directory.resolve(Segment.fileName(id)), id));
             }
             if (log.segments.isEmpty()) {
-                log.segments.add(Segment.create(directory, 1, segmentSize));
+                log.segments.add(Segment.create(directory, 1, segmentSize, syncer));
             }
             return log;
         } catch (IOException | RuntimeException e) {
@@ -106,7 +108,7 @@ final class SegmentLog implements AutoCloseable {
         long id = active.id() + 1;
         next = CompletableFuture.supplyAsync(() -> {
             try {
-                return Segment.create(directory, id, segmentSize);
+                return Segment.create(directory, id, segmentSize, syncer);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

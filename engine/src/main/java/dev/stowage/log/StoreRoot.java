@@ -56,7 +56,7 @@ final class StoreRoot implements AutoCloseable {
      *
      * @throws StoreLockedException if another writer, in this or another process, holds it
      */
-    static StoreRoot acquire(Path root) throws IOException {
+    static StoreRoot acquire(Path root, Syncer syncer) throws IOException {
         Files.createDirectories(root.resolve(SEGMENTS_DIR));
         FileChannel channel = FileChannel.open(root.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.READ,
             StandardOpenOption.WRITE);
@@ -99,7 +99,7 @@ final class StoreRoot implements AutoCloseable {
                 throw new CorruptionException(manifest.toString(), CorruptionException.UNKNOWN_OFFSET, "bad epoch " + p.getProperty("epoch"));
             }
             p.setProperty("epoch", String.valueOf(epoch));
-            writeAtomically(root, manifest, p);
+            writeAtomically(root, manifest, p, syncer);
             return new StoreRoot(root, channel, lock, p.getProperty("storeId"), epoch);
         } catch (IOException | RuntimeException e) {
             lock.release();
@@ -108,7 +108,7 @@ final class StoreRoot implements AutoCloseable {
         }
     }
 
-    private static void writeAtomically(Path dir, Path target, Properties p) throws IOException {
+    private static void writeAtomically(Path dir, Path target, Properties p, Syncer syncer) throws IOException {
         Path temp = target.resolveSibling(target.getFileName() + ".tmp");
         try (Writer w = Files.newBufferedWriter(temp, StandardCharsets.UTF_8)) {
             p.store(w, "Stowage logstore manifest; do not edit");
@@ -117,7 +117,7 @@ final class StoreRoot implements AutoCloseable {
             c.force(true);
         }
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        FileSync.directory(dir);
+        syncer.syncDirectory(dir);
     }
 
     private static String readHolder(FileChannel channel) {

@@ -70,7 +70,7 @@ class LogStoreWriterTest extends LeakCheckingTest {
     @Test
     void failedSyncFailsTheWholeBatchCutsItAndRefusesFurtherWrites() {
         AtomicBoolean failSyncs = new AtomicBoolean();
-        SegmentSyncer flaky = (segment, from, to) -> {
+        Syncer flaky = (segment, from, to) -> {
             if (failSyncs.get()) {
                 throw new UncheckedIOException(new IOException("EIO (injected)"));
             }
@@ -104,7 +104,7 @@ class LogStoreWriterTest extends LeakCheckingTest {
     @Test
     void failedSyncWhileSealingASegmentCutsTheBatchInFlight() {
         AtomicBoolean failSyncs = new AtomicBoolean();
-        SegmentSyncer flaky = (segment, from, to) -> {
+        Syncer flaky = (segment, from, to) -> {
             if (failSyncs.get()) {
                 throw new UncheckedIOException(new IOException("EIO while sealing (injected)"));
             }
@@ -141,7 +141,7 @@ class LogStoreWriterTest extends LeakCheckingTest {
     @Test
     void groupDurabilitySyncsUnderASteadyLoad() {
         java.util.concurrent.atomic.AtomicInteger syncs = new java.util.concurrent.atomic.AtomicInteger();
-        SegmentSyncer counting = (segment, from, to) -> {
+        Syncer counting = (segment, from, to) -> {
             if (to > from) {
                 syncs.incrementAndGet();
             }
