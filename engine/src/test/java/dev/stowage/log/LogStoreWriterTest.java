@@ -139,6 +139,53 @@ class LogStoreWriterTest extends LeakCheckingTest {
     }
 
     @Test
+    void failedSealOfASegmentInTheMiddleOfABatchCutsTheRecordsOnBothSides() {
+        // Fail the sync that seals segment 1: the batch in flight then has records at the end of
+        // segment 1 and at the start of segment 2; all of them must be cut, none acknowledged.
+        AtomicBoolean armed = new AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger sealFailures = new java.util.concurrent.atomic.AtomicInteger();
+        Syncer failSeal = (segment, from, to) -> {
+            if (armed.get() && segment.id() == 1 && to > segment.capacity() - 2 * 2048) {
+                sealFailures.incrementAndGet();
+                throw new UncheckedIOException(new IOException("EIO while sealing segment 1 (injected)"));
+            }
+            segment.force(from, to);
+        };
+        List<String> acked = new ArrayList<>();
+        List<String> failed = new ArrayList<>();
+        try (LogStore store = LogStore.builder(dir).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).syncer(failSeal).open()) {
+            for (int i = 0; i < 10; i++) {
+                store.storeMeta(NS, "before-" + i, new byte[1500], Precondition.any());
+                acked.add("before-" + i);
+            }
+            armed.set(true);
+            List<CompletableFuture<String>> inFlight = new ArrayList<>();
+            for (int i = 0; i < 80; i++) {
+                inFlight.add(store.storeMetaAsync(NS, "k" + i, new byte[1500], Precondition.any()));
+            }
+            for (int i = 0; i < inFlight.size(); i++) {
+                try {
+                    inFlight.get(i).join();
+                    acked.add("k" + i);
+                } catch (java.util.concurrent.CompletionException e) {
+                    assertThat(e).hasCauseInstanceOf(StorageException.class);
+                    failed.add("k" + i);
+                }
+            }
+        }
+        assertThat(sealFailures.get()).as("the seal sync ran and failed").isEqualTo(1);
+        assertThat(failed).as("the batch that crossed the segment boundary").isNotEmpty();
+        try (LogStore store = LogStore.builder(dir).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).open()) {
+            for (String key : acked) {
+                assertThat(store.readMeta(NS, key).size()).as(key).isEqualTo(1500);
+            }
+            for (String key : failed) {
+                assertThatThrownBy(() -> store.readMeta(NS, key)).as(key).isInstanceOf(NotFoundException.class);
+            }
+        }
+    }
+
+    @Test
     void groupDurabilitySyncsUnderASteadyLoad() {
         java.util.concurrent.atomic.AtomicInteger syncs = new java.util.concurrent.atomic.AtomicInteger();
         Syncer counting = (segment, from, to) -> {
