@@ -49,10 +49,13 @@ final class BlobStore {
 
     private final Path directory;
     private final Syncer syncer;
+    private final long syncInterval;
 
-    BlobStore(Path root, Syncer syncer) throws IOException {
+    /** @param syncInterval bytes written between syncs of a blob file, so a long write never piles up dirty pages */
+    BlobStore(Path root, Syncer syncer, long syncInterval) throws IOException {
         this.directory = root.resolve(DIR);
         this.syncer = syncer;
+        this.syncInterval = syncInterval;
         Files.createDirectories(directory);
     }
 
@@ -90,6 +93,7 @@ final class BlobStore {
         }
         CRC32C crc = new CRC32C();
         long total = 0;
+        long unsynced = 0;
         try (FileChannel out = channel; InputStream in = body.open()) {
             byte[] chunk = new byte[256 * 1024];
             ByteBuffer wrapped = ByteBuffer.wrap(chunk);
@@ -102,6 +106,11 @@ final class BlobStore {
                 wrapped.clear().limit(n);
                 while (wrapped.hasRemaining()) {
                     out.write(wrapped);
+                }
+                unsynced += n;
+                if (unsynced >= syncInterval) {
+                    out.force(false);
+                    unsynced = 0;
                 }
             }
             body.checkLength(total);

@@ -148,7 +148,7 @@ public final class LogStore implements Backend, StagingBackend {
             }
             this.etagPrefix = storeRoot.storeId() + "-";
             this.maxInlineBytes = (int) Math.min(b.blobThreshold, b.segmentSize - RECORD_RESERVE);
-            this.blobs = new BlobStore(b.root, b.syncer);
+            this.blobs = new BlobStore(b.root, b.syncer, b.blobSyncInterval);
             Set<Long> liveBlobs = new HashSet<>();
             index.forEach((ns, space, key, e) -> {
                 if (e instanceof BlobEntry) {
@@ -819,6 +819,8 @@ public final class LogStore implements Backend, StagingBackend {
         public static final long DEFAULT_MAX_BATCH_BYTES = 16L << 20;
         /** Default largest value kept inline in a segment; larger ones go to blob files. */
         public static final long DEFAULT_BLOB_THRESHOLD = 1 << 20;
+        /** Default bytes a blob writer streams between syncs of its file: 8 MiB. */
+        public static final long DEFAULT_BLOB_SYNC_INTERVAL = 8L << 20;
         /** Default period between index checkpoints (one is also written at close). */
         public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofMinutes(1);
 
@@ -832,6 +834,7 @@ public final class LogStore implements Backend, StagingBackend {
         private Supplier<WaitStrategy> waitStrategy = Builder::defaultWaitStrategy;
         private Syncer syncer = Syncer.REAL;
         private long blobThreshold = DEFAULT_BLOB_THRESHOLD;
+        private long blobSyncInterval = DEFAULT_BLOB_SYNC_INTERVAL;
         private Duration checkpointInterval = DEFAULT_CHECKPOINT_INTERVAL;
 
         private Builder(Path root) {
@@ -889,6 +892,17 @@ public final class LogStore implements Backend, StagingBackend {
             return this;
         }
 
+        /**
+         * Bytes a caller streaming a large value writes into its blob file between syncs of that
+         * file (at least 1 MiB; default {@link #DEFAULT_BLOB_SYNC_INTERVAL}). Bounding the dirty
+         * data of a long blob write keeps its final sync short, so the small durable writes that
+         * share the disk do not queue behind gigabytes of writeback.
+         */
+        public Builder blobSyncInterval(long bytes) {
+            this.blobSyncInterval = bytes;
+            return this;
+        }
+
         /** Clock for record timestamps; default the system clock. */
         public Builder clock(InstantSource clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
@@ -936,6 +950,9 @@ public final class LogStore implements Backend, StagingBackend {
             }
             if (ringSize < 2 || Integer.bitCount(ringSize) != 1) {
                 throw new IllegalArgumentException("ringSize must be a power of two >= 2: " + ringSize);
+            }
+            if (blobSyncInterval < (1 << 20)) {
+                throw new IllegalArgumentException("blobSyncInterval must be at least 1 MiB: " + blobSyncInterval);
             }
             if (blobThreshold < 0) {
                 throw new IllegalArgumentException("blobThreshold must not be negative: " + blobThreshold);

@@ -11,7 +11,7 @@ import java.util.Set;
  * Opens {@code disk:///absolute/path} stores. Options:
  * {@code durability} ({@code SYNC}, {@code NONE}, {@code GROUP:5ms}), {@code segmentSize} (bytes),
  * {@code ringSize}, {@code maxBatchOps}, {@code maxBatchBytes}, {@code checkpointInterval} (a duration,
- * {@code 0s} for close and on-demand only), {@code blobThreshold} (bytes); defaults as in
+ * {@code 0s} for close and on-demand only), {@code blobThreshold} and {@code blobSyncInterval} (bytes); defaults as in
  * {@link LogStore.Builder}.
  */
 public final class LogStoreProvider implements BackendProvider {
@@ -22,6 +22,7 @@ public final class LogStoreProvider implements BackendProvider {
     public static final String MAX_BATCH_BYTES = "maxBatchBytes";
     public static final String CHECKPOINT_INTERVAL = "checkpointInterval";
     public static final String BLOB_THRESHOLD = "blobThreshold";
+    public static final String BLOB_SYNC_INTERVAL = "blobSyncInterval";
 
     @Override
     public String scheme() {
@@ -30,7 +31,8 @@ public final class LogStoreProvider implements BackendProvider {
 
     @Override
     public Set<String> options() {
-        return Set.of(DURABILITY, SEGMENT_SIZE, RING_SIZE, MAX_BATCH_OPS, MAX_BATCH_BYTES, CHECKPOINT_INTERVAL, BLOB_THRESHOLD);
+        return Set.of(DURABILITY, SEGMENT_SIZE, RING_SIZE, MAX_BATCH_OPS, MAX_BATCH_BYTES, CHECKPOINT_INTERVAL, BLOB_THRESHOLD,
+            BLOB_SYNC_INTERVAL);
     }
 
     @Override
@@ -55,6 +57,7 @@ public final class LogStoreProvider implements BackendProvider {
                 .maxBatchBytes(location.number(MAX_BATCH_BYTES, LogStore.Builder.DEFAULT_MAX_BATCH_BYTES, 1, 1L << 32))
                 .checkpointInterval(location.duration(CHECKPOINT_INTERVAL, LogStore.Builder.DEFAULT_CHECKPOINT_INTERVAL))
                 .blobThreshold(location.number(BLOB_THRESHOLD, LogStore.Builder.DEFAULT_BLOB_THRESHOLD, 0, 1 << 30))
+                .blobSyncInterval(location.number(BLOB_SYNC_INTERVAL, LogStore.Builder.DEFAULT_BLOB_SYNC_INTERVAL, 1 << 20, 1L << 40))
                 .open();
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException("options of " + location + ": " + e.getMessage(), e);

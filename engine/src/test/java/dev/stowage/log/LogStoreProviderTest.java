@@ -23,7 +23,7 @@ class LogStoreProviderTest extends LeakCheckingTest {
 
     @Test
     void diskUrlOpensALogStoreWithItsOptions() {
-        try (Backend b = Stores.open(url("?durability=GROUP:5ms&segmentSize=65536&checkpointInterval=0s&observe=true"))) {
+        try (Backend b = Stores.open(url("?durability=GROUP:5ms&segmentSize=65536&checkpointInterval=0s&blobSyncInterval=2097152&observe=true"))) {
             assertThat(b).isInstanceOf(ObservedBackend.class);
             LogStore store = (LogStore) ((ObservedBackend) b).delegate();
             assertThat(store.durability()).isEqualTo(Durability.group(Duration.ofMillis(5)));
@@ -37,6 +37,8 @@ class LogStoreProviderTest extends LeakCheckingTest {
             .hasMessageContaining("GROUP:<interval>");
         assertThatThrownBy(() -> Stores.open(url("?segmentSize=12"))).isInstanceOf(InvalidRequestException.class)
             .hasMessageContaining("segmentSize");
+        assertThatThrownBy(() -> Stores.open(url("?blobSyncInterval=4096"))).isInstanceOf(InvalidRequestException.class)
+            .hasMessageContaining("blobSyncInterval");
         assertThatThrownBy(() -> Stores.open("disk://")).isInstanceOf(InvalidRequestException.class)
             .hasMessageContaining("absolute directory");
         assertThatThrownBy(() -> Stores.open(url("?durabilty=SYNC"))).isInstanceOf(InvalidRequestException.class)

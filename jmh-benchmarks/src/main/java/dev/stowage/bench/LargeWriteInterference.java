@@ -13,7 +13,7 @@ import org.HdrHistogram.Histogram;
  * Does a 1 GiB streaming write stall concurrent small writes? Measures durable 1 KiB meta writes
  * from one thread for a fixed time, first alone, then while another thread streams a 1 GiB state
  * body, and prints both latency distributions (HdrHistogram, microseconds).
- * Run: {@code java -cp benchmarks.jar dev.stowage.bench.LargeWriteInterference [seconds]}.
+ * Run: {@code java -cp benchmarks.jar dev.stowage.bench.LargeWriteInterference [seconds [blobSyncInterval]]}.
  */
 public final class LargeWriteInterference {
     private LargeWriteInterference() {
@@ -21,8 +21,9 @@ public final class LargeWriteInterference {
 
     public static void main(String[] args) throws Exception {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+        long blobSyncInterval = args.length > 1 ? Long.parseLong(args[1]) : LogStore.Builder.DEFAULT_BLOB_SYNC_INTERVAL;
         Path dir = Engines.scratch("interference");
-        try (LogStore store = LogStore.builder(dir).open()) {
+        try (LogStore store = LogStore.builder(dir).blobSyncInterval(blobSyncInterval).open()) {
             report("alone", smallWrites(store, seconds, null));
             long size = 1L << 30;
             CompletableFuture<String> large = new CompletableFuture<>();
