@@ -166,6 +166,11 @@ class S3BackendTest {
                 Precondition.any())).isInstanceOf(TransientStorageException.class);
             assertThatThrownBy(() -> s3.headObject(NS, "multi")).isInstanceOf(NotFoundException.class);
         }
+        try (S3Client raw = S3MockServer.client(S3MockServer.shared().port())) {
+            assertThat(raw.listMultipartUploads(b -> b.bucket(S3MockServer.BUCKET)).uploads())
+                .filteredOn(u -> u.key().endsWith("/" + NS + "/objects/multi"))
+                .as("the failed multipart upload was aborted").isEmpty();
+        }
     }
 
     @Test

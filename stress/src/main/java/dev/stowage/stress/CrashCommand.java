@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
@@ -32,7 +33,7 @@ final class CrashCommand implements Callable<Integer> {
     int cycles;
     @Option(names = "--durability", defaultValue = "SYNC", description = "Durability of a disk:// store without one in its URL (default ${DEFAULT-VALUE}).")
     String durability;
-    @Option(names = "--max-run", defaultValue = "1500", description = "Longest a writer runs before the kill, in ms (default ${DEFAULT-VALUE}).")
+    @Option(names = "--max-run", defaultValue = "1000", description = "Longest a writer runs after opening the store before the kill, in ms (default ${DEFAULT-VALUE}).")
     int maxRunMillis;
     @Option(names = "--seed", description = "Seed of the kill moments (default: random; printed).")
     Long seed;
@@ -45,34 +46,45 @@ final class CrashCommand implements Callable<Integer> {
         SplittableRandom random = new SplittableRandom(actualSeed);
         long checked = 0;
         long violations = 0;
+        long totalAcks = 0;
         // Every acknowledgement of every cycle: a key must keep its last acknowledged write (or a later one) forever.
         Map<String, Long> acked = new HashMap<>();
         try (StoreSpec spec = StoreSpec.of(store, durability)) {
             out.println("store " + spec.url + ", " + cycles + " cycles, seed " + actualSeed);
             for (int cycle = 1; cycle <= cycles; cycle++) {
                 AtomicLong acks = new AtomicLong();
+                CountDownLatch ready = new CountDownLatch(1);
                 Process writer = ChildProcess.start("crash-writer", spec.url, Long.toString(cycle * 1_000_000_000L));
-                Thread ackReader = new Thread(() -> readAcks(writer, acked, acks), "stress-ack-reader");
+                Thread ackReader = new Thread(() -> readAcks(writer, acked, acks, ready), "stress-ack-reader");
                 ackReader.start();
-                Thread.sleep(200 + random.nextInt(Math.max(1, maxRunMillis - 200)));
+                // The kill moment is counted from the open store, not from the JVM's start, so a slow
+                // start (a loaded machine, a long recovery) never leaves a cycle without writes.
+                if (!ready.await(60, TimeUnit.SECONDS)) {
+                    out.println("cycle " + cycle + ": the writer did not open the store within 60 s");
+                }
+                Thread.sleep(random.nextInt(Math.max(1, maxRunMillis)));
                 writer.destroyForcibly(); // SIGKILL on Linux
                 writer.waitFor(30, TimeUnit.SECONDS);
                 ackReader.join();
                 int[] result = check(spec.url, acked, cycle);
                 checked += result[0];
                 violations += result[1];
+                totalAcks += acks.get();
                 out.printf("cycle %3d: %,6d writes acknowledged before the kill, %,d keys checked, %d violations%n", cycle,
                     acks.get(), result[0], result[1]);
             }
         }
-        out.printf("%d cycles, %,d acknowledged keys checked, %d violations%n", cycles, checked, violations);
+        out.printf("%d cycles, %,d writes acknowledged, %,d acknowledged keys checked, %d violations%n", cycles, totalAcks,
+            checked, violations);
         return violations == 0 ? 0 : 1;
     }
 
-    private static void readAcks(Process writer, Map<String, Long> acked, AtomicLong count) {
+    private static void readAcks(Process writer, Map<String, Long> acked, AtomicLong count, CountDownLatch ready) {
         try (BufferedReader lines = new BufferedReader(new InputStreamReader(writer.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = lines.readLine()) != null; ) {
-                if (line.startsWith("ACK ")) {
+                if (line.equals("READY")) {
+                    ready.countDown();
+                } else if (line.startsWith("ACK ")) {
                     String[] parts = line.split(" ");
                     synchronized (acked) {
                         acked.put(parts[1], Long.parseLong(parts[2]));
@@ -82,6 +94,8 @@ final class CrashCommand implements Callable<Integer> {
             }
         } catch (java.io.IOException | RuntimeException killedMidLine) {
             // a line cut by the kill was never a complete acknowledgement
+        } finally {
+            ready.countDown();
         }
     }
 

@@ -64,10 +64,10 @@ class StressCommandsTest {
         crash.store = StoreSpec.diskUrl(dir.resolve("store"));
         crash.cycles = 3;
         crash.durability = "SYNC";
-        crash.maxRunMillis = 1200;
+        crash.maxRunMillis = 800;
         assertThat(crash.call()).as(text(bytes)).isZero();
         assertThat(text(bytes)).contains("3 cycles", "0 violations").doesNotContain("VIOLATION");
-        assertThat(text(bytes)).containsPattern("cycle +3: +[1-9][0-9,]* writes acknowledged");
+        assertThat(text(bytes)).as("writes happened to be killed").containsPattern("3 cycles, [1-9][0-9,]* writes acknowledged");
     }
 
     @Test
