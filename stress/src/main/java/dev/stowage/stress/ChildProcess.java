@@ -16,8 +16,8 @@ import java.util.List;
  * <ul>
  *   <li>{@code crash-writer URL FIRST_SEQ}: writes values of {@value #CRASH_KEYS} keys in a loop and
  *       prints {@code ACK key seq} after each acknowledged write, until it is killed;</li>
- *   <li>{@code holder URL HOLD_MILLIS}: opens the store, prints {@code OPENED} (or
- *       {@code REFUSED <error>}) and holds it open for a while.</li>
+ *   <li>{@code holder URL}: opens the store, prints {@code OPENED} (or {@code REFUSED <error>})
+ *       and holds it open until its standard input ends.</li>
  * </ul>
  */
 final class ChildProcess {
@@ -35,7 +35,7 @@ final class ChildProcess {
                 crashWriter(args[1], Long.parseLong(args[2]), out);
                 break;
             case "holder":
-                holder(args[1], Long.parseLong(args[2]), out);
+                holder(args[1], out);
                 break;
             default:
                 throw new IllegalArgumentException(args[0]);
@@ -57,7 +57,7 @@ final class ChildProcess {
         }
     }
 
-    private static void holder(String url, long holdMillis, PrintStream out) throws InterruptedException {
+    private static void holder(String url, PrintStream out) throws IOException {
         Backend backend;
         try {
             backend = Stores.open(url);
@@ -68,7 +68,9 @@ final class ChildProcess {
         try (backend) {
             out.println("OPENED");
             backend.storeMeta("multi", "pid-" + ProcessHandle.current().pid(), new byte[] {1}, Precondition.any());
-            Thread.sleep(holdMillis);
+            while (System.in.read() != -1) {
+                // hold the store until the parent closes our input
+            }
         }
     }
 

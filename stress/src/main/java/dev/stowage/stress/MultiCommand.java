@@ -27,8 +27,6 @@ final class MultiCommand implements Callable<Integer> {
     String store;
     @Option(names = "--processes", defaultValue = "4", description = "Processes (default ${DEFAULT-VALUE}).")
     int processes;
-    @Option(names = "--hold", defaultValue = "3000", description = "How long each admitted process holds the store, in ms (default ${DEFAULT-VALUE}).")
-    long holdMillis;
 
     PrintStream out = System.out;
 
@@ -41,17 +39,25 @@ final class MultiCommand implements Callable<Integer> {
             }
             List<Process> children = new ArrayList<>();
             for (int i = 0; i < processes; i++) {
-                children.add(ChildProcess.start("holder", spec.url, Long.toString(holdMillis)));
+                children.add(ChildProcess.start("holder", spec.url));
+            }
+            // Every process answers while the admitted ones still hold the store: they let go only
+            // when their input is closed, after the last answer.
+            List<String> answers = new ArrayList<>();
+            for (Process child : children) {
+                BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+                answers.add(r.readLine());
+            }
+            for (Process child : children) {
+                child.getOutputStream().close();
+                child.waitFor(60, TimeUnit.SECONDS);
+                child.getInputStream().close();
             }
             int opened = 0;
             int refused = 0;
-            for (Process child : children) {
-                String line;
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-                    line = r.readLine();
-                }
-                child.waitFor(holdMillis + 60_000, TimeUnit.MILLISECONDS);
-                out.println("process " + child.pid() + ": " + line);
+            for (int i = 0; i < children.size(); i++) {
+                String line = answers.get(i);
+                out.println("process " + children.get(i).pid() + ": " + line);
                 if ("OPENED".equals(line)) {
                     opened++;
                 } else if (line != null && line.startsWith("REFUSED StoreLockedException")) {

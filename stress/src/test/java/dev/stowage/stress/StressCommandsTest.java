@@ -77,7 +77,6 @@ class StressCommandsTest {
         multi.out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
         multi.store = StoreSpec.diskUrl(dir.resolve("store"));
         multi.processes = 3;
-        multi.holdMillis = 4000;
         assertThat(multi.call()).as(text(bytes)).isZero();
         assertThat(text(bytes)).contains("3 processes: 1 opened the store, 2 refused with StoreLockedException");
     }
