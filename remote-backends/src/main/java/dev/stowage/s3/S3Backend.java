@@ -2,9 +2,12 @@ package dev.stowage.s3;
 
 import dev.stowage.Capabilities;
 import dev.stowage.Capability;
+import dev.stowage.ClosedException;
 import dev.stowage.Content;
 import dev.stowage.EntryInfo;
+import dev.stowage.InterruptedStorageException;
 import dev.stowage.InvalidRequestException;
+import dev.stowage.StorageException;
 import dev.stowage.NotFoundException;
 import dev.stowage.ObjectAttributes;
 import dev.stowage.Page;
@@ -22,6 +25,13 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -56,7 +66,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  *
  * <p><b>Listing</b> uses ListObjectsV2 from {@code StartAfter} (a server-side seek: no re-listing);
  * object listings HEAD each listed object for its content type and descriptor, which S3 listings
- * do not return.
+ * do not return ({@value #LISTING_HEAD_PARALLELISM} at a time).
  *
  * <p>The contract's rules common to object stores (mustNotExist deletes, copies, staging under
  * {@code <namespace>/staging/}, no change feed) are {@link ObjectStoreBackend}'s. Retries: none in
@@ -75,6 +85,8 @@ public final class S3Backend extends ObjectStoreBackend {
     public static final int MAX_PART_SIZE = 512 << 20;
     /** S3's limit on parts per upload. */
     static final int MAX_PARTS = 10_000;
+    /** HEAD requests in flight at once while listing objects. */
+    static final int LISTING_HEAD_PARALLELISM = 8;
     /** S3's largest object: 5 TiB. */
     static final long MAX_OBJECT_BYTES = 5L << 40;
 
@@ -82,6 +94,11 @@ public final class S3Backend extends ObjectStoreBackend {
     private final boolean closeClient;
     private final String bucket;
     private final int partSize;
+    /**
+     * HEADs of listed objects run {@value #LISTING_HEAD_PARALLELISM} at a time (S3 listings carry
+     * no content type or metadata); threads start on demand and end after a second idle.
+     */
+    private final ThreadPoolExecutor listingHeads;
 
     private S3Backend(Builder b) {
         super(b.prefix, Capabilities.of(EnumSet.of(Capability.STAGING, Capability.NAMESPACE_LISTING, Capability.CONCURRENT_WRITERS,
@@ -91,6 +108,14 @@ public final class S3Backend extends ObjectStoreBackend {
         this.closeClient = b.closeClient;
         this.bucket = b.bucket;
         this.partSize = b.partSize;
+        AtomicInteger threads = new AtomicInteger();
+        this.listingHeads = new ThreadPoolExecutor(LISTING_HEAD_PARALLELISM, LISTING_HEAD_PARALLELISM, 1, TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(), r -> {
+                Thread t = new Thread(r, "stowage-s3-list-" + threads.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+        this.listingHeads.allowCoreThreadTimeOut(true);
     }
 
     public static Builder builder() {
@@ -176,6 +201,12 @@ public final class S3Backend extends ObjectStoreBackend {
 
     @Override
     protected void release() {
+        listingHeads.shutdownNow();
+        try {
+            listingHeads.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         if (closeClient) {
             client.close();
         }
@@ -278,6 +309,7 @@ public final class S3Backend extends ObjectStoreBackend {
             throw S3Errors.map(e, new RemoteEntry(space, namespace, prefix + "*", base), null);
         }
         List<EntryInfo> items = new ArrayList<>(page.contents().size());
+        List<Future<EntryInfo>> heads = new ArrayList<>();
         String last = null;
         for (S3Object o : page.contents()) {
             String key = o.key().substring(base.length());
@@ -285,15 +317,43 @@ public final class S3Backend extends ObjectStoreBackend {
             RemoteEntry entry = new RemoteEntry(space, namespace, key, o.key());
             if (space == Space.OBJECT) {
                 try {
-                    items.add(head(entry));
-                } catch (NotFoundException deletedSinceListed) {
-                    // as if listed a moment later
+                    heads.add(listingHeads.submit(() -> headIfPresent(entry)));
+                } catch (RejectedExecutionException closedMeanwhile) {
+                    throw new ClosedException(toString());
                 }
             } else {
                 items.add(info(entry, o.eTag(), o.size(), o.lastModified(), null, Map.of()));
             }
         }
+        for (Future<EntryInfo> head : heads) {
+            EntryInfo info = await(head);
+            if (info != null) {
+                items.add(info);
+            }
+        }
         boolean truncated = Boolean.TRUE.equals(page.isTruncated());
         return new Page<>(items, truncated, truncated ? last : null);
+    }
+
+    /** The entry's description, or {@code null} if it was deleted since it was listed (as if listed a moment later). */
+    private EntryInfo headIfPresent(RemoteEntry entry) {
+        try {
+            return head(entry);
+        } catch (NotFoundException deletedSinceListed) {
+            return null;
+        }
+    }
+
+    private static EntryInfo await(Future<EntryInfo> head) {
+        try {
+            return head.get();
+        } catch (InterruptedException e) {
+            throw new InterruptedStorageException("listing objects", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException) {
+                throw (RuntimeException) e.getCause();
+            }
+            throw new StorageException("listing objects failed", e.getCause());
+        }
     }
 }
