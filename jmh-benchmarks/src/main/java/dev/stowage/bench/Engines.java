@@ -11,6 +11,7 @@ import dev.stowage.crypto.KeyRing;
 import dev.stowage.crypto.RootKey;
 import dev.stowage.log.Durability;
 import dev.stowage.log.LogStore;
+import dev.stowage.log.ValueView;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -62,6 +63,21 @@ final class Engines {
         return LogStore.builder(dir).durability(durable ? Durability.sync() : Durability.none()).open();
     }
 
+    /** Stowage's logstore read through its zero-copy view ({@code viewObject}) instead of a stream. */
+    static Kv stowageZeroCopy(Path dir, boolean durable) {
+        LogStore logStore = logStore(dir, durable);
+        return new StowageKv(logStore) {
+            @Override
+            public int get(String key) {
+                try (ValueView view = logStore.viewObject(NS, key)) {
+                    return view.size();
+                } catch (NotFoundException e) {
+                    return -1;
+                }
+            }
+        };
+    }
+
     /** Stowage's logstore under transparent encryption, with a random root key. */
     static Kv encryptedStowage(Path dir, boolean durable) {
         return new StowageKv(EncryptingBackend.builder(logStore(dir, durable)).keyProvider(randomKeyRing()).build());
@@ -73,7 +89,7 @@ final class Engines {
         return KeyRing.of(RootKey.of("bench", key));
     }
 
-    static final class StowageKv implements Kv {
+    static class StowageKv implements Kv {
         final Backend store;
 
         StowageKv(Backend store) {

@@ -45,6 +45,15 @@ public abstract class GetBenchmark extends EngineBenchmark {
         }
     }
 
+    /** The same gets through {@code LogStore.viewObject}: the value in place in the mapping, no stream. */
+    @Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
+    public static class StowageZeroCopy extends GetBenchmark {
+        @Override
+        Kv open(Path dir) {
+            return Engines.stowageZeroCopy(dir, false);
+        }
+    }
+
     public static class RocksDb extends GetBenchmark {
         @Override
         Kv open(Path dir) throws Exception {
