@@ -101,10 +101,9 @@ final class EnvelopeEncryption {
         }
         SecretKey dataKey = openDataKey(envelope, context, NO_ATTRIBUTES);
         int sealedLength = stored.length - EMBEDDED_PREFIX_LENGTH;
-        byte[] sealed = Arrays.copyOfRange(stored, EMBEDDED_PREFIX_LENGTH, stored.length);
         byte[] plain = new byte[sealedLength - TAG_LENGTH];
         new FrameCipher(dataKey, noncePrefix, envelope.frameAad(context))
-            .open(0, true, sealed, sealedLength, plain, location, EMBEDDED_PREFIX_LENGTH);
+            .open(0, true, stored, EMBEDDED_PREFIX_LENGTH, sealedLength, plain, location, EMBEDDED_PREFIX_LENGTH);
         return plain;
     }
 
@@ -126,7 +125,7 @@ final class EnvelopeEncryption {
     }
 
     Content decryptEmbedded(EncryptionContext context, Content stored) {
-        return open(stored, context, (prefix, location) -> {
+        return open(stored, context, location -> {
             byte[] rest = readFully(stored.stream(), KEY_ENVELOPE_LENGTH, location, STREAM_HEADER_LENGTH);
             return KeyEnvelope.decode(rest, 0, location, STREAM_HEADER_LENGTH);
         }, NO_ATTRIBUTES, EMBEDDED_PREFIX_LENGTH, null);
@@ -148,7 +147,7 @@ final class EnvelopeEncryption {
 
     Content decryptObject(EncryptionContext context, Content stored) {
         ObjectDescriptor descriptor = ObjectDescriptor.parse(stored.info(), context.location());
-        return open(stored, context, (prefix, location) -> descriptor.envelope(),
+        return open(stored, context, location -> descriptor.envelope(),
             ObjectDescriptor.associatedData(descriptor.attributes()), STREAM_HEADER_LENGTH, descriptor);
     }
 
@@ -205,8 +204,9 @@ final class EnvelopeEncryption {
         });
     }
 
+    /** Where a stream's key envelope comes from: the payload after its header, or the object descriptor. */
     private interface EnvelopeSource {
-        KeyEnvelope read(byte[] streamHeader, String location);
+        KeyEnvelope read(String location);
     }
 
     private Content open(Content stored, EncryptionContext context, EnvelopeSource envelopeSource, byte[] attributes,
@@ -215,7 +215,7 @@ final class EnvelopeEncryption {
         try {
             byte[] header = readFully(stored.stream(), STREAM_HEADER_LENGTH, location, 0);
             byte[] noncePrefix = readStreamHeader(header, location);
-            KeyEnvelope envelope = envelopeSource.read(header, location);
+            KeyEnvelope envelope = envelopeSource.read(location);
             long plainLength = plaintextLength(stored.size() - prefixLength, envelope.frameShift());
             if (stored.size() < prefixLength || plainLength < 0 || envelope.frameShift() == META_FRAME_SHIFT) {
                 throw new IntegrityException(location, 0, "stored length " + stored.size() + " is not a whole encrypted stream");

@@ -41,14 +41,14 @@ final class FrameCipher {
     }
 
     /**
-     * Opens frame {@code index} from {@code in[0, length)} into {@code out}; returns the plaintext length.
+     * Opens frame {@code index} from {@code in[inOffset, inOffset + length)} into {@code out}; returns the plaintext length.
      *
      * @throws IntegrityException if the frame does not authenticate as frame {@code index} (and last or not)
      */
-    int open(long index, boolean last, byte[] in, int length, byte[] out, String location, long offset) {
+    int open(long index, boolean last, byte[] in, int inOffset, int length, byte[] out, String location, long offset) {
         try {
             init(Cipher.DECRYPT_MODE, index, last);
-            return cipher.doFinal(in, 0, length, out, 0);
+            return cipher.doFinal(in, inOffset, length, out, 0);
         } catch (javax.crypto.AEADBadTagException e) {
             throw new IntegrityException(location, offset, "frame " + index + (last ? " (last)" : "")
                 + " does not authenticate: altered, reordered, truncated or from another stream");

@@ -82,7 +82,7 @@ final class OpeningInputStream extends InputStream {
         if (n < sealedLength) {
             throw new IntegrityException(location, offset + n, "stream ends inside frame " + index + " of " + frameCount);
         }
-        plainLength = frames.open(index, last, sealed, sealedLength, plain, location, offset);
+        plainLength = frames.open(index, last, sealed, 0, sealedLength, plain, location, offset);
         plainPosition = 0;
         if (last && source.read() != -1) {
             throw new IntegrityException(location, offset + sealedLength, "bytes after the last frame");

@@ -22,7 +22,7 @@ final class WriteStamp {
     private WriteStamp() {
     }
 
-    /** A fresh stamp followed by room for {@code payload} bytes, which the caller fills. */
+    /** A fresh stamp: the magic and 12 new random bytes. */
     static byte[] newStamp() {
         byte[] stamp = new byte[LENGTH];
         RANDOM.nextBytes(stamp);
