@@ -1,5 +1,7 @@
 package dev.stowage.azure;
 
+import static dev.stowage.remote.TestData.body;
+import static dev.stowage.remote.TestData.readObject;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -19,7 +21,6 @@ import dev.stowage.retry.RetryPolicy;
 import dev.stowage.retry.RetryingBackend;
 import java.net.ServerSocket;
 import java.time.Duration;
-import java.util.Random;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -55,18 +56,6 @@ class AzureBackendTest {
             .container(AzureClients.withSharedKey(endpoint, AzuriteServer.ACCOUNT, AzuriteServer.ACCOUNT_KEY, AzuriteServer.CONTAINER,
                 Duration.ofSeconds(2)))
             .timeout(Duration.ofSeconds(2)).prefix("test-" + UUID.randomUUID()).blockSize(AzureBackend.MIN_BLOCK_SIZE).build();
-    }
-
-    private static byte[] body(int size) {
-        byte[] b = new byte[size];
-        new Random(size).nextBytes(b);
-        return b;
-    }
-
-    private static byte[] read(Backend b, String key) {
-        try (Content c = b.getObject(NS, key)) {
-            return c.readAllBytes();
-        }
     }
 
     @Test
@@ -136,7 +125,7 @@ class AzureBackendTest {
                 Precondition.mustNotExist())).isInstanceOf(TransientStorageException.class);
             proxy.failNext(3, 503);
             retrying.putObject(NS, "o", ReplayableBody.ofBytes(value), ObjectAttributes.DEFAULT, Precondition.mustNotExist());
-            assertThat(read(azure, "o")).isEqualTo(value);
+            assertThat(readObject(azure, NS, "o")).isEqualTo(value);
 
             proxy.resetNextUploadAfter(50_000);
             assertThatThrownBy(() -> azure.writeState(NS, "s", ReplayableBody.ofBytes(value), Precondition.mustNotExist()))
@@ -152,7 +141,7 @@ class AzureBackendTest {
             assertThatThrownBy(() -> azure.putObject(NS, "slow", ReplayableBody.ofBytes(value), ObjectAttributes.DEFAULT,
                 Precondition.any())).isInstanceOf(TransientStorageException.class);
             try {
-                assertThat(read(azure, "slow")).isEqualTo(value);
+                assertThat(readObject(azure, NS, "slow")).isEqualTo(value);
             } catch (NotFoundException notApplied) {
                 // or it did not land at all
             }

@@ -1,5 +1,7 @@
 package dev.stowage.s3;
 
+import static dev.stowage.remote.TestData.body;
+import static dev.stowage.remote.TestData.readObject;
 import dev.stowage.remote.TestProxy;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -18,7 +20,6 @@ import dev.stowage.TransientStorageException;
 import dev.stowage.retry.RetryPolicy;
 import dev.stowage.retry.RetryingBackend;
 import java.time.Duration;
-import java.util.Random;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -62,18 +63,6 @@ class S3BackendTest {
     private static Backend retrying(Backend inner) {
         return new RetryingBackend(inner, RetryPolicy.builder().maxAttempts(6).initialBackoff(Duration.ofMillis(10))
             .maxBackoff(Duration.ofMillis(50)).build());
-    }
-
-    private static byte[] body(int size) {
-        byte[] b = new byte[size];
-        new Random(size).nextBytes(b);
-        return b;
-    }
-
-    private static byte[] read(Backend b, String key) {
-        try (Content c = b.getObject(NS, key)) {
-            return c.readAllBytes();
-        }
     }
 
     @Test
@@ -141,7 +130,7 @@ class S3BackendTest {
             int before = proxy.forwarded();
             retried.putObject(NS, "o", ReplayableBody.ofBytes(value), ObjectAttributes.DEFAULT, Precondition.mustNotExist());
             assertThat(proxy.forwarded() - before).as("only the successful attempt reached the server").isEqualTo(1);
-            assertThat(read(s3, "o")).isEqualTo(value);
+            assertThat(readObject(s3, NS, "o")).isEqualTo(value);
         }
     }
 
@@ -181,7 +170,7 @@ class S3BackendTest {
             assertThatThrownBy(() -> s3.putObject(NS, "slow", ReplayableBody.ofBytes(value), ObjectAttributes.DEFAULT,
                 Precondition.any())).isInstanceOf(TransientStorageException.class);
             try {
-                assertThat(read(s3, "slow")).as("the write landed whole").isEqualTo(value);
+                assertThat(readObject(s3, NS, "slow")).as("the write landed whole").isEqualTo(value);
             } catch (NotFoundException notApplied) {
                 // or it did not land at all
             }
