@@ -177,10 +177,10 @@ final class BlobStore {
         };
     }
 
-    /** Deletes a blob, if present. */
-    void delete(long id) {
+    /** Deletes a blob, if present; returns whether it was. */
+    boolean delete(long id) {
         try {
-            Files.deleteIfExists(file(id));
+            return Files.deleteIfExists(file(id));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -33,7 +33,7 @@ import java.util.zip.CheckedOutputStream;
  *
  * <p><b>File</b> {@code checkpoints/<lsn 16 hex>.ckpt}, big-endian ({@link DataOutputStream}):
  * magic, version, segment id, offset, LSN; then per entry {@code 1, namespace, space, key, lsn,
- * segment id, value offset, value length, is-blob, timestamp, content type, has-descriptor, descriptor};
+ * segment id, record offset, value offset, value length, is-blob, timestamp, content type, has-descriptor, descriptor};
  * then {@code 0}; then the CRC32C of everything before it. Written to a temporary file, synced,
  * renamed, directory synced; the two newest are kept.
  *
@@ -43,7 +43,8 @@ final class Checkpoints {
     static final String DIR = "checkpoints";
     static final String SUFFIX = ".ckpt";
     static final long MAGIC = 0x53544F57434B5031L;
-    static final int VERSION = 1;
+    /** Version 2 added the record offset of each entry; older checkpoints are rejected (the log is replayed). */
+    static final int VERSION = 2;
     static final int KEEP = 2;
 
     /** A log position: the next record after {@code lsn} starts at {@code offset} of segment {@code segmentId}. */
@@ -118,6 +119,7 @@ final class Checkpoints {
                     out.writeUTF(key);
                     out.writeLong(e.lsn);
                     out.writeLong(e.segment.id());
+                    out.writeInt(e.recordOffset);
                     out.writeInt(e.valueOffset);
                     out.writeInt(e.valueLength);
                     out.writeBoolean(e instanceof BlobEntry);
@@ -193,45 +195,57 @@ final class Checkpoints {
                 throw new IOException("names segment " + point.segmentId() + ", which does not exist");
             }
             LogIndex index = new LogIndex();
-            Run run = new Run();
-            while (in.readByte() == 1) {
-                String namespace = in.readUTF();
-                byte space = in.readByte();
-                String key = in.readUTF();
-                long lsn = in.readLong();
-                Segment segment = segments.get(in.readLong());
-                int valueOffset = in.readInt();
-                int valueLength = in.readInt();
-                boolean blob = in.readBoolean();
-                long timestamp = in.readLong();
-                String contentType = in.readUTF();
-                String descriptor = in.readBoolean() ? in.readUTF() : null;
-                if (segment == null || space < 0 || space > RecordDescriptor.SPACE_STAGED || valueOffset < 0 || valueLength < 0
-                    || (long) valueOffset + valueLength > segment.capacity()
-                    || (blob && valueLength != RecordDescriptor.BLOB_REFERENCE_LENGTH)) {
-                    throw new IOException("entry " + namespace + "/" + key + " points outside the segments");
-                }
-                byte[] meta = null;
-                if (space == RecordDescriptor.SPACE_META) {
-                    meta = new byte[valueLength];
-                    segment.buffer().getBytes(valueOffset, meta);
-                }
-                ObjectAttributes attributes = ObjectAttributes.DEFAULT_CONTENT_TYPE.equals(contentType) && descriptor == null
-                    ? ObjectAttributes.DEFAULT : new ObjectAttributes(contentType, descriptor);
-                run.add(index, namespace, space, key,
-                    BlobEntry.of(blob, lsn, segment, valueOffset, valueLength, timestamp, attributes, meta));
+            try {
+                return new Loaded(point, readEntries(in, raw, checked, segments, index));
+            } catch (IOException | RuntimeException e) {
+                index.discard();
+                throw e;
             }
-            run.flush(index);
-            int expected = (int) checked.getChecksum().getValue();
-            int stored = new DataInputStream(raw).readInt();
-            if (stored != expected) {
-                throw new IOException(String.format("CRC32C mismatch: stored %08x, computed %08x", stored, expected));
-            }
-            return new Loaded(point, index);
         } catch (EOFException e) {
             throw new IOException("truncated", e);
         } catch (RuntimeException e) {
             throw new IOException("malformed: " + e, e);
         }
+    }
+
+    private static LogIndex readEntries(DataInputStream in, InputStream raw, CheckedInputStream checked, Map<Long, Segment> segments,
+                                        LogIndex index) throws IOException {
+        Run run = new Run();
+        while (in.readByte() == 1) {
+            String namespace = in.readUTF();
+            byte space = in.readByte();
+            String key = in.readUTF();
+            long lsn = in.readLong();
+            Segment segment = segments.get(in.readLong());
+            int recordOffset = in.readInt();
+            int valueOffset = in.readInt();
+            int valueLength = in.readInt();
+            boolean blob = in.readBoolean();
+            long timestamp = in.readLong();
+            String contentType = in.readUTF();
+            String descriptor = in.readBoolean() ? in.readUTF() : null;
+            if (segment == null || space < 0 || space > RecordDescriptor.SPACE_STAGED || recordOffset < 0
+                || valueOffset < recordOffset + RecordDescriptor.HEADER_LENGTH || valueLength < 0
+                || (long) valueOffset + valueLength > segment.capacity()
+                || (blob && valueLength != RecordDescriptor.BLOB_REFERENCE_LENGTH)) {
+                throw new IOException("entry " + namespace + "/" + key + " points outside the segments");
+            }
+            byte[] meta = null;
+            if (space == RecordDescriptor.SPACE_META) {
+                meta = new byte[valueLength];
+                segment.buffer().getBytes(valueOffset, meta);
+            }
+            ObjectAttributes attributes = ObjectAttributes.DEFAULT_CONTENT_TYPE.equals(contentType) && descriptor == null
+                ? ObjectAttributes.DEFAULT : new ObjectAttributes(contentType, descriptor);
+            run.add(index, namespace, space, key,
+                BlobEntry.of(blob, lsn, segment, recordOffset, valueOffset, valueLength, timestamp, attributes, meta));
+        }
+        run.flush(index);
+        int expected = (int) checked.getChecksum().getValue();
+        int stored = new DataInputStream(raw).readInt();
+        if (stored != expected) {
+            throw new IOException(String.format("CRC32C mismatch: stored %08x, computed %08x", stored, expected));
+        }
+        return index;
     }
 }

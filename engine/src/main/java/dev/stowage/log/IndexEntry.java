@@ -6,14 +6,16 @@ import dev.stowage.ObjectAttributes;
  * Where the current version of one key lives. Immutable: the writer replaces entries, never
  * changes them, so a reader holding one sees a consistent version.
  *
- * <p>Heap cost per key, 64-bit JVM with compressed pointers: this object 48 bytes, its key
+ * <p>Heap cost per key, 64-bit JVM with compressed pointers: this object 56 bytes, its key
  * {@code String} 24 + 16 + key length, the skip-list node 24 and on average a quarter of an
- * index node (24) = about 120 bytes + key length; meta documents add their bytes (16 + length).
+ * index node (24) = about 128 bytes + key length; meta documents add their bytes (16 + length).
  * Shared defaults ({@link ObjectAttributes#DEFAULT}) cost nothing per key.
  */
 class IndexEntry {
     final long lsn;
     final Segment segment;
+    /** Where the record starts in {@link #segment} (compaction copies it from there). */
+    final int recordOffset;
     final int valueOffset;
     final int valueLength;
     final long timestampMillis;
@@ -21,15 +23,21 @@ class IndexEntry {
     /** The document itself for meta entries (served from memory), otherwise {@code null}. */
     final byte[] metaValue;
 
-    IndexEntry(long lsn, Segment segment, int valueOffset, int valueLength, long timestampMillis,
+    IndexEntry(long lsn, Segment segment, int recordOffset, int valueOffset, int valueLength, long timestampMillis,
                ObjectAttributes attributes, byte[] metaValue) {
         this.lsn = lsn;
         this.segment = segment;
+        this.recordOffset = recordOffset;
         this.valueOffset = valueOffset;
         this.valueLength = valueLength;
         this.timestampMillis = timestampMillis;
         this.attributes = attributes;
         this.metaValue = metaValue;
+    }
+
+    /** Bytes the record occupies in its segment, alignment padding included. */
+    int recordBytes() {
+        return (int) RecordDescriptor.align(valueOffset - recordOffset + (long) valueLength);
     }
 
     /** Length of the value the entry stands for (a blob's length for out-of-line values). */
@@ -47,9 +55,9 @@ final class BlobEntry extends IndexEntry {
     final long blobLength;
     final int blobCrc;
 
-    BlobEntry(long lsn, Segment segment, int referenceOffset, long timestampMillis, ObjectAttributes attributes,
+    BlobEntry(long lsn, Segment segment, int recordOffset, int referenceOffset, long timestampMillis, ObjectAttributes attributes,
               long blobId, long blobLength, int blobCrc) {
-        super(lsn, segment, referenceOffset, RecordDescriptor.BLOB_REFERENCE_LENGTH, timestampMillis, attributes, null);
+        super(lsn, segment, recordOffset, referenceOffset, RecordDescriptor.BLOB_REFERENCE_LENGTH, timestampMillis, attributes, null);
         this.blobId = blobId;
         this.blobLength = blobLength;
         this.blobCrc = blobCrc;
@@ -61,13 +69,13 @@ final class BlobEntry extends IndexEntry {
     }
 
     /** Builds the right entry for a record's value at {@code valueOffset} of {@code segment}. */
-    static IndexEntry of(boolean blob, long lsn, Segment segment, int valueOffset, int valueLength, long timestampMillis,
-                         ObjectAttributes attributes, byte[] metaValue) {
+    static IndexEntry of(boolean blob, long lsn, Segment segment, int recordOffset, int valueOffset, int valueLength,
+                         long timestampMillis, ObjectAttributes attributes, byte[] metaValue) {
         if (!blob) {
-            return new IndexEntry(lsn, segment, valueOffset, valueLength, timestampMillis, attributes, metaValue);
+            return new IndexEntry(lsn, segment, recordOffset, valueOffset, valueLength, timestampMillis, attributes, metaValue);
         }
         org.agrona.concurrent.UnsafeBuffer b = segment.buffer();
-        return new BlobEntry(lsn, segment, valueOffset, timestampMillis, attributes,
+        return new BlobEntry(lsn, segment, recordOffset, valueOffset, timestampMillis, attributes,
             b.getLong(valueOffset + RecordDescriptor.BLOB_ID_OFFSET, java.nio.ByteOrder.LITTLE_ENDIAN),
             b.getLong(valueOffset + RecordDescriptor.BLOB_LENGTH_OFFSET, java.nio.ByteOrder.LITTLE_ENDIAN),
             b.getInt(valueOffset + RecordDescriptor.BLOB_CRC_OFFSET, java.nio.ByteOrder.LITTLE_ENDIAN));

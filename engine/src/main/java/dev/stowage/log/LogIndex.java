@@ -15,6 +15,10 @@ import java.util.function.BiFunction;
  * The in-memory index: per namespace and space, a sorted map from key to {@link IndexEntry}
  * (spaces as {@link RecordDescriptor}'s space codes, staged payloads included).
  *
+ * <p>It also keeps what compaction needs to know without scanning it: the live record bytes of
+ * each segment ({@link Segment#liveBytes()}) and how many entries reference each blob file
+ * ({@link #blobReferences(long)}; copies and promotes share a blob).
+ *
  * <p>Thread-safety: written by one thread at a time (recovery, then the writer, only after a batch
  * is durable); read concurrently and lock-free by any thread.
  */
@@ -22,21 +26,52 @@ final class LogIndex {
     private static final int SPACES = RecordDescriptor.SPACE_STAGED + 1;
 
     private final ConcurrentHashMap<String, ConcurrentSkipListMap<String, IndexEntry>[]> namespaces = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, Integer> blobReferences = new ConcurrentHashMap<>();
 
     IndexEntry get(String namespace, byte space, String key) {
         ConcurrentSkipListMap<String, IndexEntry>[] spaces = namespaces.get(namespace);
         return spaces == null ? null : spaces[space].get(key);
     }
 
-    @SuppressWarnings("unchecked")
     void put(String namespace, byte space, String key, IndexEntry entry) {
-        namespaces.computeIfAbsent(namespace, n -> {
+        counted(entry, 1);
+        IndexEntry previous = spaces(namespace)[space].put(key, entry);
+        if (previous != null) {
+            counted(previous, -1);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private ConcurrentSkipListMap<String, IndexEntry>[] spaces(String namespace) {
+        return namespaces.computeIfAbsent(namespace, n -> {
             ConcurrentSkipListMap<String, IndexEntry>[] maps = new ConcurrentSkipListMap[SPACES];
             for (int i = 0; i < SPACES; i++) {
                 maps[i] = new ConcurrentSkipListMap<>(Names.KEY_ORDER);
             }
             return maps;
-        })[space].put(key, entry);
+        });
+    }
+
+    /** Adds ({@code sign} 1) or removes ({@code -1}) what {@code entry} holds live. */
+    private void counted(IndexEntry entry, int sign) {
+        entry.segment.addLiveBytes(sign * (long) entry.recordBytes());
+        if (entry instanceof BlobEntry) {
+            blobReferences.merge(((BlobEntry) entry).blobId, sign, (a, b) -> a + b == 0 ? null : a + b);
+        }
+    }
+
+    /**
+     * Takes back what every entry added to segment and blob counts: for an index that is thrown
+     * away (a checkpoint read back but not used), since the counts live in shared segments.
+     */
+    void discard() {
+        forEach((namespace, space, key, entry) -> counted(entry, -1));
+        namespaces.clear();
+    }
+
+    /** Entries that reference blob {@code id}; 0 once no current version needs its file. */
+    int blobReferences(long id) {
+        return blobReferences.getOrDefault(id, 0);
     }
 
     /**
@@ -44,9 +79,8 @@ final class LogIndex {
      * time (loading a checkpoint). The space must be empty.
      */
     void load(String namespace, byte space, List<String> sortedKeys, List<IndexEntry> entries) {
-        put(namespace, space, sortedKeys.get(0), entries.get(0));
-        ConcurrentSkipListMap<String, IndexEntry>[] spaces = namespaces.get(namespace);
-        spaces[space] = new ConcurrentSkipListMap<>(new SortedRun(sortedKeys, entries));
+        spaces(namespace)[space] = new ConcurrentSkipListMap<>(new SortedRun(sortedKeys, entries));
+        entries.forEach(e -> counted(e, 1));
     }
 
     /** Read-only sorted view over parallel lists, enough for {@link ConcurrentSkipListMap}'s linear-time copy. */
@@ -122,8 +156,9 @@ final class LogIndex {
 
     void remove(String namespace, byte space, String key) {
         ConcurrentSkipListMap<String, IndexEntry>[] spaces = namespaces.get(namespace);
-        if (spaces != null) {
-            spaces[space].remove(key);
+        IndexEntry previous = spaces == null ? null : spaces[space].remove(key);
+        if (previous != null) {
+            counted(previous, -1);
         }
     }
 

@@ -112,7 +112,9 @@ public final class LogStore implements Backend, StagingBackend {
     private final ScheduledExecutorService syncTicker;
     private final AtomicInteger publishers = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final ScheduledExecutorService checkpointer;
+    /** Checkpoints and compaction, one at a time. */
+    private final ScheduledExecutorService maintenance;
+    private final Compactor compactor;
     /** LSN of the newest checkpoint written or loaded; touched by the checkpoint thread, then by close. */
     private volatile long lastCheckpointLsn;
     private volatile boolean aborted;
@@ -124,14 +126,17 @@ public final class LogStore implements Backend, StagingBackend {
         this.storeRoot = StoreRoot.acquire(b.root, b.syncer);
         SegmentLog segmentLog = null;
         try {
-            segmentLog = SegmentLog.open(storeRoot.segmentsDirectory(), b.segmentSize, b.root.getFileName().toString(), b.syncer);
+            StoreRoot.LogStart logStart = storeRoot.logStart();
+            segmentLog = SegmentLog.open(storeRoot.segmentsDirectory(), b.segmentSize, b.root.getFileName().toString(), b.syncer,
+                logStart);
             this.segments = segmentLog;
             long recoveryStart = System.nanoTime();
             List<Segment> all = segmentLog.segments();
+            Recovery.checkConsecutive(all, logStart.firstSegment());
             List<String> rejected = new ArrayList<>();
             Checkpoints.Loaded checkpoint = newestUsableCheckpoint(b.root, all, rejected, true);
             this.index = checkpoint == null ? new LogIndex() : checkpoint.index();
-            Recovery.Position from = checkpoint == null ? new Recovery.Position(0, 0, 1)
+            Recovery.Position from = checkpoint == null ? new Recovery.Position(0, 0, logStart.baseLsn() + 1)
                 : new Recovery.Position(indexOf(all, checkpoint.point().segmentId()), checkpoint.point().offset(),
                     checkpoint.point().lsn() + 1);
             RecoveryReport[] report = new RecoveryReport[1];
@@ -185,14 +190,20 @@ public final class LogStore implements Backend, StagingBackend {
             } else {
                 this.syncTicker = null;
             }
-            this.checkpointer = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "stowage-checkpoint-" + root.getFileName());
+            this.compactor = new Compactor(segmentLog, index, storeRoot, blobs, b.syncer, new CompactorWrites(), b.clock,
+                b.compactionDeadRatio, b.compactionMaxSegments, b.compactionBytesPerSecond, b.segmentDeleteGrace, b.retention);
+            this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "stowage-maintenance-" + root.getFileName());
                 t.setDaemon(true);
                 return t;
             });
             if (!b.checkpointInterval.isZero()) {
                 long nanos = b.checkpointInterval.toNanos();
-                checkpointer.scheduleWithFixedDelay(this::periodicCheckpoint, nanos, nanos, TimeUnit.NANOSECONDS);
+                maintenance.scheduleWithFixedDelay(this::periodicCheckpoint, nanos, nanos, TimeUnit.NANOSECONDS);
+            }
+            if (!b.compactionInterval.isZero()) {
+                long nanos = b.compactionInterval.toNanos();
+                maintenance.scheduleWithFixedDelay(this::periodicCompaction, nanos, nanos, TimeUnit.NANOSECONDS);
             }
             OPEN_STORES.incrementAndGet();
         } catch (IOException | RuntimeException e) {
@@ -245,6 +256,7 @@ public final class LogStore implements Backend, StagingBackend {
                 if (gap == null) {
                     return loaded;
                 }
+                loaded.index().discard();
                 rejected.add(file.getFileName() + ": " + gap);
             } catch (IOException e) {
                 rejected.add(file.getFileName() + ": " + e.getMessage());
@@ -276,13 +288,16 @@ public final class LogStore implements Backend, StagingBackend {
                 return "checkpoint is newer than the log: the log ends at offset " + offset + " of " + segment.path().getFileName()
                     + ", before the checkpoint position " + point.offset();
             }
-            lastLsn = RecordCodec.lsn(b, offset);
+            if ((RecordCodec.flags(b, offset) & RecordDescriptor.FLAG_COPIED) == 0) {
+                lastLsn = RecordCodec.lsn(b, offset);
+            }
             offset = (int) Math.min(segment.capacity(), RecordDescriptor.align(offset + (long) frame));
         }
         if (point.offset() != 0 && offset != point.offset()) {
             return "the checkpoint position " + point.offset() + " is not a record boundary of " + segment.path().getFileName();
         }
-        return lastLsn == point.lsn() ? null
+        // A segment holding only compaction copies up to the point carries no ordinary LSN to compare.
+        return lastLsn == point.lsn() || lastLsn == -1 ? null
             : "checkpoint is newer than the log: it covers LSN " + point.lsn() + " but the log holds LSN " + lastLsn + " there";
     }
 
@@ -296,11 +311,78 @@ public final class LogStore implements Backend, StagingBackend {
     public long checkpoint() {
         ensureOpen();
         try {
-            return checkpointer.submit(this::writeCheckpoint).get();
+            return maintenance.submit(this::writeCheckpoint).get();
         } catch (InterruptedException e) {
             throw new InterruptedStorageException("waiting for a checkpoint", e);
         } catch (ExecutionException e) {
             throw new StorageException("checkpoint of " + root + " failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    /**
+     * Runs one compaction pass now (see {@link Compactor}): expires keys past the retention period,
+     * compacts the oldest sealed segments while {@link Builder#compactionDeadRatio} or
+     * {@link Builder#compactionMaxSegments} call for it, and deletes compacted segments whose grace
+     * period is over. Also done every {@link Builder#compactionInterval}. Blocks until done.
+     */
+    public CompactionReport compact() {
+        ensureOpen();
+        try {
+            return maintenance.submit(compactor::run).get();
+        } catch (InterruptedException e) {
+            throw new InterruptedStorageException("waiting for compaction", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof StorageException) {
+                throw (StorageException) e.getCause();
+            }
+            throw new StorageException("compaction of " + root + " failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    private void periodicCompaction() {
+        try {
+            compactor.run();
+        } catch (ClosedException e) {
+            // closing
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("compaction of {} failed; it is tried again in the next period", root, e);
+        }
+    }
+
+    /** Writes of the compactor, through the ring like every other write. */
+    private final class CompactorWrites implements Compactor.Store {
+        @Override
+        public CompletableFuture<String> relocate(String namespace, byte space, String key, Segment segment, int recordOffset) {
+            return submit(WriteCommand.RELOCATE, space, namespace, key, Precondition.any(), c -> {
+                c.sourceSegment = segment;
+                c.sourceOffset = recordOffset;
+            });
+        }
+
+        @Override
+        public CompletableFuture<String> expire(String namespace, byte space, String key, long lsn) {
+            return delete(space, namespace, key, Precondition.ifMatch(etag(lsn)));
+        }
+
+        @Override
+        public CompletableFuture<String> sync() {
+            CompletableFuture<String> done = new CompletableFuture<>();
+            publishers.incrementAndGet();
+            try {
+                ensureOpen();
+                ring.publishEvent((c, sequence) -> {
+                    c.kind = WriteCommand.SYNC;
+                    c.result = done;
+                });
+            } finally {
+                publishers.decrementAndGet();
+            }
+            return done;
+        }
+
+        @Override
+        public void checkpoint() throws IOException {
+            writeCheckpoint();
         }
     }
 
@@ -350,12 +432,12 @@ public final class LogStore implements Backend, StagingBackend {
 
     @Override
     public Content readState(String namespace, String key) {
-        return content(Names.key(key), lookup(Space.STATE, RecordDescriptor.SPACE_STATE, namespace, key));
+        return content(Space.STATE, RecordDescriptor.SPACE_STATE, namespace, Names.key(key));
     }
 
     @Override
     public Content getObject(String namespace, String key) {
-        return content(Names.key(key), lookup(Space.OBJECT, RecordDescriptor.SPACE_OBJECT, namespace, key));
+        return content(Space.OBJECT, RecordDescriptor.SPACE_OBJECT, namespace, Names.key(key));
     }
 
     @Override
@@ -395,7 +477,7 @@ public final class LogStore implements Backend, StagingBackend {
      * @throws NotFoundException if absent
      */
     public ValueView viewState(String namespace, String key) {
-        return view(lookup(Space.STATE, RecordDescriptor.SPACE_STATE, namespace, Names.key(key)));
+        return view(Space.STATE, RecordDescriptor.SPACE_STATE, namespace, Names.key(key));
     }
 
     /**
@@ -404,28 +486,54 @@ public final class LogStore implements Backend, StagingBackend {
      * @throws NotFoundException if absent
      */
     public ValueView viewObject(String namespace, String key) {
-        return view(lookup(Space.OBJECT, RecordDescriptor.SPACE_OBJECT, namespace, Names.key(key)));
+        return view(Space.OBJECT, RecordDescriptor.SPACE_OBJECT, namespace, Names.key(key));
     }
 
-    private ValueView view(IndexEntry e) {
-        if (e instanceof BlobEntry) {
-            throw new InvalidRequestException("value of " + e.size() + " bytes is stored out of line; stream it with readState/getObject");
+    private ValueView view(Space space, byte code, String namespace, String key) {
+        while (true) {
+            IndexEntry e = lookup(space, code, namespace, key);
+            if (e instanceof BlobEntry) {
+                throw new InvalidRequestException("value of " + e.size() + " bytes is stored out of line; stream it with readState/getObject");
+            }
+            if (retained(space, code, namespace, key, e)) {
+                return new ValueView(e.segment, e.valueOffset, e.valueLength, etag(e.lsn));
+            }
         }
-        if (!e.segment.retain()) {
-            throw new ClosedException("logstore " + root);
-        }
-        return new ValueView(e.segment, e.valueOffset, e.valueLength, etag(e.lsn));
     }
 
-    private Content content(String key, IndexEntry e) {
-        if (e instanceof BlobEntry) {
-            BlobEntry blob = (BlobEntry) e;
-            return new Content(info(key, e), blobs.open(blob.blobId, blob.blobLength, blob.blobCrc));
+    private Content content(Space space, byte code, String namespace, String key) {
+        while (true) {
+            IndexEntry e = lookup(space, code, namespace, key);
+            if (e instanceof BlobEntry) {
+                BlobEntry blob = (BlobEntry) e;
+                try {
+                    return new Content(info(key, e), blobs.open(blob.blobId, blob.blobLength, blob.blobCrc));
+                } catch (dev.stowage.CorruptionException missing) {
+                    if (index.get(namespace, code, key) == e) {
+                        throw missing;
+                    }
+                    continue; // superseded, and its blob reclaimed, since the lookup: read the newer version
+                }
+            }
+            if (retained(space, code, namespace, key, e)) {
+                return new Content(info(key, e), new SegmentInputStream(e.segment, e.valueOffset, e.valueLength));
+            }
         }
-        if (!e.segment.retain()) {
+    }
+
+    /**
+     * Takes a reader's reference on {@code e}'s segment. False when compaction released the
+     * segment since the lookup (the version then lives elsewhere or was superseded: look again).
+     */
+    private boolean retained(Space space, byte code, String namespace, String key, IndexEntry e) {
+        if (e.segment.retain()) {
+            return true;
+        }
+        ensureOpen();
+        if (index.get(namespace, code, key) == e) {
             throw new ClosedException("logstore " + root);
         }
-        return new Content(info(key, e), new SegmentInputStream(e.segment, e.valueOffset, e.valueLength));
+        return false;
     }
 
     private EntryInfo info(String key, IndexEntry e) {
@@ -719,7 +827,7 @@ public final class LogStore implements Backend, StagingBackend {
 
         @Override
         public Content get(String namespace, String path) {
-            return content(path, lookup(Space.STATE, RecordDescriptor.SPACE_STAGED, namespace, path));
+            return content(Space.STATE, RecordDescriptor.SPACE_STAGED, namespace, path);
         }
 
         @Override
@@ -762,14 +870,15 @@ public final class LogStore implements Backend, StagingBackend {
         if (syncTicker != null) {
             syncTicker.shutdownNow();
         }
-        checkpointer.shutdown();
+        compactor.stop();
+        maintenance.shutdown();
         disruptor.shutdown();
         try {
             if (!writer.awaitStopped(1, TimeUnit.MINUTES)) {
                 throw new StorageException("the writer of " + root + " did not stop within a minute");
             }
-            if (!checkpointer.awaitTermination(5, TimeUnit.MINUTES)) {
-                LOG.warn("checkpoint of {} still running at close", root);
+            if (!maintenance.awaitTermination(5, TimeUnit.MINUTES)) {
+                LOG.warn("checkpoint or compaction of {} still running at close", root);
             }
             if (!aborted) {
                 writeCheckpoint();
@@ -780,6 +889,7 @@ public final class LogStore implements Backend, StagingBackend {
             Thread.currentThread().interrupt();
         }
         feed.close();
+        compactor.close();
         segments.close();
         OPEN_STORES.decrementAndGet();
         try {
@@ -823,6 +933,18 @@ public final class LogStore implements Backend, StagingBackend {
         public static final long DEFAULT_BLOB_SYNC_INTERVAL = 8L << 20;
         /** Default period between index checkpoints (one is also written at close). */
         public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofMinutes(1);
+        /** Default period between background compaction passes. */
+        public static final Duration DEFAULT_COMPACTION_INTERVAL = Duration.ofSeconds(10);
+        /** Default share of sealed segment bytes that must be dead before compaction starts. */
+        public static final double DEFAULT_COMPACTION_DEAD_RATIO = 0.5;
+        /** Default bound on sealed segments before compaction starts regardless of the dead ratio: none. */
+        public static final int DEFAULT_COMPACTION_MAX_SEGMENTS = 0;
+        /** Default compaction copy rate: 64 MiB/s. */
+        public static final long DEFAULT_COMPACTION_BYTES_PER_SECOND = 64L << 20;
+        /** Default time a compacted segment file is kept for readers in other processes. */
+        public static final Duration DEFAULT_SEGMENT_DELETE_GRACE = Duration.ofSeconds(60);
+        /** Default retention: off (keys are kept until deleted). */
+        public static final Duration DEFAULT_RETENTION = Duration.ZERO;
 
         private final Path root;
         private int segmentSize = DEFAULT_SEGMENT_SIZE;
@@ -836,6 +958,12 @@ public final class LogStore implements Backend, StagingBackend {
         private long blobThreshold = DEFAULT_BLOB_THRESHOLD;
         private long blobSyncInterval = DEFAULT_BLOB_SYNC_INTERVAL;
         private Duration checkpointInterval = DEFAULT_CHECKPOINT_INTERVAL;
+        private Duration compactionInterval = DEFAULT_COMPACTION_INTERVAL;
+        private double compactionDeadRatio = DEFAULT_COMPACTION_DEAD_RATIO;
+        private int compactionMaxSegments = DEFAULT_COMPACTION_MAX_SEGMENTS;
+        private long compactionBytesPerSecond = DEFAULT_COMPACTION_BYTES_PER_SECOND;
+        private Duration segmentDeleteGrace = DEFAULT_SEGMENT_DELETE_GRACE;
+        private Duration retention = DEFAULT_RETENTION;
 
         private Builder(Path root) {
             this.root = Objects.requireNonNull(root, "root").toAbsolutePath();
@@ -878,6 +1006,64 @@ public final class LogStore implements Backend, StagingBackend {
          */
         public Builder checkpointInterval(Duration interval) {
             this.checkpointInterval = Objects.requireNonNull(interval, "interval");
+            return this;
+        }
+
+        /**
+         * Period between background compaction passes ({@link LogStore#compact()});
+         * {@link Duration#ZERO} compacts only on demand. Default {@link #DEFAULT_COMPACTION_INTERVAL}.
+         */
+        public Builder compactionInterval(Duration interval) {
+            this.compactionInterval = Objects.requireNonNull(interval, "interval");
+            return this;
+        }
+
+        /**
+         * Compaction starts when at least this share (0 to 1) of the sealed segments' bytes holds no
+         * current version; 0 compacts every sealed segment on each pass. Default
+         * {@link #DEFAULT_COMPACTION_DEAD_RATIO}: disk use stays within about twice the live data
+         * plus the active and the prepared segment.
+         */
+        public Builder compactionDeadRatio(double ratio) {
+            this.compactionDeadRatio = ratio;
+            return this;
+        }
+
+        /**
+         * Compaction also starts when more than this many segments are sealed, whatever their dead
+         * ratio; 0 = no such bound. Default {@link #DEFAULT_COMPACTION_MAX_SEGMENTS}.
+         */
+        public Builder compactionMaxSegments(int segments) {
+            this.compactionMaxSegments = segments;
+            return this;
+        }
+
+        /**
+         * Most bytes per second compaction copies forward (0 = unlimited), which bounds the disk
+         * bandwidth it takes from writes. Default {@link #DEFAULT_COMPACTION_BYTES_PER_SECOND}.
+         */
+        public Builder compactionBytesPerSecond(long bytesPerSecond) {
+            this.compactionBytesPerSecond = bytesPerSecond;
+            return this;
+        }
+
+        /**
+         * How long a compacted segment's file (and the blob files only it referenced) stays after it
+         * left the log, for readers in other processes. In-process readers are tracked exactly by
+         * reference counts. Default {@link #DEFAULT_SEGMENT_DELETE_GRACE}.
+         */
+        public Builder segmentDeleteGrace(Duration grace) {
+            this.segmentDeleteGrace = Objects.requireNonNull(grace, "grace");
+            return this;
+        }
+
+        /**
+         * Keys (meta, state, objects) not updated for this long are deleted by compaction, through
+         * the writer and under {@code ifMatch} of the expired version, so they appear in the change
+         * feed and a concurrent update wins. {@link Duration#ZERO} (the default) keeps keys forever.
+         */
+        public Builder retention(Duration retention) {
+            this.retention = Objects.requireNonNull(retention, "retention");
             return this;
         }
 
@@ -959,6 +1145,17 @@ public final class LogStore implements Backend, StagingBackend {
             }
             if (checkpointInterval.isNegative()) {
                 throw new IllegalArgumentException("checkpointInterval must not be negative: " + checkpointInterval);
+            }
+            if (compactionInterval.isNegative() || segmentDeleteGrace.isNegative() || retention.isNegative()) {
+                throw new IllegalArgumentException("compactionInterval, segmentDeleteGrace and retention must not be negative: "
+                    + compactionInterval + ", " + segmentDeleteGrace + ", " + retention);
+            }
+            if (!(compactionDeadRatio >= 0 && compactionDeadRatio <= 1)) {
+                throw new IllegalArgumentException("compactionDeadRatio must be within 0..1: " + compactionDeadRatio);
+            }
+            if (compactionMaxSegments < 0 || compactionBytesPerSecond < 0) {
+                throw new IllegalArgumentException("compactionMaxSegments and compactionBytesPerSecond must not be negative: "
+                    + compactionMaxSegments + ", " + compactionBytesPerSecond);
             }
             if (maxBatchOps < 1 || maxBatchBytes < 1) {
                 throw new IllegalArgumentException("batch bounds must be positive: ops=" + maxBatchOps + " bytes=" + maxBatchBytes);

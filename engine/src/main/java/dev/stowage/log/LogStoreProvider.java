@@ -11,7 +11,10 @@ import java.util.Set;
  * Opens {@code disk:///absolute/path} stores. Options:
  * {@code durability} ({@code SYNC}, {@code NONE}, {@code GROUP:5ms}), {@code segmentSize} (bytes),
  * {@code ringSize}, {@code maxBatchOps}, {@code maxBatchBytes}, {@code checkpointInterval} (a duration,
- * {@code 0s} for close and on-demand only), {@code blobThreshold} and {@code blobSyncInterval} (bytes); defaults as in
+ * {@code 0s} for close and on-demand only), {@code blobThreshold} and {@code blobSyncInterval} (bytes),
+ * {@code compactionInterval} ({@code 0s}: on demand only), {@code compactionDeadRatio} (0..1),
+ * {@code compactionMaxSegments}, {@code compactionBytesPerSecond} (0 = unlimited),
+ * {@code segmentDeleteGrace} and {@code retention} (durations, {@code 0s} = off); defaults as in
  * {@link LogStore.Builder}.
  */
 public final class LogStoreProvider implements BackendProvider {
@@ -23,6 +26,12 @@ public final class LogStoreProvider implements BackendProvider {
     public static final String CHECKPOINT_INTERVAL = "checkpointInterval";
     public static final String BLOB_THRESHOLD = "blobThreshold";
     public static final String BLOB_SYNC_INTERVAL = "blobSyncInterval";
+    public static final String COMPACTION_INTERVAL = "compactionInterval";
+    public static final String COMPACTION_DEAD_RATIO = "compactionDeadRatio";
+    public static final String COMPACTION_MAX_SEGMENTS = "compactionMaxSegments";
+    public static final String COMPACTION_BYTES_PER_SECOND = "compactionBytesPerSecond";
+    public static final String SEGMENT_DELETE_GRACE = "segmentDeleteGrace";
+    public static final String RETENTION = "retention";
 
     @Override
     public String scheme() {
@@ -32,7 +41,8 @@ public final class LogStoreProvider implements BackendProvider {
     @Override
     public Set<String> options() {
         return Set.of(DURABILITY, SEGMENT_SIZE, RING_SIZE, MAX_BATCH_OPS, MAX_BATCH_BYTES, CHECKPOINT_INTERVAL, BLOB_THRESHOLD,
-            BLOB_SYNC_INTERVAL);
+            BLOB_SYNC_INTERVAL, COMPACTION_INTERVAL, COMPACTION_DEAD_RATIO, COMPACTION_MAX_SEGMENTS, COMPACTION_BYTES_PER_SECOND,
+            SEGMENT_DELETE_GRACE, RETENTION);
     }
 
     @Override
@@ -47,6 +57,12 @@ public final class LogStoreProvider implements BackendProvider {
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException("option '" + DURABILITY + "': " + e.getMessage(), e);
         }
+        double deadRatio;
+        try {
+            deadRatio = Double.parseDouble(location.string(COMPACTION_DEAD_RATIO, String.valueOf(LogStore.Builder.DEFAULT_COMPACTION_DEAD_RATIO)));
+        } catch (NumberFormatException e) {
+            throw new InvalidRequestException("option '" + COMPACTION_DEAD_RATIO + "' must be a number within 0..1: " + e.getMessage(), e);
+        }
         try {
             return LogStore.builder(Path.of(path))
                 .durability(durability)
@@ -58,6 +74,14 @@ public final class LogStoreProvider implements BackendProvider {
                 .checkpointInterval(location.duration(CHECKPOINT_INTERVAL, LogStore.Builder.DEFAULT_CHECKPOINT_INTERVAL))
                 .blobThreshold(location.number(BLOB_THRESHOLD, LogStore.Builder.DEFAULT_BLOB_THRESHOLD, 0, 1 << 30))
                 .blobSyncInterval(location.number(BLOB_SYNC_INTERVAL, LogStore.Builder.DEFAULT_BLOB_SYNC_INTERVAL, 1 << 20, 1L << 40))
+                .compactionInterval(location.duration(COMPACTION_INTERVAL, LogStore.Builder.DEFAULT_COMPACTION_INTERVAL))
+                .compactionDeadRatio(deadRatio)
+                .compactionMaxSegments((int) location.number(COMPACTION_MAX_SEGMENTS, LogStore.Builder.DEFAULT_COMPACTION_MAX_SEGMENTS, 0,
+                    1 << 20))
+                .compactionBytesPerSecond(location.number(COMPACTION_BYTES_PER_SECOND,
+                    LogStore.Builder.DEFAULT_COMPACTION_BYTES_PER_SECOND, 0, Long.MAX_VALUE))
+                .segmentDeleteGrace(location.duration(SEGMENT_DELETE_GRACE, LogStore.Builder.DEFAULT_SEGMENT_DELETE_GRACE))
+                .retention(location.duration(RETENTION, LogStore.Builder.DEFAULT_RETENTION))
                 .open();
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException("options of " + location + ": " + e.getMessage(), e);

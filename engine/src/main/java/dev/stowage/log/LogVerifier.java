@@ -3,14 +3,11 @@ package dev.stowage.log;
 import dev.stowage.CorruptionException;
 import dev.stowage.StorageException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeMap;
 
 /**
@@ -37,34 +34,41 @@ public final class LogVerifier {
         }
         List<Segment> segments = new ArrayList<>();
         try {
+            StoreRoot.LogStart start = StoreRoot.logStart(root);
             for (Path file : segmentFiles(dir)) {
-                segments.add(Segment.openReadOnly(file, Segment.parseId(file.getFileName().toString())));
+                long id = Segment.parseId(file.getFileName().toString());
+                if (id >= start.firstSegment()) { // older ones are compacted away (the next open deletes them)
+                    segments.add(Segment.openReadOnly(file, id));
+                }
             }
             LogIndex index = new LogIndex();
             Recovery recovery = new Recovery(index, false);
             RecoveryReport[] report = new RecoveryReport[1];
             String corruption = null;
             try {
-                recovery.replay(segments, report);
+                Recovery.checkConsecutive(segments, start.firstSegment());
+                recovery.replay(segments, start, report);
             } catch (CorruptionException e) {
                 corruption = e.getMessage();
             }
             if (corruption == null) {
                 corruption = missingBlob(root, index);
             }
-            Map<Segment, Long> live = liveBytes(index);
             List<VerifyReport.SegmentReport> perSegment = new ArrayList<>();
             List<long[]> stats = recovery.segmentStats();
             for (int i = 0; i < segments.size(); i++) {
                 long[] s = i < stats.size() ? stats.get(i) : new long[] {0, 0};
                 Segment segment = segments.get(i);
-                perSegment.add(new VerifyReport.SegmentReport(segment.path().toString(), s[0], s[1], live.getOrDefault(segment, 0L)));
+                perSegment.add(new VerifyReport.SegmentReport(segment.path().toString(), s[0], s[1], segment.liveBytes()));
             }
             RecoveryReport r = report[0];
             String torn = r == null || r.truncatedSegment() == null ? null
                 : r.truncatedSegment() + " at offset " + r.truncatedAtOffset() + ": " + r.truncationReason();
             Checkpoints.Loaded checkpoint = corruption == null
                 ? LogStore.newestUsableCheckpoint(root, segments, new ArrayList<>(), false) : null;
+            if (checkpoint != null) {
+                checkpoint.index().discard();
+            }
             return new VerifyReport(root.toString(), perSegment, r == null ? 0 : r.records(), r == null ? 0 : r.lastLsn(),
                 checkpoint == null ? -1 : checkpoint.point().lsn(),
                 index.keysPerNamespace(), torn, corruption);
@@ -106,18 +110,6 @@ public final class LogVerifier {
             }
         });
         return problem[0];
-    }
-
-    /** Aligned record bytes of every current version, per segment. */
-    private static Map<Segment, Long> liveBytes(LogIndex index) {
-        Map<Segment, Long> live = new HashMap<>();
-        index.forEach((namespace, space, key, entry) -> {
-            int attributes = space == RecordDescriptor.SPACE_OBJECT ? RecordCodec.encodeAttributes(entry.attributes).length : 0;
-            long frame = RecordDescriptor.frameLength(namespace.getBytes(StandardCharsets.UTF_8).length,
-                key.getBytes(StandardCharsets.UTF_8).length, attributes, entry.valueLength);
-            live.merge(entry.segment, RecordDescriptor.align(frame), Long::sum);
-        });
-        return live;
     }
 
     /** Prints a report as text, one segment per line. */

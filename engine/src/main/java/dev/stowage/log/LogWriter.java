@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  */
 final class LogWriter implements EventHandler<WriteCommand> {
     private static final Logger LOG = LoggerFactory.getLogger(LogWriter.class);
-    private static final IndexEntry REMOVED = new IndexEntry(-1, null, 0, 0, 0, null, null);
+    private static final IndexEntry REMOVED = new IndexEntry(-1, null, 0, 0, 0, 0, null, null);
 
     private record OverlayKey(String namespace, byte space, String key) {
     }
@@ -45,8 +45,14 @@ final class LogWriter implements EventHandler<WriteCommand> {
     private record Applied(CompletableFuture<String> result, String etag, List<Change> changes) {
     }
 
-    /** One index change of an applied command, with the LSN of its record. */
-    private record Change(String namespace, byte space, String key, IndexEntry entry, long lsn) {
+    /**
+     * One index change of an applied command, with the LSN of its record; {@code published} unless
+     * it is a compaction copy, which changes where a version lives, not what it is.
+     */
+    private record Change(String namespace, byte space, String key, IndexEntry entry, long lsn, boolean published) {
+        Change(String namespace, byte space, String key, IndexEntry entry, long lsn) {
+            this(namespace, space, key, entry, lsn, true);
+        }
     }
 
     private record Range(Segment segment, int from) {
@@ -127,8 +133,14 @@ final class LogWriter implements EventHandler<WriteCommand> {
                 // Group durability: acknowledge what is pending, then sync it, even under a
                 // steady load where the batch is never empty.
                 commitBatch();
+                if (failure != null) {
+                    throw failure;
+                }
                 syncUnsynced();
                 markDurable();
+                if (command.result != null) {
+                    command.result.complete(null);
+                }
             } else {
                 process(command);
             }
@@ -172,6 +184,9 @@ final class LogWriter implements EventHandler<WriteCommand> {
                     break;
                 case WriteCommand.PROMOTE:
                     promote(c);
+                    break;
+                case WriteCommand.RELOCATE:
+                    relocate(c);
                     break;
                 default:
                     throw new IllegalStateException("unknown command " + c.kind);
@@ -266,6 +281,40 @@ final class LogWriter implements EventHandler<WriteCommand> {
             new Change(c.namespace, RecordDescriptor.SPACE_STAGED, c.sourceKey, REMOVED, removal.lsn)), head.lsn);
     }
 
+    /**
+     * Copies a live record forward, byte for byte but flagged {@link RecordDescriptor#FLAG_COPIED},
+     * ungrouped and stamped with this writer's epoch; LSN, timestamp and value stay, so does the ETag.
+     * Skipped (completes with {@code null}) when the record no longer holds the current version:
+     * the check is exact because it runs here, against the index and this batch's own writes.
+     */
+    private void relocate(WriteCommand c) {
+        IndexEntry current = current(c.namespace, c.space, c.key);
+        if (current == null || current.segment != c.sourceSegment || current.recordOffset != c.sourceOffset) {
+            batch.add(new Applied(c.result, null, List.of()));
+            return;
+        }
+        int frameLength = RecordCodec.frameLength(current.segment.buffer(), current.recordOffset);
+        reserve(RecordDescriptor.align(frameLength));
+        Segment segment = log.active();
+        UnsafeBuffer buffer = segment.buffer();
+        int offset = log.position();
+        // Everything but the frame length, which seal() publishes last.
+        buffer.putBytes(offset + RecordDescriptor.CRC_OFFSET, current.segment.buffer(), current.recordOffset + RecordDescriptor.CRC_OFFSET,
+            frameLength - RecordDescriptor.CRC_OFFSET);
+        byte flags = (byte) ((RecordCodec.flags(buffer, offset) & ~RecordDescriptor.FLAG_GROUPED) | RecordDescriptor.FLAG_COPIED);
+        buffer.putByte(offset + RecordDescriptor.FLAGS_OFFSET, flags);
+        buffer.putInt(offset + RecordDescriptor.EPOCH_OFFSET, epoch, java.nio.ByteOrder.LITTLE_ENDIAN);
+        codec.seal(buffer, offset, frameLength);
+        log.advance((int) RecordDescriptor.align(frameLength));
+        batchBytes += frameLength;
+        IndexEntry moved = BlobEntry.of(current instanceof BlobEntry, current.lsn, segment, offset,
+            offset + (current.valueOffset - current.recordOffset), current.valueLength, current.timestampMillis, current.attributes,
+            current.metaValue);
+        Change change = new Change(c.namespace, c.space, c.key, moved, current.lsn, false);
+        overlay.put(new OverlayKey(c.namespace, c.space, c.key), moved);
+        batch.add(new Applied(c.result, etag(current.lsn), List.of(change)));
+    }
+
     /** A copy of {@code source}'s value is a blob reference too when {@code source}'s is. */
     private static byte blobFlag(IndexEntry source) {
         return source instanceof BlobEntry ? RecordDescriptor.FLAG_BLOB : 0;
@@ -316,7 +365,8 @@ final class LogWriter implements EventHandler<WriteCommand> {
         batchBytes += frameLength;
         // Meta documents are only ever PUT with their bytes (never copied), which the index keeps.
         byte[] meta = space == RecordDescriptor.SPACE_META && type == RecordDescriptor.TYPE_PUT ? value : null;
-        return BlobEntry.of((flags & RecordDescriptor.FLAG_BLOB) != 0, lsn, segment, valueStart, valueLength, now, indexed, meta);
+        return BlobEntry.of((flags & RecordDescriptor.FLAG_BLOB) != 0, lsn, segment, offset, valueStart, valueLength, now, indexed,
+            meta);
     }
 
     private void stage(WriteCommand c, List<Change> changes, long lsn) {
@@ -361,7 +411,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
             a.result.complete(a.etag);
             if (feed.hasSubscribers()) {
                 for (Change ch : a.changes) {
-                    if (ch.space != RecordDescriptor.SPACE_STAGED) {
+                    if (ch.published && ch.space != RecordDescriptor.SPACE_STAGED) {
                         boolean removed = ch.entry == REMOVED;
                         feed.publish(new ChangeEvent(ch.namespace, Space.values()[ch.space], ch.key,
                             removed ? ChangeType.DELETE : ChangeType.PUT, removed ? null : etag(ch.lsn), ch.lsn));

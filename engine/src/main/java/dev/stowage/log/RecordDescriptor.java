@@ -9,7 +9,7 @@ package dev.stowage.log;
  *   8  byte  version           {@link #VERSION}
  *   9  byte  type              {@link #TYPE_PUT}, {@link #TYPE_DELETE}, {@link #TYPE_COMMIT}
  *  10  byte  space             {@link #SPACE_META} .. {@link #SPACE_STAGED}
- *  11  byte  flags             {@link #FLAG_GROUPED}
+ *  11  byte  flags             {@link #FLAG_GROUPED}, {@link #FLAG_BLOB}, {@link #FLAG_COPIED}
  *  12  short namespace length  UTF-8 bytes
  *  14  short key length        UTF-8 bytes
  *  16  long  LSN               log sequence number, strictly increasing
@@ -24,6 +24,11 @@ package dev.stowage.log;
  * whole frame is present and its CRC matches. Records flagged {@link #FLAG_GROUPED} take effect
  * only when the {@link #TYPE_COMMIT} record that follows them is present (atomic groups such as
  * promote).
+ *
+ * <p>LSNs of ordinary records are consecutive across the whole log. A record flagged
+ * {@link #FLAG_COPIED} is a live version that compaction copied forward out of an older segment:
+ * it keeps its original LSN and timestamp (so its ETag survives), stands outside the consecutive
+ * sequence, and is stamped with the epoch of the writer that copied it.
  */
 public final class RecordDescriptor {
     public static final int FRAME_LENGTH_OFFSET = 0;
@@ -65,6 +70,8 @@ public final class RecordDescriptor {
      * {@link #BLOB_CRC_OFFSET} int CRC32C of the blob's bytes.
      */
     public static final byte FLAG_BLOB = 2;
+    /** A copy made by compaction: original LSN and timestamp, outside the consecutive LSN sequence. */
+    public static final byte FLAG_COPIED = 4;
 
     public static final int BLOB_ID_OFFSET = 0;
     public static final int BLOB_LENGTH_OFFSET = 8;

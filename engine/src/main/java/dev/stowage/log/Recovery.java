@@ -12,7 +12,12 @@ import org.agrona.concurrent.UnsafeBuffer;
  *
  * <ul>
  *   <li>A record counts only when whole: frame in bounds, known version, CRC32C of header and
- *       payload matching, part lengths consistent, LSN exactly one above its predecessor.</li>
+ *       payload matching, part lengths consistent, LSN exactly one above its predecessor (copies
+ *       made by compaction, {@link RecordDescriptor#FLAG_COPIED}, keep their original LSN and stand
+ *       outside that sequence; they apply in log order like any record, which is exact because
+ *       the writer appended each copy only while its version was the current one).</li>
+ *   <li>Segment ids are consecutive from the first one the manifest names; a missing one is a
+ *       {@link CorruptionException}.</li>
  *   <li>The first bad record in the last segment holding data is a torn tail: it and everything
  *       after it is zeroed and synced, and what was cut is reported.</li>
  *   <li>A bad record in an earlier (sealed) segment, or a gap in the LSN sequence across segments,
@@ -51,9 +56,24 @@ final class Recovery {
         return segmentStats;
     }
 
-    /** Replays every segment (ascending ids) into the index; returns where to append and the report. */
-    Position replay(List<Segment> segments, RecoveryReport[] reportOut) {
-        return replay(segments, new Position(0, 0, 1), reportOut);
+    /**
+     * Replays every segment (ascending ids, starting at the log start's first segment) into the
+     * index; returns where to append and the report.
+     */
+    Position replay(List<Segment> segments, StoreRoot.LogStart start, RecoveryReport[] reportOut) {
+        return replay(segments, new Position(0, 0, start.baseLsn() + 1), reportOut);
+    }
+
+    /** Checks that segment ids run consecutively from {@code firstSegment}. */
+    static void checkConsecutive(List<Segment> segments, long firstSegment) {
+        long expected = firstSegment;
+        for (Segment s : segments) {
+            if (s.id() != expected) {
+                throw new CorruptionException(s.path().resolveSibling(Segment.fileName(expected)).toString(), 0,
+                    "records missing: segment " + expected + " does not exist, the log continues at segment " + s.id());
+            }
+            expected++;
+        }
     }
 
     /**
@@ -80,7 +100,7 @@ final class Recovery {
             String problem = null;
             while (offset + RecordDescriptor.HEADER_LENGTH <= segment.capacity() && buffer.getInt(offset) != 0) {
                 problem = codec.check(buffer, offset, segment.capacity());
-                if (problem == null && RecordCodec.lsn(buffer, offset) != lastLsn + 1) {
+                if (problem == null && !copied(buffer, offset) && RecordCodec.lsn(buffer, offset) != lastLsn + 1) {
                     problem = "LSN " + RecordCodec.lsn(buffer, offset) + " does not follow " + lastLsn;
                 }
                 if (problem != null) {
@@ -128,9 +148,15 @@ final class Recovery {
         return n;
     }
 
+    private static boolean copied(UnsafeBuffer b, int offset) {
+        return (RecordCodec.flags(b, offset) & RecordDescriptor.FLAG_COPIED) != 0;
+    }
+
     private void apply(Segment segment, UnsafeBuffer b, int offset) {
         records++;
-        lastLsn = RecordCodec.lsn(b, offset);
+        if (!copied(b, offset)) {
+            lastLsn = RecordCodec.lsn(b, offset);
+        }
         byte type = RecordCodec.type(b, offset);
         if (type == RecordDescriptor.TYPE_COMMIT) {
             pendingGroup.forEach(Runnable::run);
@@ -173,7 +199,7 @@ final class Recovery {
         if (blob && valueLength != RecordDescriptor.BLOB_REFERENCE_LENGTH) {
             throw new CorruptionException(segment.path().toString(), offset, "blob reference of " + valueLength + " bytes");
         }
-        IndexEntry entry = BlobEntry.of(blob, RecordCodec.lsn(b, offset), segment, valueStart, valueLength,
+        IndexEntry entry = BlobEntry.of(blob, RecordCodec.lsn(b, offset), segment, offset, valueStart, valueLength,
             RecordCodec.timestamp(b, offset), attributes, meta);
         return () -> index.put(namespace, space, key, entry);
     }

@@ -36,6 +36,11 @@ final class Segment {
     private final MappedByteBuffer mapped;
     private final UnsafeBuffer buffer;
     private final AtomicInteger references = new AtomicInteger(1);
+    /**
+     * Record bytes in this segment that hold a current version, kept by {@link LogIndex} (one
+     * writing thread at a time); read by compaction to find reclaimable segments.
+     */
+    private volatile long liveBytes;
 
     /** Mappings not yet released, in this JVM (for leak checks). */
     static final AtomicInteger LIVE_MAPPINGS = new AtomicInteger();
@@ -156,6 +161,17 @@ final class Segment {
         if (to > from) {
             buffer.setMemory(from, to - from, (byte) 0);
         }
+    }
+
+    /** Record bytes holding a current version (see {@link LogIndex}). */
+    long liveBytes() {
+        return liveBytes;
+    }
+
+    /** Adjusts {@link #liveBytes()}; called by the index's single writing thread only. */
+    @SuppressWarnings("NonAtomicOperationOnVolatileField")
+    void addLiveBytes(long delta) {
+        liveBytes += delta;
     }
 
     /**

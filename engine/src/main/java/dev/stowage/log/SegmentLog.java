@@ -1,5 +1,6 @@
 package dev.stowage.log;
 
+import dev.stowage.CorruptionException;
 import dev.stowage.StorageException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,8 +24,9 @@ import java.util.concurrent.TimeUnit;
  * (A single record larger than half a segment can reach the end first; that roll waits.) A preparation that fails (a full disk) fails the write that needed the roll with a
  * typed error and is retried on the next roll; the store stays readable.
  *
- * <p>Thread-safety: {@link #active()}, {@link #position()}, {@link #advance}, {@link #roll()} are
- * called by the writer thread only; {@link #segments()} may be read by any thread.
+ * <p>Thread-safety: {@link #position()}, {@link #advance}, {@link #roll()} are called by the writer
+ * thread only; {@link #segments()}, {@link #active()} and {@link #sealed()} may be read by any
+ * thread; {@link #retire} is called by compaction.
  */
 final class SegmentLog implements AutoCloseable {
     private final Path directory;
@@ -33,7 +35,7 @@ final class SegmentLog implements AutoCloseable {
     private final List<Segment> segments = new CopyOnWriteArrayList<>();
     private final ExecutorService preparer;
     private CompletableFuture<Segment> next;
-    private Segment active;
+    private volatile Segment active;
     private int position;
 
     private SegmentLog(Path directory, int segmentSize, String name, Syncer syncer) {
@@ -47,8 +49,15 @@ final class SegmentLog implements AutoCloseable {
         });
     }
 
-    /** Maps every segment file of {@code directory} (creating the first if there is none), ascending by id. */
-    static SegmentLog open(Path directory, int segmentSize, String name, Syncer syncer) throws IOException {
+    /**
+     * Maps every segment file of {@code directory} from the log start on, ascending by id (creating
+     * the first if there is none); deletes segments below the log start, which a crash left behind
+     * after compaction recorded the new start.
+     *
+     * @throws CorruptionException if compaction moved the log start but no segment is left
+     */
+    static SegmentLog open(Path directory, int segmentSize, String name, Syncer syncer, StoreRoot.LogStart start)
+        throws IOException {
         SegmentLog log = new SegmentLog(directory, segmentSize, name, syncer);
         try {
             List<Long> ids = new ArrayList<>();
@@ -56,7 +65,9 @@ final class SegmentLog implements AutoCloseable {
                 for (Path file : files) {
                     String fileName = file.getFileName().toString();
                     long id = Segment.parseId(fileName);
-                    if (id >= 0) {
+                    if (id >= 0 && id < start.firstSegment()) {
+                        Files.delete(file); // compacted away; its deletion was cut short by a crash
+                    } else if (id >= 0) {
                         ids.add(id);
                     } else if (fileName.endsWith(Segment.SUFFIX + ".tmp")) {
                         Files.delete(file); // a preparation cut short by a crash
@@ -67,8 +78,12 @@ final class SegmentLog implements AutoCloseable {
             for (long id : ids) {
                 log.segments.add(Segment.open(directory.resolve(Segment.fileName(id)), id));
             }
+            if (log.segments.isEmpty() && start.firstSegment() != StoreRoot.LogStart.ORIGIN.firstSegment()) {
+                throw new CorruptionException(directory.toString(), 0,
+                    "records missing: no segment is left, the log starts at segment " + start.firstSegment());
+            }
             if (log.segments.isEmpty()) {
-                log.segments.add(Segment.create(directory, 1, segmentSize, syncer));
+                log.segments.add(Segment.create(directory, start.firstSegment(), segmentSize, syncer));
             }
             return log;
         } catch (IOException | RuntimeException e) {
@@ -117,6 +132,30 @@ final class SegmentLog implements AutoCloseable {
 
     Segment active() {
         return active;
+    }
+
+    /** The sealed segments, oldest first: every segment before the active one. */
+    List<Segment> sealed() {
+        List<Segment> sealed = new ArrayList<>();
+        Segment current = active;
+        for (Segment s : segments) {
+            if (s == current) {
+                break;
+            }
+            sealed.add(s);
+        }
+        return sealed;
+    }
+
+    /**
+     * Drops a compacted segment from the log (it must be the oldest, sealed); the caller then
+     * releases it and deletes its file.
+     */
+    void retire(Segment segment) {
+        if (segments.isEmpty() || segments.get(0) != segment || segment == active) {
+            throw new IllegalStateException(segment + " is not the oldest sealed segment");
+        }
+        segments.remove(0);
     }
 
     int position() {

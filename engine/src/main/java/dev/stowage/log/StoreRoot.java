@@ -25,7 +25,8 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <pre>
  *   root/LOCK          lock file: "pid N on HOST"
- *   root/store.meta    format=1, storeId=hex, epoch=N (rewritten atomically: temp, sync, rename, sync dir)
+ *   root/store.meta    format=1, storeId=hex, epoch=N, firstSegment=N, baseLsn=N
+ *                      (rewritten atomically: temp, sync, rename, sync dir)
  *   root/segments/     segment files, see {@link Segment}
  * </pre>
  *
@@ -42,13 +43,57 @@ final class StoreRoot implements AutoCloseable {
     private final FileLock lock;
     private final String storeId;
     private final int epoch;
+    private final Properties manifest;
+    private final Syncer syncer;
 
-    private StoreRoot(Path root, FileChannel lockChannel, FileLock lock, String storeId, int epoch) {
+    private StoreRoot(Path root, FileChannel lockChannel, FileLock lock, Properties manifest, int epoch, Syncer syncer) {
         this.root = root;
         this.lockChannel = lockChannel;
         this.lock = lock;
-        this.storeId = storeId;
+        this.manifest = manifest;
+        this.storeId = manifest.getProperty("storeId");
         this.epoch = epoch;
+        this.syncer = syncer;
+    }
+
+    /** Where the log starts: a manifest read without taking the lock (offline tools). */
+    record LogStart(long firstSegment, long baseLsn) {
+        static final LogStart ORIGIN = new LogStart(1, 0);
+    }
+
+    /** Reads the log start from a manifest; {@link LogStart#ORIGIN} when none is recorded. */
+    static LogStart logStart(Path root) throws IOException {
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(root.resolve(MANIFEST_FILE), StandardCharsets.UTF_8)) {
+            p.load(r);
+        }
+        return logStart(p, root.resolve(MANIFEST_FILE));
+    }
+
+    private static LogStart logStart(Properties p, Path manifest) {
+        try {
+            return new LogStart(Long.parseLong(p.getProperty("firstSegment", "1")), Long.parseLong(p.getProperty("baseLsn", "0")));
+        } catch (NumberFormatException e) {
+            throw new CorruptionException(manifest.toString(), CorruptionException.UNKNOWN_OFFSET, "bad log start: " + e.getMessage());
+        }
+    }
+
+    /** The log start this writer's manifest records. */
+    LogStart logStart() {
+        return logStart(manifest, root.resolve(MANIFEST_FILE));
+    }
+
+    /**
+     * Durably records a new log start, before the segments below it are deleted.
+     *
+     * @throws IOException if the manifest could not be replaced
+     */
+    synchronized void recordLogStart(LogStart start) throws IOException {
+        Properties next = (Properties) manifest.clone();
+        next.setProperty("firstSegment", String.valueOf(start.firstSegment()));
+        next.setProperty("baseLsn", String.valueOf(start.baseLsn()));
+        writeAtomically(root, root.resolve(MANIFEST_FILE), next, syncer);
+        manifest.putAll(next);
     }
 
     /**
@@ -99,8 +144,9 @@ final class StoreRoot implements AutoCloseable {
                 throw new CorruptionException(manifest.toString(), CorruptionException.UNKNOWN_OFFSET, "bad epoch " + p.getProperty("epoch"));
             }
             p.setProperty("epoch", String.valueOf(epoch));
+            logStart(p, manifest);
             writeAtomically(root, manifest, p, syncer);
-            return new StoreRoot(root, channel, lock, p.getProperty("storeId"), epoch);
+            return new StoreRoot(root, channel, lock, p, epoch, syncer);
         } catch (IOException | RuntimeException e) {
             lock.release();
             channel.close();

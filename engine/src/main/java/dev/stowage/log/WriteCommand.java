@@ -20,8 +20,16 @@ final class WriteCommand {
     static final int COPY = 3;
     /** Atomically: head state := staged payload at {@link #sourceKey}; staged payload removed. */
     static final int PROMOTE = 4;
-    /** Sync whatever is not yet synced (group durability). */
+    /**
+     * Sync whatever is not yet synced (group durability; compaction before it deletes a segment);
+     * completes {@link #result}, when set, once synced.
+     */
     static final int SYNC = 5;
+    /**
+     * Compaction: copy the record at {@link #sourceOffset} of {@link #sourceSegment} forward, if it
+     * still holds the current version of {@link #key}; completes with {@code null} if it does not.
+     */
+    static final int RELOCATE = 6;
 
     int kind;
     String namespace;
@@ -39,6 +47,8 @@ final class WriteCommand {
     byte sourceSpace;
     String sourceKey;
     byte[] sourceKeyBytes;
+    Segment sourceSegment;
+    int sourceOffset;
     Precondition precondition;
     /** LSN named by an ifMatch precondition, or -1 when the ETag is not one of this store's. */
     long expectedLsn;
@@ -55,6 +65,7 @@ final class WriteCommand {
         value = null;
         sourceKey = null;
         sourceKeyBytes = null;
+        sourceSegment = null;
         precondition = null;
         result = null;
     }
