@@ -311,7 +311,7 @@ public final class LogStore implements Backend, StagingBackend {
     public long checkpoint() {
         ensureOpen();
         try {
-            return maintenance.submit(this::writeCheckpoint).get();
+            return maintenance.submit(() -> writeCheckpoint()).get();
         } catch (InterruptedException e) {
             throw new InterruptedStorageException("waiting for a checkpoint", e);
         } catch (ExecutionException e) {
@@ -382,7 +382,7 @@ public final class LogStore implements Backend, StagingBackend {
 
         @Override
         public void checkpoint() throws IOException {
-            writeCheckpoint();
+            writeCheckpoint(true);
         }
     }
 
@@ -394,10 +394,19 @@ public final class LogStore implements Backend, StagingBackend {
         }
     }
 
-    /** Runs on the checkpoint thread (or at close, after it stopped). */
+    /** Runs on the maintenance thread (or at close, after it stopped); skipped when nothing was written since the last. */
     private long writeCheckpoint() throws IOException {
+        return writeCheckpoint(false);
+    }
+
+    /**
+     * @param evenIfUnchanged also when no LSN was issued since the last one: compaction moves
+     *                        versions without issuing LSNs, and the checkpoint must stop naming the
+     *                        segment they left
+     */
+    private long writeCheckpoint(boolean evenIfUnchanged) throws IOException {
         Checkpoints.Point point = writer.durablePoint();
-        if (point.lsn() > lastCheckpointLsn && writer.failure() == null) {
+        if ((evenIfUnchanged || point.lsn() > lastCheckpointLsn) && writer.failure() == null) {
             Checkpoints.write(root, index, point, syncer);
             lastCheckpointLsn = point.lsn();
         }

@@ -13,8 +13,10 @@ import java.util.Arrays;
  * Child process of {@link LogStoreCrashTest}: extends per-key CAS chains in a logstore as fast as
  * it can and prints {@code ACK <key> <version>} after each acknowledged write, until it is killed.
  * Version {@code v} of a key has the bytes {@link #value(String, long)}. In mode {@code chains}
- * even keys are meta documents and odd keys state, written directly; in mode {@code promote}
- * every version is staged under transaction {@code v<version>} and then promoted onto the head.
+ * even keys are meta documents and odd keys state, written directly; mode {@code compact} does the
+ * same on 64 KiB segments that a compactor copies forward and deletes every 20 ms; in mode
+ * {@code promote} every version is staged under transaction {@code v<version>} and then promoted
+ * onto the head.
  *
  * <p>Arguments: mode, store root, number of writer threads, keys per thread.
  */
@@ -46,7 +48,12 @@ public final class CrashWriter {
         int threads = Integer.parseInt(args[2]);
         int keysPerThread = Integer.parseInt(args[3]);
         PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
-        LogStore store = LogStore.builder(root).segmentSize(1 << 20).open();
+        LogStore.Builder builder = LogStore.builder(root).segmentSize(1 << 20);
+        if (args[0].equals("compact")) {
+            builder.segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).compactionInterval(java.time.Duration.ofMillis(20))
+                .compactionDeadRatio(0.3).compactionBytesPerSecond(0).segmentDeleteGrace(java.time.Duration.ZERO);
+        }
+        LogStore store = builder.open();
         out.println("READY");
         out.flush();
         for (int t = 0; t < threads; t++) {

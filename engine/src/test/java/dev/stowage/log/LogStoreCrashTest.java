@@ -44,6 +44,13 @@ class LogStoreCrashTest extends LeakCheckingTest {
         run("chains", CYCLES);
     }
 
+    /** Kill -9 while a compactor copies live records forward and deletes segments, at any point of it. */
+    @Test
+    @Timeout(value = 20, unit = TimeUnit.MINUTES)
+    void acknowledgedWritesSurviveSigkillDuringCompaction() throws Exception {
+        run("compact", Math.max(1, CYCLES / 2));
+    }
+
     /** Kill -9 during promote loops: every head is old or new, never torn; the sweeper leaves no orphan. */
     @Test
     @Timeout(value = 20, unit = TimeUnit.MINUTES)
@@ -132,6 +139,14 @@ class LogStoreCrashTest extends LeakCheckingTest {
 
     /** Checks every key against its last acknowledged version; returns the recovery report. */
     private RecoveryReport verify(Map<String, Long> acked, int cycle, long seed, boolean promote) {
+        RecoveryReport report = check(acked, cycle, seed, promote);
+        VerifyReport offline = LogVerifier.verify(dir);
+        assertThat(offline.corruption()).as("offline verify after cycle " + cycle + " (seed " + seed + ")").isNull();
+        assertThat(offline.tornTail()).as("torn tail after a clean close, cycle " + cycle).isNull();
+        return report;
+    }
+
+    private RecoveryReport check(Map<String, Long> acked, int cycle, long seed, boolean promote) {
         try (LogStore store = LogStore.builder(dir).segmentSize(1 << 20).open()) {
             if (promote) {
                 // Leftover staged versions (staged, never promoted) are orphans: sweep them all.
