@@ -204,6 +204,8 @@ public final class LogStore implements Backend, StagingBackend {
             if (!b.compactionInterval.isZero()) {
                 long nanos = b.compactionInterval.toNanos();
                 maintenance.scheduleWithFixedDelay(this::periodicCompaction, nanos, nanos, TimeUnit.NANOSECONDS);
+                // A sealed segment may tip the dead ratio: check at once rather than a period later.
+                segmentLog.onRoll(this::requestCompaction);
             }
             OPEN_STORES.incrementAndGet();
         } catch (IOException | RuntimeException e) {
@@ -346,6 +348,22 @@ public final class LogStore implements Backend, StagingBackend {
             // closing
         } catch (IOException | RuntimeException e) {
             LOG.warn("compaction of {} failed; it is tried again in the next period", root, e);
+        }
+    }
+
+    private final AtomicBoolean compactionRequested = new AtomicBoolean();
+
+    /** Queues one compaction pass unless one is queued already; called on the writer thread, never blocks. */
+    private void requestCompaction() {
+        if (compactionRequested.compareAndSet(false, true)) {
+            try {
+                maintenance.execute(() -> {
+                    compactionRequested.set(false);
+                    periodicCompaction();
+                });
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                compactionRequested.set(false);
+            }
         }
     }
 

@@ -35,6 +35,7 @@ final class SegmentLog implements AutoCloseable {
     private final List<Segment> segments = new CopyOnWriteArrayList<>();
     private final ExecutorService preparer;
     private CompletableFuture<Segment> next;
+    private Runnable onRoll = () -> { };
     private volatile Segment active;
     private int position;
 
@@ -134,6 +135,11 @@ final class SegmentLog implements AutoCloseable {
         return active;
     }
 
+    /** Called on the writer thread after each roll (a segment was sealed); must not block. */
+    void onRoll(Runnable listener) {
+        this.onRoll = listener;
+    }
+
     /** The sealed segments, oldest first: every segment before the active one. */
     List<Segment> sealed() {
         List<Segment> sealed = new ArrayList<>();
@@ -191,6 +197,7 @@ final class SegmentLog implements AutoCloseable {
         active = prepared;
         position = 0;
         next = null;
+        onRoll.run();
     }
 
     /** Stops preparation and drops the store's reference to every segment (readers keep theirs). */

@@ -84,6 +84,9 @@ class LogStoreCrashTest extends LeakCheckingTest {
             repaired += report.repaired() ? 1 : 0;
         }
         assertThat(ackCount.get()).as("acknowledged writes").isGreaterThan(cycles);
+        if (mode.equals("compact")) {
+            assertThat(StoreRoot.logStart(dir).firstSegment()).as("segments compacted away").isGreaterThan(1);
+        }
         System.out.printf("crash test (%s): %d cycles, %d acknowledged writes, %d key versions checked,"
             + " %d recoveries repaired a torn tail or incomplete group, 0 violations (seed %d)%n", mode, cycles, ackCount.get(), checked, repaired, seed);
     }

@@ -163,6 +163,18 @@ class LogStoreRecoveryTest extends LeakCheckingTest {
 
         CorruptionException e = catchThrowableOfType(CorruptionException.class, this::open);
         assertThat(e).isNotNull();
+        assertThat(e.location()).as("names the missing file").isEqualTo(segments.get(1).toString());
+        assertThat(e.getMessage()).contains("records missing");
+    }
+
+    @Test
+    void missingFirstSegmentIsCorruption() throws Exception {
+        writeUntilSegments(3);
+        List<Path> segments = LogFiles.segments(dir);
+        Files.delete(segments.get(0));
+
+        CorruptionException e = catchThrowableOfType(CorruptionException.class, this::open);
+        assertThat(e).isNotNull();
         assertThat(e.location()).isEqualTo(segments.get(0).toString());
         assertThat(e.getMessage()).contains("records missing");
     }

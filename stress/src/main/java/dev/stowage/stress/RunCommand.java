@@ -59,6 +59,9 @@ final class RunCommand implements Callable<Integer> {
     double casRatio;
     @Option(names = "--key-space", defaultValue = "10000", description = "Keys written, spread over the writers (default ${DEFAULT-VALUE}).")
     int keySpace;
+    @Option(names = "--max-disk-ratio", defaultValue = "0",
+        description = "Fail (exit 1) if a disk:// store's files grow beyond this many times the live data in the second half of the run; 0 = no check (default).")
+    double maxDiskRatio;
     @Option(names = "--hgrm", description = "Histogram output file (default: stowage-stress-<time>.hgrm in the temporary directory).")
     Path hgrm;
 
@@ -97,6 +100,8 @@ final class RunCommand implements Callable<Integer> {
     private final LongAdder readMisses = new LongAdder();
     private final AtomicLongArray casSuccesses = new AtomicLongArray(HOT_KEYS);
     private final AtomicBoolean stop = new AtomicBoolean();
+    /** Largest size of the store's files in the second half of the run (disk stores), bytes. */
+    private long peakDiskBytes;
 
     @Override
     public Integer call() throws Exception {
@@ -120,11 +125,16 @@ final class RunCommand implements Callable<Integer> {
                 int id = r;
                 threads.add(start("stress-reader-" + r, () -> reader(backend, id)));
             }
+            Path diskRoot = spec.isDisk() ? StoreSpec.diskPath(spec.url) : null;
             long started = System.nanoTime();
             long deadline = started + runFor.toNanos();
             for (int second = 1; System.nanoTime() < deadline; second++) {
                 Thread.sleep(Math.max(0, Math.min(1000, (deadline - System.nanoTime()) / 1_000_000)));
-                progress(second);
+                long disk = diskRoot == null ? -1 : directorySize(diskRoot);
+                if (System.nanoTime() - started > runFor.toNanos() / 2) {
+                    peakDiskBytes = Math.max(peakDiskBytes, disk);
+                }
+                progress(second, disk);
             }
             stop.set(true);
             for (Thread t : threads) {
@@ -133,7 +143,13 @@ final class RunCommand implements Callable<Integer> {
             double seconds = (System.nanoTime() - started) / 1e9;
             progressInterval();
             long lost = verify(backend, acked);
-            return report(seconds, lost, durable);
+            long liveBytes = 0;
+            for (long[] perWriter : acked) {
+                for (long seq : perWriter) {
+                    liveBytes += seq == 0 ? 0 : valueSize;
+                }
+            }
+            return report(seconds, lost, durable, diskRoot == null ? -1 : liveBytes);
         }
     }
 
@@ -220,13 +236,29 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private void progress(int second) {
+    private void progress(int second, long diskBytes) {
         Histogram w = writes.interval();
         Histogram r = reads.interval();
         Histogram c = cas.interval();
-        out.printf("t=%3ds  %,9d ops/s  (write %,d  read %,d  cas %,d)  p99 write %s  read %s  cas %s  errors %d%n", second,
+        out.printf("t=%3ds  %,9d ops/s  (write %,d  read %,d  cas %,d)  p99 write %s  read %s  cas %s  errors %d%s%n", second,
             w.getTotalCount() + r.getTotalCount() + c.getTotalCount(), w.getTotalCount(), r.getTotalCount(), c.getTotalCount(),
-            micros(w.getValueAtPercentile(99)), micros(r.getValueAtPercentile(99)), micros(c.getValueAtPercentile(99)), errors.sum());
+            micros(w.getValueAtPercentile(99)), micros(r.getValueAtPercentile(99)), micros(c.getValueAtPercentile(99)), errors.sum(),
+            diskBytes < 0 ? "" : String.format("  disk %.1f MiB", diskBytes / 1048576.0));
+    }
+
+    /** Bytes of every file under {@code root} (0 if it vanished meanwhile). */
+    private static long directorySize(Path root) {
+        try (java.util.stream.Stream<Path> files = Files.walk(root)) {
+            return files.mapToLong(p -> {
+                try {
+                    return Files.isRegularFile(p) ? Files.size(p) : 0;
+                } catch (IOException gone) {
+                    return 0; // deleted while walking (compaction, checkpoint rotation)
+                }
+            }).sum();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return 0;
+        }
     }
 
     private void progressInterval() {
@@ -275,7 +307,7 @@ final class RunCommand implements Callable<Integer> {
         return lost;
     }
 
-    private int report(double seconds, long lost, boolean durable) throws IOException {
+    private int report(double seconds, long lost, boolean durable, long liveBytes) throws IOException {
         long ops = writes.count.sum() + reads.count.sum() + cas.count.sum();
         out.printf("%n%,d operations in %.1f s: %,.0f ops/s (%s acknowledgements)%n", ops, seconds, ops / seconds,
             durable ? "durable" : "buffered");
@@ -299,6 +331,16 @@ final class RunCommand implements Callable<Integer> {
             casConflicts.sum());
         out.printf("errors: %d   corrupt reads: %d   lost writes/updates: %d%n", errors.sum(), corruptReads.sum(), lost);
         out.println("histograms: " + file);
-        return errors.sum() == 0 && corruptReads.sum() == 0 && lost == 0 ? 0 : 1;
+        boolean diskOk = true;
+        if (liveBytes > 0) {
+            double ratio = peakDiskBytes / (double) liveBytes;
+            out.printf("disk: peak %.1f MiB in the second half of the run, live data %.1f MiB (%d-byte values): %.2fx%n",
+                peakDiskBytes / 1048576.0, liveBytes / 1048576.0, valueSize, ratio);
+            if (maxDiskRatio > 0 && ratio > maxDiskRatio) {
+                out.printf("DISK BOUND EXCEEDED: %.2fx > --max-disk-ratio %.2f%n", ratio, maxDiskRatio);
+                diskOk = false;
+            }
+        }
+        return errors.sum() == 0 && corruptReads.sum() == 0 && lost == 0 && diskOk ? 0 : 1;
     }
 }
