@@ -23,7 +23,6 @@ import dev.stowage.ObjectAttributes;
 import dev.stowage.Page;
 import dev.stowage.Precondition;
 import dev.stowage.ReplayableBody;
-import dev.stowage.Space;
 import dev.stowage.StagedEntry;
 import dev.stowage.StagingBackend;
 import dev.stowage.StorageException;
@@ -36,7 +35,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -109,6 +107,8 @@ public final class LogStore implements Backend, StagingBackend {
     private final String etagPrefix;
     private final int maxInlineBytes;
     private final BlobStore blobs;
+    private final IndexReader reader;
+    private final CommitWatermark watermark;
     private final ScheduledExecutorService syncTicker;
     private final AtomicInteger publishers = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -125,6 +125,7 @@ public final class LogStore implements Backend, StagingBackend {
         this.durability = b.durability;
         this.storeRoot = StoreRoot.acquire(b.root, b.syncer);
         SegmentLog segmentLog = null;
+        CommitWatermark mark = null;
         try {
             StoreRoot.LogStart logStart = storeRoot.logStart();
             segmentLog = SegmentLog.open(storeRoot.segmentsDirectory(), b.segmentSize, b.root.getFileName().toString(), b.syncer,
@@ -154,6 +155,7 @@ public final class LogStore implements Backend, StagingBackend {
             this.etagPrefix = storeRoot.storeId() + "-";
             this.maxInlineBytes = (int) Math.min(b.blobThreshold, b.segmentSize - RECORD_RESERVE);
             this.blobs = new BlobStore(b.root, b.syncer, b.blobSyncInterval);
+            this.reader = new IndexReader(index, blobs, etagPrefix, "logstore " + root, this::ensureOpen);
             Set<Long> liveBlobs = new HashSet<>();
             index.forEach((ns, space, key, e) -> {
                 if (e instanceof BlobEntry) {
@@ -165,7 +167,9 @@ public final class LogStore implements Backend, StagingBackend {
                 LOG.info("deleted {} unreferenced blobs of {}", orphans, root);
             }
             this.feed = new ChangeFeed("disk", ChangeFeed.DEFAULT_QUEUE_CAPACITY);
-            this.writer = new LogWriter(segmentLog, index, feed, b.clock, b.durability, b.syncer, etagPrefix, storeRoot.epoch(),
+            mark = CommitWatermark.openForWriter(b.root);
+            this.watermark = mark;
+            this.writer = new LogWriter(segmentLog, index, feed, b.clock, b.durability, b.syncer, watermark, etagPrefix, storeRoot.epoch(),
                 b.maxBatchOps, b.maxBatchBytes, position.nextLsn());
             this.disruptor = new Disruptor<>(WriteCommand::new, b.ringSize, r -> {
                 Thread t = new Thread(r, "stowage-writer-" + root.getFileName());
@@ -209,6 +213,9 @@ public final class LogStore implements Backend, StagingBackend {
             }
             OPEN_STORES.incrementAndGet();
         } catch (IOException | RuntimeException e) {
+            if (mark != null) {
+                mark.close();
+            }
             if (segmentLog != null) {
                 segmentLog.close();
             }
@@ -449,53 +456,41 @@ public final class LogStore implements Backend, StagingBackend {
         return capabilities;
     }
 
-    // ---- reads ----
+    // ---- reads: from the index, see IndexReader ----
 
     @Override
     public Document readMeta(String namespace, String key) {
-        IndexEntry e = lookup(Space.META, RecordDescriptor.SPACE_META, namespace, Names.key(key));
-        return Document.wrap(e.metaValue, etag(e.lsn));
+        return reader.readMeta(namespace, key);
     }
 
     @Override
     public Content readState(String namespace, String key) {
-        return content(Space.STATE, RecordDescriptor.SPACE_STATE, namespace, Names.key(key));
+        return reader.readState(namespace, key);
     }
 
     @Override
     public Content getObject(String namespace, String key) {
-        return content(Space.OBJECT, RecordDescriptor.SPACE_OBJECT, namespace, Names.key(key));
+        return reader.getObject(namespace, key);
     }
 
     @Override
     public EntryInfo headObject(String namespace, String key) {
-        return info(Names.key(key), lookup(Space.OBJECT, RecordDescriptor.SPACE_OBJECT, namespace, key));
+        return reader.headObject(namespace, key);
     }
 
     @Override
     public Page<EntryInfo> listMeta(String namespace, ListRequest request) {
-        return list(RecordDescriptor.SPACE_META, namespace, request);
+        return reader.listMeta(namespace, request);
     }
 
     @Override
     public Page<EntryInfo> listObjects(String namespace, ListRequest request) {
-        return list(RecordDescriptor.SPACE_OBJECT, namespace, request);
+        return reader.listObjects(namespace, request);
     }
 
     @Override
     public List<String> listNamespaces() {
-        ensureOpen();
-        return index.namespaces();
-    }
-
-    private IndexEntry lookup(Space space, byte code, String namespace, String key) {
-        ensureOpen();
-        Names.namespace(namespace);
-        IndexEntry e = index.get(namespace, code, key);
-        if (e == null) {
-            throw new NotFoundException(space, namespace, key);
-        }
-        return e;
+        return reader.listNamespaces();
     }
 
     /**
@@ -504,7 +499,7 @@ public final class LogStore implements Backend, StagingBackend {
      * @throws NotFoundException if absent
      */
     public ValueView viewState(String namespace, String key) {
-        return view(Space.STATE, RecordDescriptor.SPACE_STATE, namespace, Names.key(key));
+        return reader.viewState(namespace, key);
     }
 
     /**
@@ -513,70 +508,11 @@ public final class LogStore implements Backend, StagingBackend {
      * @throws NotFoundException if absent
      */
     public ValueView viewObject(String namespace, String key) {
-        return view(Space.OBJECT, RecordDescriptor.SPACE_OBJECT, namespace, Names.key(key));
-    }
-
-    private ValueView view(Space space, byte code, String namespace, String key) {
-        while (true) {
-            IndexEntry e = lookup(space, code, namespace, key);
-            if (e instanceof BlobEntry) {
-                throw new InvalidRequestException("value of " + e.size() + " bytes is stored out of line; stream it with readState/getObject");
-            }
-            if (retained(space, code, namespace, key, e)) {
-                return new ValueView(e.segment, e.valueOffset, e.valueLength, etag(e.lsn));
-            }
-        }
-    }
-
-    private Content content(Space space, byte code, String namespace, String key) {
-        while (true) {
-            IndexEntry e = lookup(space, code, namespace, key);
-            if (e instanceof BlobEntry) {
-                BlobEntry blob = (BlobEntry) e;
-                try {
-                    return new Content(info(key, e), blobs.open(blob.blobId, blob.blobLength, blob.blobCrc));
-                } catch (dev.stowage.CorruptionException missing) {
-                    if (index.get(namespace, code, key) == e) {
-                        throw missing;
-                    }
-                    continue; // superseded, and its blob reclaimed, since the lookup: read the newer version
-                }
-            }
-            if (retained(space, code, namespace, key, e)) {
-                return new Content(info(key, e), new SegmentInputStream(e.segment, e.valueOffset, e.valueLength));
-            }
-        }
-    }
-
-    /**
-     * Takes a reader's reference on {@code e}'s segment. False when compaction released the
-     * segment since the lookup (the version then lives elsewhere or was superseded: look again).
-     */
-    private boolean retained(Space space, byte code, String namespace, String key, IndexEntry e) {
-        if (e.segment.retain()) {
-            return true;
-        }
-        ensureOpen();
-        if (index.get(namespace, code, key) == e) {
-            throw new ClosedException("logstore " + root);
-        }
-        return false;
-    }
-
-    private EntryInfo info(String key, IndexEntry e) {
-        return new EntryInfo(key, etag(e.lsn), e.size(), Instant.ofEpochMilli(e.timestampMillis),
-            e.attributes.contentType(), e.attributes.descriptor());
-    }
-
-    private Page<EntryInfo> list(byte space, String namespace, ListRequest request) {
-        ensureOpen();
-        Names.namespace(namespace);
-        Names.prefix(request.prefix());
-        return index.list(namespace, space, request, this::info);
+        return reader.viewObject(namespace, key);
     }
 
     private String etag(long lsn) {
-        return etagPrefix + Long.toHexString(lsn);
+        return reader.etag(lsn);
     }
 
     /** The LSN an ETag of this store names, or -1 for any other string (which then never matches). */
@@ -854,7 +790,7 @@ public final class LogStore implements Backend, StagingBackend {
 
         @Override
         public Content get(String namespace, String path) {
-            return content(Space.STATE, RecordDescriptor.SPACE_STAGED, namespace, path);
+            return reader.readStaged(namespace, path);
         }
 
         @Override
@@ -864,7 +800,7 @@ public final class LogStore implements Backend, StagingBackend {
 
         @Override
         public Page<EntryInfo> list(String namespace, String startAfter, int limit) {
-            return LogStore.this.list(RecordDescriptor.SPACE_STAGED, namespace, new ListRequest("", startAfter, limit));
+            return reader.listStaged(namespace, startAfter, limit);
         }
     }
 
@@ -918,6 +854,7 @@ public final class LogStore implements Backend, StagingBackend {
         feed.close();
         compactor.close();
         segments.close();
+        watermark.close();
         OPEN_STORES.decrementAndGet();
         try {
             storeRoot.close();

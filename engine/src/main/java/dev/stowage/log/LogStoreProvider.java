@@ -15,7 +15,8 @@ import java.util.Set;
  * {@code compactionInterval} ({@code 0s}: on demand only), {@code compactionDeadRatio} (0..1),
  * {@code compactionMaxSegments}, {@code compactionBytesPerSecond} (0 = unlimited),
  * {@code segmentDeleteGrace} and {@code retention} (durations, {@code 0s} = off); defaults as in
- * {@link LogStore.Builder}.
+ * {@link LogStore.Builder}. {@code mode=follower} opens a read-only {@link LogFollower} instead
+ * (option {@code pollInterval} only).
  */
 public final class LogStoreProvider implements BackendProvider {
     public static final String DURABILITY = "durability";
@@ -32,6 +33,10 @@ public final class LogStoreProvider implements BackendProvider {
     public static final String COMPACTION_BYTES_PER_SECOND = "compactionBytesPerSecond";
     public static final String SEGMENT_DELETE_GRACE = "segmentDeleteGrace";
     public static final String RETENTION = "retention";
+    /** {@code writer} (the default) or {@code follower} (read-only, {@link LogFollower}). */
+    public static final String MODE = "mode";
+    /** A follower's {@link LogFollower.Builder#pollInterval}. */
+    public static final String POLL_INTERVAL = "pollInterval";
 
     @Override
     public String scheme() {
@@ -42,7 +47,7 @@ public final class LogStoreProvider implements BackendProvider {
     public Set<String> options() {
         return Set.of(DURABILITY, SEGMENT_SIZE, RING_SIZE, MAX_BATCH_OPS, MAX_BATCH_BYTES, CHECKPOINT_INTERVAL, BLOB_THRESHOLD,
             BLOB_SYNC_INTERVAL, COMPACTION_INTERVAL, COMPACTION_DEAD_RATIO, COMPACTION_MAX_SEGMENTS, COMPACTION_BYTES_PER_SECOND,
-            SEGMENT_DELETE_GRACE, RETENTION);
+            SEGMENT_DELETE_GRACE, RETENTION, MODE, POLL_INTERVAL);
     }
 
     @Override
@@ -50,6 +55,16 @@ public final class LogStoreProvider implements BackendProvider {
         String path = location.uri().getPath();
         if (location.uri().getHost() != null || path == null || path.isEmpty() || path.equals("/")) {
             throw new InvalidRequestException("disk:// needs an absolute directory, e.g. disk:///var/lib/app/store, not " + location);
+        }
+        String mode = location.string(MODE, "writer");
+        if (mode.equals("follower")) {
+            return openFollower(location, Path.of(path));
+        }
+        if (!mode.equals("writer")) {
+            throw new InvalidRequestException("option '" + MODE + "' must be writer or follower, not '" + mode + "'");
+        }
+        if (location.has(POLL_INTERVAL)) {
+            throw new InvalidRequestException("option '" + POLL_INTERVAL + "' applies to mode=follower only");
         }
         Durability durability;
         try {
@@ -82,6 +97,23 @@ public final class LogStoreProvider implements BackendProvider {
                     LogStore.Builder.DEFAULT_COMPACTION_BYTES_PER_SECOND, 0, Long.MAX_VALUE))
                 .segmentDeleteGrace(location.duration(SEGMENT_DELETE_GRACE, LogStore.Builder.DEFAULT_SEGMENT_DELETE_GRACE))
                 .retention(location.duration(RETENTION, LogStore.Builder.DEFAULT_RETENTION))
+                .open();
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException("options of " + location + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A follower takes only {@link #MODE} and {@link #POLL_INTERVAL}: the rest configure the writer. */
+    private static Backend openFollower(StoreLocation location, Path root) {
+        for (String option : location.options().keySet()) {
+            if (!option.equals(MODE) && !option.equals(POLL_INTERVAL)) {
+                throw new InvalidRequestException("option '" + option + "' configures the writer; a follower (mode=follower) takes only "
+                    + POLL_INTERVAL);
+            }
+        }
+        try {
+            return LogFollower.builder(root)
+                .pollInterval(location.duration(POLL_INTERVAL, LogFollower.Builder.DEFAULT_POLL_INTERVAL))
                 .open();
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException("options of " + location + ": " + e.getMessage(), e);

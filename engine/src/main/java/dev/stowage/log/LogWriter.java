@@ -64,6 +64,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
     private final InstantSource clock;
     private final Durability durability;
     private final Syncer syncer;
+    private final CommitWatermark watermark;
     private final String etagPrefix;
     private final int epoch;
     private final int maxBatchOps;
@@ -86,13 +87,14 @@ final class LogWriter implements EventHandler<WriteCommand> {
     private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
 
     LogWriter(SegmentLog log, LogIndex index, ChangeFeed feed, InstantSource clock, Durability durability, Syncer syncer,
-              String etagPrefix, int epoch, int maxBatchOps, long maxBatchBytes, long nextLsn) {
+              CommitWatermark watermark, String etagPrefix, int epoch, int maxBatchOps, long maxBatchBytes, long nextLsn) {
         this.log = log;
         this.index = index;
         this.feed = feed;
         this.clock = clock;
         this.durability = durability;
         this.syncer = syncer;
+        this.watermark = watermark;
         this.etagPrefix = etagPrefix;
         this.epoch = epoch;
         this.maxBatchOps = maxBatchOps;
@@ -100,6 +102,12 @@ final class LogWriter implements EventHandler<WriteCommand> {
         this.nextLsn = nextLsn;
         this.unsyncedFrom = log.position();
         this.durablePoint = new Checkpoints.Point(log.active().id(), log.position(), nextLsn - 1);
+        publishWatermark();
+    }
+
+    /** Tells followers that everything up to the current end of the log is committed. */
+    private void publishWatermark() {
+        watermark.publish(epoch, log.active().id(), log.position(), nextLsn - 1);
     }
 
     /** Where a checkpoint taken now may start replay; see {@link Checkpoints}. */
@@ -166,6 +174,12 @@ final class LogWriter implements EventHandler<WriteCommand> {
         if (aborting) {
             result.completeExceptionally(new dev.stowage.ClosedException("logstore (aborted)"));
             return;
+        }
+        if (failure == null && watermark.epoch() > epoch) {
+            // Another writer opened the store (this process lost its lock, e.g. frozen past an NFS
+            // lease): append nothing more, or its records and ours would interleave.
+            failStore(new StorageException("writer epoch " + epoch + " was superseded by epoch " + watermark.epoch()
+                + ": another writer opened this store, so this one appends nothing more"));
         }
         if (failure != null) {
             result.completeExceptionally(failure);
@@ -381,6 +395,10 @@ final class LogWriter implements EventHandler<WriteCommand> {
             batchRanges.clear();
             return;
         }
+        if (failure == null && watermark.epoch() > epoch) {
+            failStore(new StorageException("writer epoch " + epoch + " was superseded by epoch " + watermark.epoch()
+                + " while a batch was built: the batch is cut, and this writer appends nothing more"));
+        }
         if (failure != null) {
             // The store failed while this batch was being built (e.g. the sync that seals a segment).
             cutBatch(failure);
@@ -407,6 +425,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
                 }
             }
         }
+        publishWatermark();
         for (Applied a : batch) {
             a.result.complete(a.etag);
             if (feed.hasSubscribers()) {

@@ -23,7 +23,13 @@ import org.agrona.concurrent.UnsafeBuffer;
  *   <li>A bad record in an earlier (sealed) segment, or a gap in the LSN sequence across segments,
  *       is a {@link CorruptionException} naming file and offset: never skipped silently.</li>
  *   <li>Records of an atomic group apply only when their commit marker is present.</li>
+ *   <li>Writer epochs never decrease along the log: a record of a lower epoch after a higher one
+ *       was appended by a writer that had been superseded (fenced), and ends the valid log like a
+ *       torn record.</li>
  * </ul>
+ *
+ * <p>Followers use {@link #advance} instead: the same checks, up to the writer's committed mark,
+ * where any invalid record is corruption (the writer acknowledged everything before the mark).
  *
  * <p>Not thread-safe: runs once, before the writer starts.
  */
@@ -42,6 +48,13 @@ final class Recovery {
     private long lastLsn;
     private long groupRecordsDropped;
     private final List<Runnable> pendingGroup = new ArrayList<>();
+    private int maxEpoch;
+    private Applied listener = (namespace, space, key, deleted, lsn) -> { };
+
+    /** Told of each change applied to the index, in log order; compaction copies are not changes. */
+    interface Applied {
+        void applied(String namespace, byte space, String key, boolean deleted, long lsn);
+    }
 
     /**
      * @param repair whether to cut a torn tail (the writer's open) or only report it (offline verify)
@@ -49,6 +62,62 @@ final class Recovery {
     Recovery(LogIndex index, boolean repair) {
         this.index = index;
         this.repair = repair;
+    }
+
+    /** Listens to applied changes from now on (a follower's change feed). */
+    void onApplied(Applied listener) {
+        this.listener = listener;
+    }
+
+    /** LSN of the last ordinary record applied. */
+    long lastLsn() {
+        return lastLsn;
+    }
+
+    /**
+     * Applies every record from {@code from} up to the committed mark, at {@code limitOffset} of
+     * segment {@code limitIndex}: a follower catching up with its writer.
+     *
+     * @return the position after the last applied record
+     * @throws CorruptionException naming file and offset if a record before the mark is invalid
+     */
+    Position advance(List<Segment> segments, Position from, int limitIndex, int limitOffset) {
+        int i = from.segmentIndex();
+        int offset = from.offset();
+        lastLsn = from.nextLsn() - 1;
+        while (i < limitIndex || (i == limitIndex && offset < limitOffset)) {
+            Segment segment = segments.get(i);
+            UnsafeBuffer buffer = segment.buffer();
+            if (offset + RecordDescriptor.HEADER_LENGTH > segment.capacity() || buffer.getIntVolatile(offset) == 0) {
+                if (i == limitIndex) {
+                    throw new CorruptionException(segment.path().toString(), offset,
+                        "no record where the committed mark says there is one (mark at offset " + limitOffset + ")");
+                }
+                i++;
+                offset = 0;
+                continue;
+            }
+            String problem = problem(buffer, offset, i == limitIndex ? limitOffset : segment.capacity());
+            if (problem != null) {
+                throw new CorruptionException(segment.path().toString(), offset, problem + " before the committed mark");
+            }
+            apply(segment, buffer, offset);
+            offset = (int) Math.min(segment.capacity(), RecordDescriptor.align(offset + (long) RecordCodec.frameLength(buffer, offset)));
+        }
+        return new Position(i, offset, lastLsn + 1);
+    }
+
+    /** Why the record at {@code offset} does not count, or {@code null}. */
+    private String problem(UnsafeBuffer buffer, int offset, int limit) {
+        String problem = codec.check(buffer, offset, limit);
+        if (problem == null && !copied(buffer, offset) && RecordCodec.lsn(buffer, offset) != lastLsn + 1) {
+            problem = "LSN " + RecordCodec.lsn(buffer, offset) + " does not follow " + lastLsn;
+        }
+        if (problem == null && RecordCodec.epoch(buffer, offset) < maxEpoch) {
+            problem = "writer epoch " + RecordCodec.epoch(buffer, offset) + " after epoch " + maxEpoch
+                + ": appended by a writer that had been superseded";
+        }
+        return problem;
     }
 
     /** {@code {records, end offset}} of each segment replayed, in order. */
@@ -99,10 +168,7 @@ final class Recovery {
             long recordsBefore = records;
             String problem = null;
             while (offset + RecordDescriptor.HEADER_LENGTH <= segment.capacity() && buffer.getInt(offset) != 0) {
-                problem = codec.check(buffer, offset, segment.capacity());
-                if (problem == null && !copied(buffer, offset) && RecordCodec.lsn(buffer, offset) != lastLsn + 1) {
-                    problem = "LSN " + RecordCodec.lsn(buffer, offset) + " does not follow " + lastLsn;
-                }
+                problem = problem(buffer, offset, segment.capacity());
                 if (problem != null) {
                     break;
                 }
@@ -154,6 +220,7 @@ final class Recovery {
 
     private void apply(Segment segment, UnsafeBuffer b, int offset) {
         records++;
+        maxEpoch = Math.max(maxEpoch, RecordCodec.epoch(b, offset));
         if (!copied(b, offset)) {
             lastLsn = RecordCodec.lsn(b, offset);
         }
@@ -168,7 +235,7 @@ final class Recovery {
             groupRecordsDropped += pendingGroup.size();
             pendingGroup.clear();
         }
-        Runnable change = change(segment, b, offset, type);
+        Runnable change = change(segment, b, offset, type, copied(b, offset));
         if (grouped) {
             pendingGroup.add(change);
         } else {
@@ -176,12 +243,16 @@ final class Recovery {
         }
     }
 
-    private Runnable change(Segment segment, UnsafeBuffer b, int offset, byte type) {
+    private Runnable change(Segment segment, UnsafeBuffer b, int offset, byte type, boolean copied) {
         String namespace = RecordCodec.namespace(b, offset);
         String key = RecordCodec.key(b, offset);
         byte space = RecordCodec.space(b, offset);
+        long lsn = RecordCodec.lsn(b, offset);
         if (type == RecordDescriptor.TYPE_DELETE) {
-            return () -> index.remove(namespace, space, key);
+            return () -> {
+                index.remove(namespace, space, key);
+                listener.applied(namespace, space, key, true, lsn);
+            };
         }
         int valueStart = RecordCodec.valueStart(b, offset);
         int valueLength = (int) RecordCodec.valueLength(b, offset);
@@ -201,6 +272,12 @@ final class Recovery {
         }
         IndexEntry entry = BlobEntry.of(blob, RecordCodec.lsn(b, offset), segment, offset, valueStart, valueLength,
             RecordCodec.timestamp(b, offset), attributes, meta);
-        return () -> index.put(namespace, space, key, entry);
+        if (copied) {
+            return () -> index.put(namespace, space, key, entry);
+        }
+        return () -> {
+            index.put(namespace, space, key, entry);
+            listener.applied(namespace, space, key, false, lsn);
+        };
     }
 }

@@ -61,13 +61,31 @@ final class StoreRoot implements AutoCloseable {
         static final LogStart ORIGIN = new LogStart(1, 0);
     }
 
-    /** Reads the log start from a manifest; {@link LogStart#ORIGIN} when none is recorded. */
-    static LogStart logStart(Path root) throws IOException {
+    /** What a reader without the lock needs of the manifest. */
+    record Manifest(String storeId, LogStart start) {
+    }
+
+    /**
+     * Reads the manifest without taking the lock (followers, offline tools).
+     *
+     * @throws IOException if it is missing or unreadable
+     */
+    static Manifest readManifest(Path root) throws IOException {
+        Path file = root.resolve(MANIFEST_FILE);
         Properties p = new Properties();
-        try (Reader r = Files.newBufferedReader(root.resolve(MANIFEST_FILE), StandardCharsets.UTF_8)) {
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             p.load(r);
         }
-        return logStart(p, root.resolve(MANIFEST_FILE));
+        if (!String.valueOf(FORMAT).equals(p.getProperty("format")) || p.getProperty("storeId") == null) {
+            throw new CorruptionException(file.toString(), CorruptionException.UNKNOWN_OFFSET,
+                "unsupported store format " + p.getProperty("format") + " (this build reads " + FORMAT + ")");
+        }
+        return new Manifest(p.getProperty("storeId"), logStart(p, file));
+    }
+
+    /** Reads the log start from a manifest; {@link LogStart#ORIGIN} when none is recorded. */
+    static LogStart logStart(Path root) throws IOException {
+        return readManifest(root).start();
     }
 
     private static LogStart logStart(Properties p, Path manifest) {

@@ -2,6 +2,7 @@ package dev.stowage.conformance;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.stowage.log.LogFollower;
 import dev.stowage.log.LogStore;
 import java.util.List;
 import java.util.Set;
@@ -10,7 +11,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
 /**
- * Base of tests that must leave nothing behind: every logstore closed, every segment mapping
+ * Base of tests that must leave nothing behind: every logstore and follower closed, every segment mapping
  * released, every {@code stowage-*} thread ended. A test that leaks fails, naming what it leaked.
  * Threads get a short grace period to finish exiting after their owner closed them.
  */
@@ -18,12 +19,14 @@ public abstract class LeakCheckingTest {
     private static final long GRACE_MILLIS = 5_000;
 
     private int storesBefore;
+    private int followersBefore;
     private int mappingsBefore;
     private Set<Thread> threadsBefore;
 
     @BeforeEach
     void recordResourcesBefore() {
         storesBefore = LogStore.openStores();
+        followersBefore = LogFollower.openFollowers();
         mappingsBefore = LogStore.liveMappings();
         threadsBefore = stowageThreads();
     }
@@ -41,6 +44,7 @@ public abstract class LeakCheckingTest {
         } while (System.currentTimeMillis() < deadline);
         assertThat(leakedThreads).as("threads left running").isEmpty();
         assertThat(LogStore.openStores()).as("logstores left open").isEqualTo(storesBefore);
+        assertThat(LogFollower.openFollowers()).as("followers left open").isEqualTo(followersBefore);
         assertThat(LogStore.liveMappings()).as("segment mappings left mapped").isEqualTo(mappingsBefore);
     }
 
