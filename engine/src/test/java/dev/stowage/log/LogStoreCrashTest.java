@@ -66,16 +66,16 @@ class LogStoreCrashTest extends LeakCheckingTest {
         long checked = 0;
         int repaired = 0;
         for (int cycle = 0; cycle < cycles; cycle++) {
-            Process child = startChild(mode);
+            Process child = startChild(dir, mode);
             BufferedReader lines = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
-            awaitReady(lines, child, seed);
+            awaitReady(lines, dir, seed);
             long killAfter = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50 + random.nextInt(400));
             Thread reader = new Thread(() -> readAcks(lines, acked, ackCount), "crash-ack-reader");
             reader.start();
             while (System.nanoTime() < killAfter && child.isAlive()) {
                 Thread.onSpinWait();
             }
-            assertThat(child.isAlive()).as("child died on its own in cycle %d: %s", cycle, stderr(child)).isTrue();
+            assertThat(child.isAlive()).as("child died on its own in cycle %d: %s", cycle, stderr(dir)).isTrue();
             child.destroyForcibly();
             child.waitFor();
             reader.join();
@@ -91,7 +91,8 @@ class LogStoreCrashTest extends LeakCheckingTest {
             + " %d recoveries repaired a torn tail or incomplete group, 0 violations (seed %d)%n", mode, cycles, ackCount.get(), checked, repaired, seed);
     }
 
-    private Process startChild(String mode) throws Exception {
+    /** Starts a {@link CrashWriter} JVM on {@code dir} in {@code mode}; its stderr goes to a file beside {@code dir}. */
+    static Process startChild(Path dir, String mode) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(List.of(java));
         for (String flag : JvmFlags.REQUIRED) {
@@ -99,26 +100,26 @@ class LogStoreCrashTest extends LeakCheckingTest {
         }
         command.addAll(List.of("-Xmx256m", "-cp", System.getProperty("java.class.path"), CrashWriter.class.getName(),
             mode, dir.toString(), String.valueOf(THREADS), String.valueOf(KEYS_PER_THREAD)));
-        return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(childLog().toFile())).start();
+        return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(childLog(dir).toFile())).start();
     }
 
-    private Path childLog() {
+    private static Path childLog(Path dir) {
         return dir.resolveSibling(dir.getFileName() + "-child.log");
     }
 
     /** Skips the child's log lines (its logger writes to stdout) up to the READY line. */
-    private void awaitReady(BufferedReader lines, Process child, long seed) throws java.io.IOException {
+    static void awaitReady(BufferedReader lines, Path dir, long seed) throws java.io.IOException {
         for (String line; (line = lines.readLine()) != null; ) {
             if (line.equals("READY")) {
                 return;
             }
         }
-        throw new AssertionError("child ended before READY (seed " + seed + "): " + stderr(child));
+        throw new AssertionError("child ended before READY (seed " + seed + "): " + stderr(dir));
     }
 
-    private String stderr(Process child) {
+    static String stderr(Path dir) {
         try {
-            return java.nio.file.Files.readString(childLog());
+            return java.nio.file.Files.readString(childLog(dir));
         } catch (java.io.IOException e) {
             return e.toString();
         }
