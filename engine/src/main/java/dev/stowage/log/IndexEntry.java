@@ -71,13 +71,23 @@ final class BlobEntry extends IndexEntry {
     /** Builds the right entry for a record's value at {@code valueOffset} of {@code segment}. */
     static IndexEntry of(boolean blob, long lsn, Segment segment, int recordOffset, int valueOffset, int valueLength,
                          long timestampMillis, ObjectAttributes attributes, byte[] metaValue) {
+        return of(blob, lsn, segment, recordOffset, valueOffset, valueLength, timestampMillis, attributes, metaValue,
+            segment.buffer(), valueOffset);
+    }
+
+    /**
+     * As above, reading a blob reference from {@code references} at {@code referenceIndex}: where
+     * the writer encoded it, which for a positional segment is not the mapping until flushed.
+     */
+    static IndexEntry of(boolean blob, long lsn, Segment segment, int recordOffset, int valueOffset, int valueLength,
+                         long timestampMillis, ObjectAttributes attributes, byte[] metaValue,
+                         org.agrona.DirectBuffer references, int referenceIndex) {
         if (!blob) {
             return new IndexEntry(lsn, segment, recordOffset, valueOffset, valueLength, timestampMillis, attributes, metaValue);
         }
-        org.agrona.concurrent.UnsafeBuffer b = segment.buffer();
         return new BlobEntry(lsn, segment, recordOffset, valueOffset, timestampMillis, attributes,
-            b.getLong(valueOffset + RecordDescriptor.BLOB_ID_OFFSET, java.nio.ByteOrder.LITTLE_ENDIAN),
-            b.getLong(valueOffset + RecordDescriptor.BLOB_LENGTH_OFFSET, java.nio.ByteOrder.LITTLE_ENDIAN),
-            b.getInt(valueOffset + RecordDescriptor.BLOB_CRC_OFFSET, java.nio.ByteOrder.LITTLE_ENDIAN));
+            references.getLong(referenceIndex + RecordDescriptor.BLOB_ID_OFFSET, java.nio.ByteOrder.LITTLE_ENDIAN),
+            references.getLong(referenceIndex + RecordDescriptor.BLOB_LENGTH_OFFSET, java.nio.ByteOrder.LITTLE_ENDIAN),
+            references.getInt(referenceIndex + RecordDescriptor.BLOB_CRC_OFFSET, java.nio.ByteOrder.LITTLE_ENDIAN));
     }
 }

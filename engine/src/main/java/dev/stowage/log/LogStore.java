@@ -109,6 +109,8 @@ public final class LogStore implements Backend, StagingBackend {
     private final BlobStore blobs;
     private final IndexReader reader;
     private final CommitWatermark watermark;
+    /** NFS mode: appends by positional writes, closed per batch (see {@link Builder#nfs}). */
+    private final boolean positional;
     private final ScheduledExecutorService syncTicker;
     private final AtomicInteger publishers = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -128,8 +130,9 @@ public final class LogStore implements Backend, StagingBackend {
         CommitWatermark mark = null;
         try {
             StoreRoot.LogStart logStart = storeRoot.logStart();
+            this.positional = b.nfs.positional(b.root);
             segmentLog = SegmentLog.open(storeRoot.segmentsDirectory(), b.segmentSize, b.root.getFileName().toString(), b.syncer,
-                logStart);
+                logStart, positional);
             this.segments = segmentLog;
             long recoveryStart = System.nanoTime();
             List<Segment> all = segmentLog.segments();
@@ -149,8 +152,8 @@ public final class LogStore implements Backend, StagingBackend {
             if (recoveryReport.repaired() || recoveryReport.checkpointsRejected() != null) {
                 LOG.warn("recovered {}: {}", root, recoveryReport);
             } else {
-                LOG.info("opened {}: {} records in {} segments, last LSN {}, {} ms", root, recoveryReport.records(),
-                    recoveryReport.segments(), recoveryReport.lastLsn(), recoveryReport.elapsed().toMillis());
+                LOG.info("opened {}{}: {} records in {} segments, last LSN {}, {} ms", root, positional ? " (NFS mode)" : "",
+                    recoveryReport.records(), recoveryReport.segments(), recoveryReport.lastLsn(), recoveryReport.elapsed().toMillis());
             }
             this.etagPrefix = storeRoot.storeId() + "-";
             this.maxInlineBytes = (int) Math.min(b.blobThreshold, b.segmentSize - RECORD_RESERVE);
@@ -169,7 +172,11 @@ public final class LogStore implements Backend, StagingBackend {
             this.feed = new ChangeFeed("disk", ChangeFeed.DEFAULT_QUEUE_CAPACITY);
             mark = CommitWatermark.openForWriter(b.root);
             this.watermark = mark;
-            this.writer = new LogWriter(segmentLog, index, feed, b.clock, b.durability, b.syncer, watermark, etagPrefix, storeRoot.epoch(),
+            AppendWindow window = positional
+                ? AppendWindow.positional((int) Math.min(b.segmentSize, Math.max(b.maxBatchBytes, maxInlineBytes) + RECORD_RESERVE))
+                : AppendWindow.mapped();
+            this.writer = new LogWriter(segmentLog, index, feed, b.clock, b.durability, b.syncer, watermark, window, etagPrefix,
+                storeRoot.epoch(),
                 b.maxBatchOps, b.maxBatchBytes, position.nextLsn());
             this.disruptor = new Disruptor<>(WriteCommand::new, b.ringSize, r -> {
                 Thread t = new Thread(r, "stowage-writer-" + root.getFileName());
@@ -449,6 +456,34 @@ public final class LogStore implements Backend, StagingBackend {
 
     public Durability durability() {
         return durability;
+    }
+
+    /** Whether this store runs in NFS mode (positional writes, closed per batch); see {@link Builder#nfs}. */
+    public boolean nfsMode() {
+        return positional;
+    }
+
+    /**
+     * When a store uses the NFS mode: appends by positional writes ({@code pwrite}) and
+     * {@code fsync} instead of a shared writable mapping, and the active segment closed after
+     * every batch, so that a host opening the file next sees the batch (NFS close-to-open
+     * consistency). Reads still go through read-only mappings.
+     */
+    public enum NfsMode {
+        /** When the store root is on {@code nfs} or {@code nfs4}, per {@code /proc/self/mountinfo}. */
+        AUTO,
+        /** Always (also to test the mode on a local disk or a FUSE mount). */
+        ON,
+        /** Never. */
+        OFF;
+
+        boolean positional(Path root) throws IOException {
+            if (this != AUTO) {
+                return this == ON;
+            }
+            String type = MountTable.filesystemType(root);
+            return type != null && MountTable.NFS_TYPES.contains(type);
+        }
     }
 
     @Override
@@ -928,6 +963,7 @@ public final class LogStore implements Backend, StagingBackend {
         private long compactionBytesPerSecond = DEFAULT_COMPACTION_BYTES_PER_SECOND;
         private Duration segmentDeleteGrace = DEFAULT_SEGMENT_DELETE_GRACE;
         private Duration retention = DEFAULT_RETENTION;
+        private NfsMode nfs = NfsMode.AUTO;
 
         private Builder(Path root) {
             this.root = Objects.requireNonNull(root, "root").toAbsolutePath();
@@ -1050,6 +1086,12 @@ public final class LogStore implements Backend, StagingBackend {
          */
         public Builder blobSyncInterval(long bytes) {
             this.blobSyncInterval = bytes;
+            return this;
+        }
+
+        /** Whether to use the NFS mode ({@link NfsMode}); default {@link NfsMode#AUTO}. */
+        public Builder nfs(NfsMode mode) {
+            this.nfs = Objects.requireNonNull(mode, "mode");
             return this;
         }
 

@@ -15,7 +15,7 @@ import java.util.Set;
  * {@code compactionInterval} ({@code 0s}: on demand only), {@code compactionDeadRatio} (0..1),
  * {@code compactionMaxSegments}, {@code compactionBytesPerSecond} (0 = unlimited),
  * {@code segmentDeleteGrace} and {@code retention} (durations, {@code 0s} = off); defaults as in
- * {@link LogStore.Builder}. {@code mode=follower} opens a read-only {@link LogFollower} instead
+ * {@link LogStore.Builder}; {@code nfs} ({@code auto}, {@code on}, {@code off}). {@code mode=follower} opens a read-only {@link LogFollower} instead
  * (option {@code pollInterval} only).
  */
 public final class LogStoreProvider implements BackendProvider {
@@ -35,6 +35,8 @@ public final class LogStoreProvider implements BackendProvider {
     public static final String RETENTION = "retention";
     /** {@code writer} (the default) or {@code follower} (read-only, {@link LogFollower}). */
     public static final String MODE = "mode";
+    /** {@code auto} (the default), {@code on} or {@code off}: {@link LogStore.Builder#nfs}. */
+    public static final String NFS = "nfs";
     /** A follower's {@link LogFollower.Builder#pollInterval}. */
     public static final String POLL_INTERVAL = "pollInterval";
 
@@ -47,7 +49,7 @@ public final class LogStoreProvider implements BackendProvider {
     public Set<String> options() {
         return Set.of(DURABILITY, SEGMENT_SIZE, RING_SIZE, MAX_BATCH_OPS, MAX_BATCH_BYTES, CHECKPOINT_INTERVAL, BLOB_THRESHOLD,
             BLOB_SYNC_INTERVAL, COMPACTION_INTERVAL, COMPACTION_DEAD_RATIO, COMPACTION_MAX_SEGMENTS, COMPACTION_BYTES_PER_SECOND,
-            SEGMENT_DELETE_GRACE, RETENTION, MODE, POLL_INTERVAL);
+            SEGMENT_DELETE_GRACE, RETENTION, MODE, POLL_INTERVAL, NFS);
     }
 
     @Override
@@ -71,6 +73,12 @@ public final class LogStoreProvider implements BackendProvider {
             durability = Durability.parse(location.string(DURABILITY, "SYNC"), text -> StoreLocation.parseDuration(DURABILITY, text));
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException("option '" + DURABILITY + "': " + e.getMessage(), e);
+        }
+        LogStore.NfsMode nfs;
+        try {
+            nfs = LogStore.NfsMode.valueOf(location.string(NFS, "auto").toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException("option '" + NFS + "' must be auto, on or off, not '" + location.string(NFS, "") + "'", e);
         }
         double deadRatio;
         try {
@@ -97,6 +105,7 @@ public final class LogStoreProvider implements BackendProvider {
                     LogStore.Builder.DEFAULT_COMPACTION_BYTES_PER_SECOND, 0, Long.MAX_VALUE))
                 .segmentDeleteGrace(location.duration(SEGMENT_DELETE_GRACE, LogStore.Builder.DEFAULT_SEGMENT_DELETE_GRACE))
                 .retention(location.duration(RETENTION, LogStore.Builder.DEFAULT_RETENTION))
+                .nfs(nfs)
                 .open();
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException("options of " + location + ": " + e.getMessage(), e);

@@ -65,6 +65,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
     private final Durability durability;
     private final Syncer syncer;
     private final CommitWatermark watermark;
+    private final AppendWindow window;
     private final String etagPrefix;
     private final int epoch;
     private final int maxBatchOps;
@@ -87,7 +88,8 @@ final class LogWriter implements EventHandler<WriteCommand> {
     private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
 
     LogWriter(SegmentLog log, LogIndex index, ChangeFeed feed, InstantSource clock, Durability durability, Syncer syncer,
-              CommitWatermark watermark, String etagPrefix, int epoch, int maxBatchOps, long maxBatchBytes, long nextLsn) {
+              CommitWatermark watermark, AppendWindow window, String etagPrefix, int epoch, int maxBatchOps, long maxBatchBytes,
+              long nextLsn) {
         this.log = log;
         this.index = index;
         this.feed = feed;
@@ -95,6 +97,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
         this.durability = durability;
         this.syncer = syncer;
         this.watermark = watermark;
+        this.window = window;
         this.etagPrefix = etagPrefix;
         this.epoch = epoch;
         this.maxBatchOps = maxBatchOps;
@@ -309,21 +312,22 @@ final class LogWriter implements EventHandler<WriteCommand> {
         }
         int frameLength = RecordCodec.frameLength(current.segment.buffer(), current.recordOffset);
         reserve(RecordDescriptor.align(frameLength));
+        readable(current.segment, current.recordOffset);
         Segment segment = log.active();
-        UnsafeBuffer buffer = segment.buffer();
+        UnsafeBuffer buffer = window.buffer();
         int offset = log.position();
+        int at = window.index(offset);
         // Everything but the frame length, which seal() publishes last.
-        buffer.putBytes(offset + RecordDescriptor.CRC_OFFSET, current.segment.buffer(), current.recordOffset + RecordDescriptor.CRC_OFFSET,
+        buffer.putBytes(at + RecordDescriptor.CRC_OFFSET, current.segment.buffer(), current.recordOffset + RecordDescriptor.CRC_OFFSET,
             frameLength - RecordDescriptor.CRC_OFFSET);
-        byte flags = (byte) ((RecordCodec.flags(buffer, offset) & ~RecordDescriptor.FLAG_GROUPED) | RecordDescriptor.FLAG_COPIED);
-        buffer.putByte(offset + RecordDescriptor.FLAGS_OFFSET, flags);
-        buffer.putInt(offset + RecordDescriptor.EPOCH_OFFSET, epoch, java.nio.ByteOrder.LITTLE_ENDIAN);
-        codec.seal(buffer, offset, frameLength);
-        log.advance((int) RecordDescriptor.align(frameLength));
-        batchBytes += frameLength;
-        IndexEntry moved = BlobEntry.of(current instanceof BlobEntry, current.lsn, segment, offset,
-            offset + (current.valueOffset - current.recordOffset), current.valueLength, current.timestampMillis, current.attributes,
-            current.metaValue);
+        byte flags = (byte) ((RecordCodec.flags(buffer, at) & ~RecordDescriptor.FLAG_GROUPED) | RecordDescriptor.FLAG_COPIED);
+        buffer.putByte(at + RecordDescriptor.FLAGS_OFFSET, flags);
+        buffer.putInt(at + RecordDescriptor.EPOCH_OFFSET, epoch, java.nio.ByteOrder.LITTLE_ENDIAN);
+        codec.seal(buffer, at, frameLength);
+        advance(frameLength);
+        int valueDistance = current.valueOffset - current.recordOffset;
+        IndexEntry moved = BlobEntry.of(current instanceof BlobEntry, current.lsn, segment, offset, offset + valueDistance,
+            current.valueLength, current.timestampMillis, current.attributes, current.metaValue, buffer, at + valueDistance);
         Change change = new Change(c.namespace, c.space, c.key, moved, current.lsn, false);
         overlay.put(new OverlayKey(c.namespace, c.space, c.key), moved);
         batch.add(new Applied(c.result, etag(current.lsn), List.of(change)));
@@ -345,10 +349,14 @@ final class LogWriter implements EventHandler<WriteCommand> {
         }
         if (log.position() + bytes > log.active().capacity()) {
             // Sealing syncs the old segment whole, so sealed segments are always durable.
-            syncer.sync(log.active(), unsyncedFrom, log.position());
+            Segment sealed = log.active();
+            window.flush();
+            syncer.sync(sealed, unsyncedFrom, log.position());
+            sealed.endBatch();
             log.roll();
             unsyncedFrom = 0;
         }
+        window.reserve(log.active(), log.position(), bytes);
         if (batchRanges.isEmpty() || batchRanges.get(batchRanges.size() - 1).segment != log.active()) {
             batchRanges.add(new Range(log.active(), log.position()));
         }
@@ -361,26 +369,45 @@ final class LogWriter implements EventHandler<WriteCommand> {
      */
     private IndexEntry append(byte type, byte space, byte flags, byte[] namespace, byte[] key, byte[] attributes,
                               ObjectAttributes indexed, byte[] value, Segment source, int sourceOffset, int valueLength) {
+        if (source != null) {
+            readable(source, sourceOffset);
+        }
         Segment segment = log.active();
-        UnsafeBuffer buffer = segment.buffer();
+        UnsafeBuffer buffer = window.buffer();
         int offset = log.position();
+        int at = window.index(offset);
         long lsn = nextLsn++;
         long now = clock.millis();
-        codec.writeHeader(buffer, offset, type, space, flags, namespace, key, attributes, lsn, now, epoch, valueLength);
-        int valueStart = offset + RecordCodec.valueOffset(namespace.length, key.length, attributes.length);
+        codec.writeHeader(buffer, at, type, space, flags, namespace, key, attributes, lsn, now, epoch, valueLength);
+        int valueDistance = RecordCodec.valueOffset(namespace.length, key.length, attributes.length);
         if (value != null) {
-            buffer.putBytes(valueStart, value, 0, valueLength);
+            buffer.putBytes(at + valueDistance, value, 0, valueLength);
         } else if (source != null) {
-            buffer.putBytes(valueStart, source.buffer(), sourceOffset, valueLength);
+            buffer.putBytes(at + valueDistance, source.buffer(), sourceOffset, valueLength);
         }
         int frameLength = (int) RecordDescriptor.frameLength(namespace.length, key.length, attributes.length, valueLength);
-        codec.seal(buffer, offset, frameLength);
-        log.advance((int) RecordDescriptor.align(frameLength));
-        batchBytes += frameLength;
+        codec.seal(buffer, at, frameLength);
+        advance(frameLength);
         // Meta documents are only ever PUT with their bytes (never copied), which the index keeps.
         byte[] meta = space == RecordDescriptor.SPACE_META && type == RecordDescriptor.TYPE_PUT ? value : null;
-        return BlobEntry.of((flags & RecordDescriptor.FLAG_BLOB) != 0, lsn, segment, offset, valueStart, valueLength, now, indexed,
-            meta);
+        return BlobEntry.of((flags & RecordDescriptor.FLAG_BLOB) != 0, lsn, segment, offset, offset + valueDistance, valueLength, now,
+            indexed, meta, buffer, at + valueDistance);
+    }
+
+    private void advance(int frameLength) {
+        log.advance((int) RecordDescriptor.align(frameLength));
+        window.appended(log.position());
+        batchBytes += frameLength;
+    }
+
+    /**
+     * Makes bytes at {@code offset} of {@code segment} readable through its mapping: in NFS mode
+     * this batch's own records (a copy or promote of a value written just before) are flushed first.
+     */
+    private void readable(Segment segment, int offset) {
+        if (window.unflushed(segment, offset)) {
+            window.flush();
+        }
     }
 
     private void stage(WriteCommand c, List<Change> changes, long lsn) {
@@ -405,6 +432,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
             return;
         }
         try {
+            window.flush();
             if (durability.acknowledgesAfterSync()) {
                 syncUnsynced();
             }
@@ -442,10 +470,21 @@ final class LogWriter implements EventHandler<WriteCommand> {
         if (durability.acknowledgesAfterSync()) {
             markDurable();
         }
+        endBatch();
     }
 
-    /** Syncs the active segment's unsynced bytes. */
+    /** NFS mode: closes the active segment's file after a batch, for close-to-open visibility on other hosts. */
+    private void endBatch() {
+        try {
+            log.active().endBatch();
+        } catch (RuntimeException e) {
+            LOG.warn("closing {} after a batch failed", log.active(), e);
+        }
+    }
+
+    /** Writes (NFS mode) and syncs the active segment's unsynced bytes. */
     void syncUnsynced() {
+        window.flush();
         int to = log.position();
         syncer.sync(log.active(), unsyncedFrom, to);
         unsyncedFrom = to;
@@ -461,10 +500,12 @@ final class LogWriter implements EventHandler<WriteCommand> {
             try {
                 r.segment.zero(r.from, end);
                 r.segment.force(r.from, end);
+                r.segment.endBatch();
             } catch (RuntimeException e) {
                 LOG.error("could not zero the cut batch in {} [{}, {})", r.segment, r.from, end, e);
             }
         }
+        window.discard(log.position());
         for (Applied a : batch) {
             a.result.completeExceptionally(error);
         }

@@ -192,6 +192,7 @@ final class Recovery {
                 if (repair) {
                     segment.zero(offset, segment.capacity());
                     segment.force(offset, segment.capacity());
+                    segment.endBatch();
                 }
             }
             segmentStats.add(new long[] {records - recordsBefore, offset});

@@ -20,6 +20,14 @@ import org.agrona.concurrent.UnsafeBuffer;
  * shows up here, not in the middle of an append), synced with their directory, then mapped and
  * pre-touched, all off the writer thread. Zero bytes at a record position mean "no more records".
  *
+ * <p><b>Two ways to write</b>: a mapped segment is mapped read-write and the writer encodes
+ * records straight into the mapping ({@code msync} makes them durable). A <em>positional</em>
+ * segment (NFS mode, {@link LogStore.Builder#nfs}) is mapped read-only for readers; the writer
+ * encodes records elsewhere ({@link AppendWindow}) and writes them with positional
+ * {@code pwrite}, syncs with {@code fsync}, and closes the file after each batch so another
+ * host's open sees them (NFS close-to-open consistency). Never write through a positional
+ * segment's {@link #buffer()}: its mapping is read-only.
+ *
  * <p><b>Lifetime</b>: reference counted. The store holds one reference; each open reader holds
  * one more. The mapping is released deterministically when the last reference goes, never while a
  * reader can still touch it.
@@ -36,6 +44,9 @@ final class Segment {
     private final MappedByteBuffer mapped;
     private final UnsafeBuffer buffer;
     private final AtomicInteger references = new AtomicInteger(1);
+    private final boolean positional;
+    /** Positional mode: the file open for the current batch, else {@code null}; writer thread only. */
+    private FileChannel channel;
     /**
      * Record bytes in this segment that hold a current version, kept by {@link LogIndex} (one
      * writing thread at a time); read by compaction to find reclaimable segments.
@@ -45,10 +56,11 @@ final class Segment {
     /** Mappings not yet released, in this JVM (for leak checks). */
     static final AtomicInteger LIVE_MAPPINGS = new AtomicInteger();
 
-    private Segment(long id, Path path, MappedByteBuffer mapped) {
+    private Segment(long id, Path path, MappedByteBuffer mapped, boolean positional) {
         this.id = id;
         this.path = path;
         this.mapped = mapped;
+        this.positional = positional;
         this.buffer = new UnsafeBuffer(mapped);
         LIVE_MAPPINGS.incrementAndGet();
     }
@@ -73,7 +85,7 @@ final class Segment {
      * Creates a zero-filled segment of {@code size} bytes, durable with its directory entry, and
      * maps it with every page touched.
      */
-    static Segment create(Path directory, long id, int size, Syncer syncer) throws IOException {
+    static Segment create(Path directory, long id, int size, Syncer syncer, boolean positional) throws IOException {
         Path path = directory.resolve(fileName(id));
         Path temp = directory.resolve(fileName(id) + ".tmp");
         try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
@@ -90,28 +102,77 @@ final class Segment {
         }
         Files.move(temp, path, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         syncer.syncDirectory(directory);
-        Segment segment = map(id, path, size);
+        Segment segment = map(id, path, size, positional);
         segment.mapped.load();
         return segment;
     }
 
-    /** Maps an existing segment for reading and appending. */
-    static Segment open(Path path, long id) throws IOException {
-        return map(id, path, Files.size(path));
+    /** Maps an existing segment for reading and appending (through the mapping, or positional). */
+    static Segment open(Path path, long id, boolean positional) throws IOException {
+        return map(id, path, Files.size(path), positional);
     }
 
     /** Maps an existing segment read-only (offline tools; never written through). */
     static Segment openReadOnly(Path path, long id) throws IOException {
         long size = checkSize(path, Files.size(path));
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-            return new Segment(id, path, channel.map(FileChannel.MapMode.READ_ONLY, 0, size));
+            return new Segment(id, path, channel.map(FileChannel.MapMode.READ_ONLY, 0, size), false);
         }
     }
 
-    private static Segment map(long id, Path path, long size) throws IOException {
+    private static Segment map(long id, Path path, long size, boolean positional) throws IOException {
         checkSize(path, size);
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            return new Segment(id, path, channel.map(FileChannel.MapMode.READ_WRITE, 0, size));
+            return new Segment(id, path, channel.map(positional ? FileChannel.MapMode.READ_ONLY : FileChannel.MapMode.READ_WRITE, 0, size),
+                positional);
+        }
+    }
+
+    /** Whether the writer appends with positional writes (NFS mode) rather than through the mapping. */
+    boolean positional() {
+        return positional;
+    }
+
+    /**
+     * Positional mode: writes {@code length} bytes of {@code source} from {@code sourceIndex} to
+     * {@code at} in the file (no sync).
+     *
+     * @throws UncheckedIOException if the write fails (e.g. the disk is full)
+     */
+    void write(UnsafeBuffer source, int sourceIndex, int at, int length) {
+        ByteBuffer view = source.byteBuffer().duplicate();
+        int base = (int) source.wrapAdjustment();
+        view.limit(base + sourceIndex + length).position(base + sourceIndex);
+        try {
+            FileChannel c = channel();
+            for (long to = at; view.hasRemaining(); ) {
+                to += c.write(view, to);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing " + length + " bytes at " + at + " of " + path, e);
+        }
+    }
+
+    private FileChannel channel() throws IOException {
+        if (channel == null) {
+            channel = FileChannel.open(path, StandardOpenOption.WRITE);
+        }
+        return channel;
+    }
+
+    /**
+     * Positional mode: closes the file after a batch, so that another host opening it sees the
+     * batch (close-to-open); the next write opens it again. No-op otherwise.
+     */
+    void endBatch() {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException("closing " + path, e);
+            } finally {
+                channel = null;
+            }
         }
     }
 
@@ -151,15 +212,32 @@ final class Segment {
      * @throws UncheckedIOException if the sync fails
      */
     void force(int from, int to) {
-        if (to > from) {
+        if (to <= from) {
+            return;
+        }
+        if (!positional) {
             mapped.force(from, to - from);
+            return;
+        }
+        try {
+            channel().force(false);
+        } catch (IOException e) {
+            throw new UncheckedIOException("syncing " + path, e);
         }
     }
 
     /** Writes zeros over {@code [from, to)}: cuts off records that must not survive. */
     void zero(int from, int to) {
-        if (to > from) {
+        if (to <= from) {
+            return;
+        }
+        if (!positional) {
             buffer.setMemory(from, to - from, (byte) 0);
+            return;
+        }
+        UnsafeBuffer zeros = new UnsafeBuffer(ByteBuffer.allocateDirect(Math.min(to - from, 1 << 20)));
+        for (int at = from; at < to; at += zeros.capacity()) {
+            write(zeros, 0, at, Math.min(zeros.capacity(), to - at));
         }
     }
 
@@ -194,6 +272,9 @@ final class Segment {
     /** Drops a reference; the last one unmaps the file. */
     void release() {
         if (references.decrementAndGet() == 0) {
+            if (channel != null) {
+                endBatch();
+            }
             IoUtil.unmap(mapped);
             LIVE_MAPPINGS.decrementAndGet();
         }

@@ -32,6 +32,7 @@ final class SegmentLog implements AutoCloseable {
     private final Path directory;
     private final Syncer syncer;
     private final int segmentSize;
+    private final boolean positional;
     private final List<Segment> segments = new CopyOnWriteArrayList<>();
     private final ExecutorService preparer;
     private CompletableFuture<Segment> next;
@@ -39,8 +40,9 @@ final class SegmentLog implements AutoCloseable {
     private volatile Segment active;
     private int position;
 
-    private SegmentLog(Path directory, int segmentSize, String name, Syncer syncer) {
+    private SegmentLog(Path directory, int segmentSize, String name, Syncer syncer, boolean positional) {
         this.directory = directory;
+        this.positional = positional;
         this.syncer = syncer;
         this.segmentSize = segmentSize;
         this.preparer = Executors.newSingleThreadExecutor(r -> {
@@ -57,9 +59,9 @@ final class SegmentLog implements AutoCloseable {
      *
      * @throws CorruptionException if compaction moved the log start but no segment is left
      */
-    static SegmentLog open(Path directory, int segmentSize, String name, Syncer syncer, StoreRoot.LogStart start)
+    static SegmentLog open(Path directory, int segmentSize, String name, Syncer syncer, StoreRoot.LogStart start, boolean positional)
         throws IOException {
-        SegmentLog log = new SegmentLog(directory, segmentSize, name, syncer);
+        SegmentLog log = new SegmentLog(directory, segmentSize, name, syncer, positional);
         try {
             List<Long> ids = new ArrayList<>();
             try (DirectoryStream<Path> files = Files.newDirectoryStream(directory)) {
@@ -77,14 +79,14 @@ final class SegmentLog implements AutoCloseable {
             }
             ids.sort(Long::compare);
             for (long id : ids) {
-                log.segments.add(Segment.open(directory.resolve(Segment.fileName(id)), id));
+                log.segments.add(Segment.open(directory.resolve(Segment.fileName(id)), id, positional));
             }
             if (log.segments.isEmpty() && start.firstSegment() != StoreRoot.LogStart.ORIGIN.firstSegment()) {
                 throw new CorruptionException(directory.toString(), 0,
                     "records missing: no segment is left, the log starts at segment " + start.firstSegment());
             }
             if (log.segments.isEmpty()) {
-                log.segments.add(Segment.create(directory, start.firstSegment(), segmentSize, syncer));
+                log.segments.add(Segment.create(directory, start.firstSegment(), segmentSize, syncer, positional));
             }
             return log;
         } catch (IOException | RuntimeException e) {
@@ -99,18 +101,24 @@ final class SegmentLog implements AutoCloseable {
     }
 
     /**
-     * Continues appending in segment {@code index} at {@code offset}. Later segments hold no data
-     * (recovery checked); the first becomes the prepared next segment, the others are deleted.
+     * Continues appending in segment {@code index} at {@code offset}. Later segments hold no
+     * records (recovery checked) but are deleted rather than reused: a writer killed while
+     * appending the first record of a fresh segment leaves value bytes behind a zero frame length,
+     * and such stale bytes must never lie beyond the end of the log. The next segment is prepared
+     * afresh in the background.
      */
     void resumeAt(int index, int offset) throws IOException {
         active = segments.get(index);
         position = offset;
-        while (segments.size() > index + 2) {
+        boolean deleted = false;
+        while (segments.size() > index + 1) {
             Segment spare = segments.remove(segments.size() - 1);
             spare.release();
-            Files.deleteIfExists(spare.path());
+            deleted |= Files.deleteIfExists(spare.path());
         }
-        next = segments.size() == index + 2 ? CompletableFuture.completedFuture(segments.remove(index + 1)) : null;
+        if (deleted) {
+            syncer.syncDirectory(directory);
+        }
         prepareIfHalfFull();
     }
 
@@ -124,7 +132,7 @@ final class SegmentLog implements AutoCloseable {
         long id = active.id() + 1;
         next = CompletableFuture.supplyAsync(() -> {
             try {
-                return Segment.create(directory, id, segmentSize, syncer);
+                return Segment.create(directory, id, segmentSize, syncer, positional);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

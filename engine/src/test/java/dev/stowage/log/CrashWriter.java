@@ -16,7 +16,7 @@ import java.util.Arrays;
  * even keys are meta documents and odd keys state, written directly; mode {@code compact} does the
  * same on 64 KiB segments that a compactor copies forward and deletes every 20 ms; in mode
  * {@code promote} every version is staged under transaction {@code v<version>} and then promoted
- * onto the head.
+ * onto the head; mode {@code nfs} is {@code chains} in the NFS mode (positional writes).
  *
  * <p>Arguments: mode, store root, number of writer threads, keys per thread.
  */
@@ -52,6 +52,9 @@ public final class CrashWriter {
         if (args[0].equals("compact")) {
             builder.segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).compactionInterval(java.time.Duration.ofMillis(20))
                 .compactionDeadRatio(0.3).compactionBytesPerSecond(0).segmentDeleteGrace(java.time.Duration.ZERO);
+        }
+        if (args[0].equals("nfs")) {
+            builder.nfs(LogStore.NfsMode.ON);
         }
         LogStore store = builder.open();
         out.println("READY");

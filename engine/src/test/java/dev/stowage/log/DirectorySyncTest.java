@@ -63,7 +63,7 @@ class DirectorySyncTest extends LeakCheckingTest {
     void everyCreatedRenamedOrDeletedFileIsFollowedByASyncOfItsDirectory() throws Exception {
         Path root = dir.resolve("store");
         RecordingSyncer syncer = new RecordingSyncer();
-        try (LogStore store = LogStore.builder(root).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).blobThreshold(4096)
+        try (LogStore store = LogStore.builder(root).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).compactionInterval(java.time.Duration.ZERO).blobThreshold(4096)
             .syncer(syncer).open()) {
             assertThat(syncer.count(root)).as("store.meta written by rename").isGreaterThanOrEqualTo(1);
             for (int i = 0; i < 200; i++) {
@@ -79,11 +79,11 @@ class DirectorySyncTest extends LeakCheckingTest {
         assertThat(syncer.count(root.resolve(BlobStore.DIR))).as("the blob file").isGreaterThanOrEqualTo(1);
 
         // Superseding the blob leaves an orphan that the next open deletes, and that deletion is synced too.
-        try (LogStore store = LogStore.builder(root).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).blobThreshold(4096).open()) {
+        try (LogStore store = LogStore.builder(root).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).compactionInterval(java.time.Duration.ZERO).blobThreshold(4096).open()) {
             store.putObject(NS, "big", ReplayableBody.ofBytes(new byte[10]), ObjectAttributes.DEFAULT, Precondition.any());
         }
         RecordingSyncer reopen = new RecordingSyncer();
-        try (LogStore store = LogStore.builder(root).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).syncer(reopen).open()) {
+        try (LogStore store = LogStore.builder(root).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).compactionInterval(java.time.Duration.ZERO).syncer(reopen).open()) {
             assertThat(store.headObject(NS, "big").size()).isEqualTo(10);
         }
         assertThat(files(root.resolve(BlobStore.DIR), ".blob")).isZero();
@@ -96,7 +96,7 @@ class DirectorySyncTest extends LeakCheckingTest {
         RecordingSyncer syncer = new RecordingSyncer();
         int written = 0;
         StorageException failure = null;
-        try (LogStore store = LogStore.builder(root).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).syncer(syncer).open()) {
+        try (LogStore store = LogStore.builder(root).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).compactionInterval(java.time.Duration.ZERO).syncer(syncer).open()) {
             syncer.failing = root.resolve("segments");
             for (int i = 0; i < 2_000 && failure == null; i++) {
                 try {
@@ -112,7 +112,7 @@ class DirectorySyncTest extends LeakCheckingTest {
                 assertThat(store.readMeta(NS, "k" + i).size()).isEqualTo(1000);
             }
         }
-        try (LogStore store = LogStore.builder(root).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).open()) {
+        try (LogStore store = LogStore.builder(root).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).compactionInterval(java.time.Duration.ZERO).open()) {
             for (int i = 0; i < written; i++) {
                 assertThat(store.readMeta(NS, "k" + i).size()).isEqualTo(1000);
             }

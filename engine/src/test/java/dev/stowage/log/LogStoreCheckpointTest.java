@@ -28,7 +28,7 @@ class LogStoreCheckpointTest extends LeakCheckingTest {
     Path dir;
 
     private LogStore.Builder builder(Path root) {
-        return LogStore.builder(root).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).checkpointInterval(Duration.ZERO);
+        return LogStore.builder(root).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).compactionInterval(java.time.Duration.ZERO).checkpointInterval(Duration.ZERO);
     }
 
     private static byte[] bytes(String s) {

@@ -51,6 +51,13 @@ class LogStoreCrashTest extends LeakCheckingTest {
         run("compact", Math.max(1, CYCLES / 2));
     }
 
+    /** Kill -9 of a writer in NFS mode (positional writes and fsync, file closed per batch). */
+    @Test
+    @Timeout(value = 20, unit = TimeUnit.MINUTES)
+    void acknowledgedWritesSurviveSigkillInNfsMode() throws Exception {
+        run("nfs", Math.max(1, CYCLES / 5));
+    }
+
     /** Kill -9 during promote loops: every head is old or new, never torn; the sweeper leaves no orphan. */
     @Test
     @Timeout(value = 20, unit = TimeUnit.MINUTES)

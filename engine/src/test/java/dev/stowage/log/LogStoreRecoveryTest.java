@@ -29,6 +29,11 @@ class LogStoreRecoveryTest extends LeakCheckingTest {
     @TempDir
     Path dir;
 
+    /** A builder for the store under test; {@link PositionalIoTest} runs every test in NFS mode. */
+    LogStore.Builder builder() {
+        return LogStore.builder(dir);
+    }
+
     /** Opens the store after deleting its checkpoints, so the whole log is replayed. */
     private LogStore open() {
         try {
@@ -38,7 +43,7 @@ class LogStoreRecoveryTest extends LeakCheckingTest {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        return LogStore.builder(dir).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).checkpointInterval(java.time.Duration.ZERO)
+        return builder().segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).compactionInterval(java.time.Duration.ZERO).checkpointInterval(java.time.Duration.ZERO)
             .open();
     }
 

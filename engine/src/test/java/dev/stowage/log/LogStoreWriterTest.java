@@ -27,6 +27,11 @@ class LogStoreWriterTest extends LeakCheckingTest {
     @TempDir
     Path dir;
 
+    /** A builder for the store under test; {@link PositionalIoTest} runs every test in NFS mode. */
+    LogStore.Builder builder() {
+        return LogStore.builder(dir);
+    }
+
     private static byte[] bytes(String s) {
         return s.getBytes(UTF_8);
     }
@@ -34,7 +39,7 @@ class LogStoreWriterTest extends LeakCheckingTest {
     /** DESIGN.md §10: a create-only write must see a not-yet-committed create of the same key. */
     @Test
     void createOnlyWritesInOneBatchHaveExactlyOneWinner() {
-        try (LogStore store = LogStore.builder(dir).open()) {
+        try (LogStore store = builder().open()) {
             for (int round = 0; round < 200; round++) {
                 List<CompletableFuture<String>> attempts = new ArrayList<>();
                 for (int i = 0; i < 16; i++) {
@@ -56,7 +61,7 @@ class LogStoreWriterTest extends LeakCheckingTest {
 
     @Test
     void chainedCasInOneBatchSeesTheBatchsOwnWrites() {
-        try (LogStore store = LogStore.builder(dir).open()) {
+        try (LogStore store = builder().open()) {
             String e1 = store.storeMeta(NS, "chain", bytes("0"), Precondition.any());
             CompletableFuture<String> second = store.storeMetaAsync(NS, "chain", bytes("1"), Precondition.ifMatch(e1));
             CompletableFuture<String> stale = store.storeMetaAsync(NS, "chain", bytes("x"), Precondition.ifMatch(e1));
@@ -76,7 +81,7 @@ class LogStoreWriterTest extends LeakCheckingTest {
             }
             segment.force(from, to);
         };
-        try (LogStore store = LogStore.builder(dir).syncer(flaky).open()) {
+        try (LogStore store = builder().syncer(flaky).open()) {
             store.storeMeta(NS, "before", bytes("durable"), Precondition.any());
             failSyncs.set(true);
             List<CompletableFuture<String>> batch = new ArrayList<>();
@@ -91,7 +96,7 @@ class LogStoreWriterTest extends LeakCheckingTest {
             assertThatThrownBy(() -> store.storeMeta(NS, "after", bytes("x"), Precondition.any()))
                 .isInstanceOf(StorageException.class).hasMessageContaining("reopen");
         }
-        try (LogStore store = LogStore.builder(dir).open()) {
+        try (LogStore store = builder().open()) {
             assertThat(store.readMeta(NS, "before").toByteArray()).isEqualTo(bytes("durable"));
             for (int i = 0; i < 8; i++) {
                 int k = i;
@@ -112,7 +117,7 @@ class LogStoreWriterTest extends LeakCheckingTest {
         };
         List<String> acked = new ArrayList<>();
         List<String> failed = new ArrayList<>();
-        try (LogStore store = LogStore.builder(dir).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).durability(Durability.none())
+        try (LogStore store = builder().segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).durability(Durability.none())
             .syncer(flaky).open()) {
             failSyncs.set(true);
             // Buffered writes are never synced per batch, so the first sync is the one that seals the segment.
@@ -128,7 +133,7 @@ class LogStoreWriterTest extends LeakCheckingTest {
         }
         assertThat(acked).isNotEmpty();
         assertThat(failed).isNotEmpty();
-        try (LogStore store = LogStore.builder(dir).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).open()) {
+        try (LogStore store = builder().segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).open()) {
             for (String key : acked) {
                 assertThat(store.readMeta(NS, key).size()).as(key).isEqualTo(1000);
             }
@@ -153,7 +158,7 @@ class LogStoreWriterTest extends LeakCheckingTest {
         };
         List<String> acked = new ArrayList<>();
         List<String> failed = new ArrayList<>();
-        try (LogStore store = LogStore.builder(dir).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).syncer(failSeal).open()) {
+        try (LogStore store = builder().segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).syncer(failSeal).open()) {
             for (int i = 0; i < 10; i++) {
                 store.storeMeta(NS, "before-" + i, new byte[1500], Precondition.any());
                 acked.add("before-" + i);
@@ -175,7 +180,7 @@ class LogStoreWriterTest extends LeakCheckingTest {
         }
         assertThat(sealFailures.get()).as("the seal sync ran and failed").isEqualTo(1);
         assertThat(failed).as("the batch that crossed the segment boundary").isNotEmpty();
-        try (LogStore store = LogStore.builder(dir).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).open()) {
+        try (LogStore store = builder().segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).open()) {
             for (String key : acked) {
                 assertThat(store.readMeta(NS, key).size()).as(key).isEqualTo(1500);
             }
@@ -194,7 +199,7 @@ class LogStoreWriterTest extends LeakCheckingTest {
             }
             segment.force(from, to);
         };
-        try (LogStore store = LogStore.builder(dir).durability(Durability.group(java.time.Duration.ofMillis(1)))
+        try (LogStore store = builder().durability(Durability.group(java.time.Duration.ofMillis(1)))
             .syncer(counting).open()) {
             java.util.ArrayDeque<CompletableFuture<String>> inFlight = new java.util.ArrayDeque<>();
             for (int i = 0; i < 50_000; i++) {
@@ -210,12 +215,12 @@ class LogStoreWriterTest extends LeakCheckingTest {
 
     @Test
     void rollsAcrossManySegmentsKeepEveryValue() {
-        try (LogStore store = LogStore.builder(dir).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).open()) {
+        try (LogStore store = builder().segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).open()) {
             for (int i = 0; i < 500; i++) {
                 store.storeMeta(NS, "r" + i, new byte[900 + i % 7], Precondition.any());
             }
         }
-        try (LogStore store = LogStore.builder(dir).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).open()) {
+        try (LogStore store = builder().segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).open()) {
             assertThat(store.recoveryReport().segments()).isGreaterThan(5);
             for (int i = 0; i < 500; i++) {
                 assertThat(store.readMeta(NS, "r" + i).size()).isEqualTo(900 + i % 7);
@@ -225,11 +230,11 @@ class LogStoreWriterTest extends LeakCheckingTest {
 
     @Test
     void invalidBuilderOptionsAreRejectedBeforeAnythingIsCreated() {
-        assertThatThrownBy(() -> LogStore.builder(dir).segmentSize(1000).open()).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> builder().segmentSize(1000).open()).isInstanceOf(IllegalArgumentException.class)
             .hasMessageContaining("segmentSize");
-        assertThatThrownBy(() -> LogStore.builder(dir).ringSize(1000).open()).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> builder().ringSize(1000).open()).isInstanceOf(IllegalArgumentException.class)
             .hasMessageContaining("power of two");
-        assertThatThrownBy(() -> LogStore.builder(dir).maxBatchOps(0).open()).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> builder().maxBatchOps(0).open()).isInstanceOf(IllegalArgumentException.class);
         assertThat(dir.resolve(StoreRoot.MANIFEST_FILE)).doesNotExist();
     }
 }

@@ -19,7 +19,7 @@ class LogVerifierTest extends LeakCheckingTest {
     Path dir;
 
     private void populate() {
-        try (LogStore store = LogStore.builder(dir).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).open()) {
+        try (LogStore store = LogStore.builder(dir).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).compactionInterval(java.time.Duration.ZERO).open()) {
             for (int i = 0; i < 200; i++) {
                 store.writeState("a", "k" + (i % 10), ReplayableBody.ofBytes(new byte[1000]), Precondition.any());
             }

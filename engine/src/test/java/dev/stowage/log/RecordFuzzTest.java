@@ -84,7 +84,7 @@ class RecordFuzzTest extends LeakCheckingTest {
         SplittableRandom random = new SplittableRandom(SEED);
         for (int round = 0; round < 60; round++) {
             Path root = dir.resolve("r" + round);
-            try (LogStore store = LogStore.builder(root).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).open()) {
+            try (LogStore store = LogStore.builder(root).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).compactionInterval(java.time.Duration.ZERO).open()) {
                 for (int i = 0; i < 150; i++) {
                     store.storeMeta("ns", "k" + random.nextInt(40), new byte[random.nextInt(1500)],
                         dev.stowage.Precondition.any());
@@ -100,7 +100,7 @@ class RecordFuzzTest extends LeakCheckingTest {
             }
             int r = round;
             assertThatCode(() -> {
-                try (LogStore reopened = LogStore.builder(root).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).open()) {
+                try (LogStore reopened = LogStore.builder(root).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).compactionInterval(java.time.Duration.ZERO).open()) {
                     reopened.listMeta("ns", dev.stowage.ListRequest.all());
                 } catch (CorruptionException expected) {
                     assertThat(expected.location()).contains(root.toString());

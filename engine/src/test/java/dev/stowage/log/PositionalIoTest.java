@@ -1,0 +1,108 @@
+package dev.stowage.log;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.stowage.Backend;
+import dev.stowage.InvalidRequestException;
+import dev.stowage.Precondition;
+import dev.stowage.ReplayableBody;
+import dev.stowage.Stores;
+import dev.stowage.conformance.BackendConformanceTest;
+import dev.stowage.conformance.LeakCheckingTest;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The NFS mode (positional writes, fsync, close per batch) forced on the local disk: the
+ * conformance suite, the writer's batching and failure tests and the recovery tests run against
+ * it unchanged; and the mount table decides the mode when it is {@code AUTO}.
+ */
+class PositionalIoTest {
+    @TempDir
+    Path dir;
+
+    @Nested
+    class Conformance extends BackendConformanceTest {
+        @Override
+        protected Backend openBackend() {
+            return LogStore.builder(dir.resolve("conformance")).nfs(LogStore.NfsMode.ON).open();
+        }
+    }
+
+    @Nested
+    class ReopenedBetweenSteps extends BackendConformanceTest {
+        @Override
+        protected Backend openBackend() {
+            return new ReopeningLogStore(LogStore.builder(dir.resolve("reopen")).nfs(LogStore.NfsMode.ON));
+        }
+
+        @Override
+        protected int modelCheckSteps() {
+            return 300;
+        }
+    }
+
+    @Nested
+    class Writer extends LogStoreWriterTest {
+        @Override
+        LogStore.Builder builder() {
+            return super.builder().nfs(LogStore.NfsMode.ON);
+        }
+    }
+
+    @Nested
+    class Recovery extends LogStoreRecoveryTest {
+        @Override
+        LogStore.Builder builder() {
+            return super.builder().nfs(LogStore.NfsMode.ON);
+        }
+    }
+
+    @Nested
+    class Modes extends LeakCheckingTest {
+        @Test
+        void autoFollowsTheMountTableAndTheUrlOptionForcesIt() throws Exception {
+            try (LogStore local = LogStore.builder(dir.resolve("auto")).open()) {
+                assertThat(local.nfsMode()).as("a local disk (%s)", MountTable.filesystemType(dir)).isFalse();
+            }
+            String url = "disk://" + dir.resolve("forced").toUri().getRawPath();
+            try (Backend forced = Stores.open(url + "?nfs=on")) {
+                assertThat(((LogStore) forced).nfsMode()).isTrue();
+                String etag = forced.writeState("n", "k", ReplayableBody.ofBytes(new byte[5000]), Precondition.mustNotExist());
+                try (dev.stowage.Content c = forced.readState("n", "k")) {
+                    assertThat(c.etag()).isEqualTo(etag);
+                    assertThat(c.readAllBytes()).hasSize(5000);
+                }
+            }
+            try (LogStore reopened = LogStore.builder(dir.resolve("forced")).nfs(LogStore.NfsMode.OFF).open()) {
+                try (dev.stowage.Content c = reopened.readState("n", "k")) {
+                    assertThat(c.readAllBytes()).hasSize(5000);
+                }
+            }
+            assertThatThrownBy(() -> Stores.open(url + "?nfs=maybe")).isInstanceOf(InvalidRequestException.class)
+                .hasMessageContaining("auto, on or off");
+        }
+    }
+
+    @Test
+    void mountTableFindsTheLongestMountPointHoldingAPath() {
+        List<String> mountinfo = List.of(
+            "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw",
+            "40 22 0:35 / /mnt/nfs rw,relatime shared:20 - nfs4 server:/export rw,vers=4.2",
+            "41 40 0:36 / /mnt/nfs/inner rw - tmpfs tmpfs rw",
+            "42 22 0:37 / /mnt/with\\040space rw - nfs server:/x rw,vers=3",
+            "43 22 0:38 / /mnt/ssh rw,nosuid master:7 - fuse.sshfs root@127.0.0.1:/e rw");
+        assertThat(MountTable.filesystemType(mountinfo, "/mnt/nfs/stowage")).isEqualTo("nfs4");
+        assertThat(MountTable.filesystemType(mountinfo, "/mnt/nfs")).isEqualTo("nfs4");
+        assertThat(MountTable.filesystemType(mountinfo, "/mnt/nfsother/x")).as("not a path prefix").isEqualTo("ext4");
+        assertThat(MountTable.filesystemType(mountinfo, "/mnt/nfs/inner/x")).isEqualTo("tmpfs");
+        assertThat(MountTable.filesystemType(mountinfo, "/mnt/with space/store")).isEqualTo("nfs");
+        assertThat(MountTable.filesystemType(mountinfo, "/mnt/ssh/store")).isEqualTo("fuse.sshfs");
+        assertThat(MountTable.filesystemType(mountinfo, "/var/lib")).isEqualTo("ext4");
+        assertThat(MountTable.filesystemType(List.of("garbage", ""), "/x")).isNull();
+    }
+}
