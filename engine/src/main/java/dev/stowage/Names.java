@@ -173,19 +173,33 @@ public final class Names {
         }
     }
 
+    /**
+     * Code point order (= UTF-8 byte order). Below U+D800 it equals UTF-16 order, so the common
+     * case compares chars; only where the first difference involves a surrogate or a char above it
+     * are the code points at that position compared.
+     */
     private static int compareKeys(String a, String b) {
-        int i = 0;
-        int j = 0;
-        while (i < a.length() && j < b.length()) {
-            int ca = a.codePointAt(i);
-            int cb = b.codePointAt(j);
-            if (ca != cb) {
+        int common = Math.min(a.length(), b.length());
+        for (int k = 0; k < common; k++) {
+            char x = a.charAt(k);
+            char y = b.charAt(k);
+            if (x != y) {
+                if (x < Character.MIN_SURROGATE && y < Character.MIN_SURROGATE) {
+                    return x - y;
+                }
+                // The prefixes are equal, so a high surrogate just before starts both code points,
+                // unless it stands alone in both (then the code points start here).
+                int at = k > 0 && Character.isHighSurrogate(a.charAt(k - 1)) ? k - 1 : k;
+                int ca = a.codePointAt(at);
+                int cb = b.codePointAt(at);
+                if (ca == cb) {
+                    ca = a.codePointAt(k);
+                    cb = b.codePointAt(k);
+                }
                 return Integer.compare(ca, cb);
             }
-            i += Character.charCount(ca);
-            j += Character.charCount(cb);
         }
-        return Integer.compare(a.length() - i, b.length() - j);
+        return a.length() - b.length();
     }
 
     private static String describe(char c) {

@@ -15,10 +15,18 @@ class NamesTest {
     void keyOrderEqualsUnsignedUtf8ByteOrderOnRandomStrings() {
         long seed = Long.getLong("stowage.seed", System.nanoTime());
         SplittableRandom random = new SplittableRandom(seed);
-        int[] pool = {'a', 'z', '/', 0x7f, 0xe9, 0x800, 0xd7ff, 0xe000, 0xfffd, 0xffff, 0x10000, 0x1f600, 0x10ffff};
+        int[] pool = {'a', 'z', '/', 0x7f, 0xe9, 0x800, 0xd7ff, 0xe000, 0xfffd, 0xffff, 0x10000, 0x1f600, 0x1f601, 0x10fffe,
+            0x10ffff};
         List<String> strings = new ArrayList<>();
-        for (int i = 0; i < 2000; i++) {
+        for (int i = 0; i < 4000; i++) {
+            // Every other string shares a prefix with the one before, so differences also fall late
+            // and between the low surrogates of one high surrogate.
             StringBuilder sb = new StringBuilder();
+            if (i % 2 == 1) {
+                String previous = strings.get(i - 1);
+                int cut = random.nextInt(previous.length() + 1);
+                sb.append(previous, 0, Character.isLowSurrogate(cut < previous.length() ? previous.charAt(cut) : 'a') ? cut - 1 : cut);
+            }
             for (int j = random.nextInt(5); j >= 0; j--) {
                 sb.appendCodePoint(pool[random.nextInt(pool.length)]);
             }
@@ -30,6 +38,41 @@ class NamesTest {
             int expected = Integer.signum(Arrays.compareUnsigned(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8)));
             assertThat(Integer.signum(Names.KEY_ORDER.compare(a, b))).as("seed %d: %s vs %s", seed, a, b).isEqualTo(expected);
         }
+    }
+
+    /** Strings that are no valid keys (lone surrogates, as a listing prefix may hold) order by code point too. */
+    @Test
+    void keyOrderComparesCodePointsOfStringsWithLoneSurrogates() {
+        long seed = Long.getLong("stowage.seed", System.nanoTime());
+        SplittableRandom random = new SplittableRandom(seed);
+        char[] pool = {'a', 0xd7ff, 0xd800, 0xdbff, 0xdc00, 0xdfff, 0xe000, 0xffff};
+        for (int i = 0; i < 20000; i++) {
+            StringBuilder a = new StringBuilder();
+            for (int j = random.nextInt(6); j >= 0; j--) {
+                a.append(pool[random.nextInt(pool.length)]);
+            }
+            StringBuilder b = new StringBuilder(a.substring(0, random.nextInt(a.length() + 1)));
+            for (int j = random.nextInt(4); j >= 0; j--) {
+                b.append(pool[random.nextInt(pool.length)]);
+            }
+            assertThat(Integer.signum(Names.KEY_ORDER.compare(a.toString(), b.toString())))
+                .as("seed %d: %s vs %s", seed, a.toString().chars().boxed().toList(), b.toString().chars().boxed().toList())
+                .isEqualTo(Integer.signum(byCodePoints(a.toString(), b.toString())));
+        }
+    }
+
+    /** The reference: code points compared one by one. */
+    private static int byCodePoints(String a, String b) {
+        int i = 0;
+        while (i < a.length() && i < b.length()) {
+            int ca = a.codePointAt(i);
+            int cb = b.codePointAt(i);
+            if (ca != cb) {
+                return Integer.compare(ca, cb);
+            }
+            i += Character.charCount(ca);
+        }
+        return Integer.compare(a.length() - i, b.length() - i);
     }
 
     @Test

@@ -27,9 +27,8 @@ import java.util.zip.CRC32C;
  * every read checks at its end.
  *
  * <p>Lifetime: a blob is garbage once no index entry references it (superseded, deleted, or its
- * write failed). Failed writes delete their blob at once; superseded blobs are deleted at the next
- * open, after recovery, when nothing can be reading them. (Compaction will reclaim them while
- * running.)
+ * write failed). Failed writes delete their blob at once; superseded blobs are deleted by compaction
+ * with the segment that held their last reference, or at the next open, after recovery.
  *
  * <p>Thread-safe: each blob file is written by one caller and never modified after.
  */

@@ -174,4 +174,16 @@ final class IndexReader {
     String etag(long lsn) {
         return etagPrefix + Long.toHexString(lsn);
     }
+
+    /** The LSN an ETag of this store names, or -1 for any other string. */
+    long lsnOf(String etag) {
+        if (etag == null || !etag.startsWith(etagPrefix)) {
+            return -1;
+        }
+        try {
+            return Long.parseUnsignedLong(etag.substring(etagPrefix.length()), 16);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
 }

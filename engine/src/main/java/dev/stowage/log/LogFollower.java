@@ -1,19 +1,13 @@
 package dev.stowage.log;
 
-import dev.stowage.Backend;
 import dev.stowage.Capabilities;
 import dev.stowage.Capability;
 import dev.stowage.ChangeEvent;
 import dev.stowage.ChangeListener;
 import dev.stowage.ClosedException;
-import dev.stowage.Content;
-import dev.stowage.Document;
-import dev.stowage.EntryInfo;
 import dev.stowage.InterruptedStorageException;
 import dev.stowage.InvalidRequestException;
-import dev.stowage.ListRequest;
 import dev.stowage.ObjectAttributes;
-import dev.stowage.Page;
 import dev.stowage.Precondition;
 import dev.stowage.ReplayableBody;
 import dev.stowage.Space;
@@ -62,14 +56,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safety: every method may be called from any thread; one daemon thread tails the log.
  */
-public final class LogFollower implements Backend {
+public final class LogFollower extends IndexedBackend {
     private static final Logger LOG = LoggerFactory.getLogger(LogFollower.class);
 
     /** Open followers in this JVM (for leak checks). */
     private static final AtomicInteger OPEN = new AtomicInteger();
 
     private final Path root;
-    private final String etagPrefix;
     private final Duration pollInterval;
     private final CommitWatermark watermark;
     private final List<Segment> segments = new CopyOnWriteArrayList<>();
@@ -92,7 +85,6 @@ public final class LogFollower implements Backend {
         this.root = b.root;
         this.pollInterval = b.pollInterval;
         StoreRoot.Manifest manifest = StoreRoot.readManifest(root);
-        this.etagPrefix = manifest.storeId() + "-";
         this.watermark = CommitWatermark.openForFollower(root);
         try {
             CommitWatermark.Mark mark = watermark.read();
@@ -110,7 +102,7 @@ public final class LogFollower implements Backend {
             this.appliedLsn = tail.lastLsn();
             tail.onApplied(this::publish);
             this.reader = new IndexReader(index, new BlobStore(root, Syncer.REAL, LogStore.Builder.DEFAULT_BLOB_SYNC_INTERVAL),
-                etagPrefix, "follower of " + root, this::ensureOpen);
+                manifest.storeId() + "-", "follower of " + root, this::ensureOpen);
             LOG.info("following {} from LSN {} (checkpoint {})", root, appliedLsn,
                 checkpoint == null ? "none" : checkpoint.point().lsn());
         } catch (IOException | RuntimeException e) {
@@ -264,14 +256,11 @@ public final class LogFollower implements Backend {
     }
 
     private long lsnOf(String etag) {
-        if (etag != null && etag.startsWith(etagPrefix)) {
-            try {
-                return Long.parseUnsignedLong(etag.substring(etagPrefix.length()), 16);
-            } catch (NumberFormatException e) {
-                // fall through
-            }
+        long lsn = reader.lsnOf(etag);
+        if (lsn < 0) {
+            throw new InvalidRequestException("'" + etag + "' is not an ETag of the store at " + root);
         }
-        throw new InvalidRequestException("'" + etag + "' is not an ETag of the store at " + root);
+        return lsn;
     }
 
     private void ensureOpen() {
@@ -289,51 +278,9 @@ public final class LogFollower implements Backend {
         return capabilities;
     }
 
-    // ---- reads ----
-
     @Override
-    public Document readMeta(String namespace, String key) {
-        return reader.readMeta(namespace, key);
-    }
-
-    @Override
-    public Content readState(String namespace, String key) {
-        return reader.readState(namespace, key);
-    }
-
-    @Override
-    public Content getObject(String namespace, String key) {
-        return reader.getObject(namespace, key);
-    }
-
-    @Override
-    public EntryInfo headObject(String namespace, String key) {
-        return reader.headObject(namespace, key);
-    }
-
-    @Override
-    public Page<EntryInfo> listMeta(String namespace, ListRequest request) {
-        return reader.listMeta(namespace, request);
-    }
-
-    @Override
-    public Page<EntryInfo> listObjects(String namespace, ListRequest request) {
-        return reader.listObjects(namespace, request);
-    }
-
-    @Override
-    public List<String> listNamespaces() {
-        return reader.listNamespaces();
-    }
-
-    /** As {@link LogStore#viewState}. */
-    public ValueView viewState(String namespace, String key) {
-        return reader.viewState(namespace, key);
-    }
-
-    /** As {@link LogStore#viewObject}. */
-    public ValueView viewObject(String namespace, String key) {
-        return reader.viewObject(namespace, key);
+    IndexReader reader() {
+        return reader;
     }
 
     @Override

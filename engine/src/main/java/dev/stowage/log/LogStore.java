@@ -12,13 +12,10 @@ import dev.stowage.Capability;
 import dev.stowage.ChangeListener;
 import dev.stowage.ClosedException;
 import dev.stowage.Content;
-import dev.stowage.Document;
 import dev.stowage.EntryInfo;
 import dev.stowage.InterruptedStorageException;
 import dev.stowage.InvalidRequestException;
-import dev.stowage.ListRequest;
 import dev.stowage.Names;
-import dev.stowage.NotFoundException;
 import dev.stowage.ObjectAttributes;
 import dev.stowage.Page;
 import dev.stowage.Precondition;
@@ -83,7 +80,7 @@ import org.slf4j.LoggerFactory;
  * file ({@link BlobStore}) that is synced before its small reference record is published. Either
  * way the writer never waits on a caller's stream, and a large write does not hold up small ones.
  */
-public final class LogStore implements Backend, StagingBackend {
+public final class LogStore extends IndexedBackend implements StagingBackend {
     private static final Logger LOG = LoggerFactory.getLogger(LogStore.class);
 
     private static final AtomicInteger OPEN_STORES = new AtomicInteger();
@@ -104,7 +101,6 @@ public final class LogStore implements Backend, StagingBackend {
     private final Capabilities capabilities;
     private final RecoveryReport recoveryReport;
     private final Durability durability;
-    private final String etagPrefix;
     private final int maxInlineBytes;
     private final BlobStore blobs;
     private final IndexReader reader;
@@ -155,7 +151,7 @@ public final class LogStore implements Backend, StagingBackend {
                 LOG.info("opened {}{}: {} records in {} segments, last LSN {}, {} ms", root, positional ? " (NFS mode)" : "",
                     recoveryReport.records(), recoveryReport.segments(), recoveryReport.lastLsn(), recoveryReport.elapsed().toMillis());
             }
-            this.etagPrefix = storeRoot.storeId() + "-";
+            String etagPrefix = storeRoot.storeId() + "-";
             this.maxInlineBytes = (int) Math.min(b.blobThreshold, b.segmentSize - RECORD_RESERVE);
             this.blobs = new BlobStore(b.root, b.syncer, b.blobSyncInterval);
             this.reader = new IndexReader(index, blobs, etagPrefix, "logstore " + root, this::ensureOpen);
@@ -491,75 +487,18 @@ public final class LogStore implements Backend, StagingBackend {
         return capabilities;
     }
 
-    // ---- reads: from the index, see IndexReader ----
-
     @Override
-    public Document readMeta(String namespace, String key) {
-        return reader.readMeta(namespace, key);
-    }
-
-    @Override
-    public Content readState(String namespace, String key) {
-        return reader.readState(namespace, key);
-    }
-
-    @Override
-    public Content getObject(String namespace, String key) {
-        return reader.getObject(namespace, key);
-    }
-
-    @Override
-    public EntryInfo headObject(String namespace, String key) {
-        return reader.headObject(namespace, key);
-    }
-
-    @Override
-    public Page<EntryInfo> listMeta(String namespace, ListRequest request) {
-        return reader.listMeta(namespace, request);
-    }
-
-    @Override
-    public Page<EntryInfo> listObjects(String namespace, ListRequest request) {
-        return reader.listObjects(namespace, request);
-    }
-
-    @Override
-    public List<String> listNamespaces() {
-        return reader.listNamespaces();
-    }
-
-    /**
-     * The state blob of a key in place in the mapping, without a copy (see {@link ValueView}).
-     *
-     * @throws NotFoundException if absent
-     */
-    public ValueView viewState(String namespace, String key) {
-        return reader.viewState(namespace, key);
-    }
-
-    /**
-     * An object's body in place in the mapping, without a copy (see {@link ValueView}).
-     *
-     * @throws NotFoundException if absent
-     */
-    public ValueView viewObject(String namespace, String key) {
-        return reader.viewObject(namespace, key);
+    IndexReader reader() {
+        return reader;
     }
 
     private String etag(long lsn) {
         return reader.etag(lsn);
     }
 
-    /** The LSN an ETag of this store names, or -1 for any other string (which then never matches). */
+    /** The LSN an ifMatch precondition names, or -1 for an ETag of no version of this store (which then never matches). */
     private long lsnOf(Precondition precondition) {
-        if (precondition.kind() != Precondition.Kind.IF_MATCH || !precondition.etag().startsWith(etagPrefix)) {
-            return -1;
-        }
-        try {
-            return Long.parseUnsignedLong(precondition.etag().substring(etagPrefix.length()), 16);
-        } catch (NumberFormatException e) {
-            return -1;
-        }
+        return precondition.kind() == Precondition.Kind.IF_MATCH ? reader.lsnOf(precondition.etag()) : -1;
     }
 
     // ---- writes: blocking ----
@@ -940,8 +879,11 @@ public final class LogStore implements Backend, StagingBackend {
         public static final int DEFAULT_COMPACTION_MAX_SEGMENTS = 0;
         /** Default compaction copy rate: 64 MiB/s. */
         public static final long DEFAULT_COMPACTION_BYTES_PER_SECOND = 64L << 20;
-        /** Default time a compacted segment file is kept for readers in other processes. */
-        public static final Duration DEFAULT_SEGMENT_DELETE_GRACE = Duration.ofSeconds(60);
+        /**
+         * Default time a compacted segment file is kept for readers in other processes: 10 s, ten
+         * thousand poll intervals of a follower; disk use grows by the write rate times this.
+         */
+        public static final Duration DEFAULT_SEGMENT_DELETE_GRACE = Duration.ofSeconds(10);
         /** Default retention: off (keys are kept until deleted). */
         public static final Duration DEFAULT_RETENTION = Duration.ZERO;
 

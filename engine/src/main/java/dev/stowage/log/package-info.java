@@ -9,7 +9,8 @@
  * written range once, publishes the index changes and completes the callers.
  *
  * <p><b>Files.</b> {@code root/LOCK} (OS lock, holder), {@code root/store.meta} (format, store id,
- * writer epoch), {@code root/segments/<16 hex id>.seg} (fixed-size, zero-filled, see
+ * writer epoch, log start after compaction), {@code root/COMMITTED} (the commit watermark page
+ * followers tail, {@link dev.stowage.log.CommitWatermark}), {@code root/segments/<16 hex id>.seg} (fixed-size, zero-filled, see
  * {@link dev.stowage.log.RecordDescriptor} for the record layout), {@code root/blobs/<id>.blob}
  * (values above the inline threshold), {@code root/checkpoints/<lsn>.ckpt} (index snapshots).
  *
@@ -26,11 +27,15 @@
  *   <li>The next segment is prepared once the active one is half full; sealing a segment syncs
  *       it whole in every durability mode.</li>
  *   <li>Values up to the blob threshold (1 MiB) live inline; larger ones in blob files written
- *       and synced by the caller's thread, referenced by length and CRC32C. Superseded blobs are
- *       reclaimed at the next open; compaction, followers and NFS mode are later work.</li>
+ *       and synced by the caller's thread, referenced by length and CRC32C. Superseded blobs go
+ *       with the segment that compaction deletes, or at the next open.</li>
  *   <li>Checkpoints are fuzzy snapshots at a durable point; recovery replays every record after
  *       the point over them. Corruption in sealed segments that a checkpoint covers is found by
  *       {@link dev.stowage.log.LogVerifier}, not at open.</li>
+ *   <li>Compaction copies live records of the oldest sealed segment forward with their original
+ *       LSN ({@link dev.stowage.log.RecordDescriptor#FLAG_COPIED}), so ETags never change;
+ *       followers ({@link dev.stowage.log.LogFollower}) apply the log up to the commit watermark;
+ *       the NFS mode writes positionally. See {@code docs/log-operations.md}.</li>
  * </ul>
  */
 package dev.stowage.log;

@@ -56,6 +56,27 @@ final class LogFiles {
         }
     }
 
+    /**
+     * Copies a store's files (not its lock) as they are now: with the mappings shared, what kill -9
+     * at this moment would leave. A file deleted while the copy walks is skipped, as a crash would.
+     */
+    static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> paths = Files.walk(from)) {
+            for (Path p : paths.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else if (!p.getFileName().toString().equals(StoreRoot.LOCK_FILE)) {
+                    try {
+                        Files.copy(p, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    } catch (java.nio.file.NoSuchFileException gone) {
+                        // deleted while walking (a temporary file renamed)
+                    }
+                }
+            }
+        }
+    }
+
     static void zero(Path file, long offset, int length) throws IOException {
         try (FileChannel c = FileChannel.open(file, StandardOpenOption.WRITE)) {
             c.write(ByteBuffer.allocate(length), offset);

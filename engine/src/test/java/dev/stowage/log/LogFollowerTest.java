@@ -229,6 +229,50 @@ class LogFollowerTest extends LeakCheckingTest {
         }
     }
 
+    /** A subscriber that blocks gets a gap and the events after it; the follower goes on applying. */
+    @Test
+    void aStalledSubscriberGetsAGapAndNeverStallsTheFollower() throws Exception {
+        CountDownLatch unblock = new CountDownLatch(1);
+        List<Long> gaps = new CopyOnWriteArrayList<>();
+        List<ChangeEvent> after = new CopyOnWriteArrayList<>();
+        try (LogStore store = writer().open(); LogFollower follower = LogFollower.builder(dir).open();
+             Subscription s = follower.subscribe(NS, "", new ChangeListener() {
+                 @Override
+                 public void onChange(ChangeEvent event) {
+                     try {
+                         unblock.await();
+                     } catch (InterruptedException e) {
+                         Thread.currentThread().interrupt();
+                     }
+                     after.add(event);
+                 }
+
+                 @Override
+                 public void onGap(long lastDelivered) {
+                     gaps.add(lastDelivered);
+                 }
+             })) {
+            List<CompletableFuture<String>> writes = new ArrayList<>();
+            for (int i = 0; i < dev.stowage.feed.ChangeFeed.DEFAULT_QUEUE_CAPACITY + 500; i++) {
+                writes.add(store.storeMetaAsync(NS, "k" + (i % 100), bytes("v" + i), Precondition.any()));
+            }
+            String last = null;
+            for (CompletableFuture<String> w : writes) {
+                last = w.join();
+            }
+            assertThat(follower.awaitApplied(last, WAIT)).as("applying goes on behind a stalled subscriber").isTrue();
+            unblock.countDown();
+            String marker = store.storeMeta(NS, "marker", bytes("m"), Precondition.any());
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (after.stream().noneMatch(e -> e.key().equals("marker")) && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertThat(gaps).as("the overflow is reported as a gap").isNotEmpty();
+            assertThat(after.get(after.size() - 1).etag()).isEqualTo(marker);
+            assertThat(after).extracting(ChangeEvent::sequence).isSorted();
+        }
+    }
+
     @Test
     void aWriterSupersededByAHigherEpochAppendsNothingMore() throws Exception {
         try (LogStore store = writer().open()) {

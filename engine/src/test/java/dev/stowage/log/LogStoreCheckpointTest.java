@@ -10,7 +10,6 @@ import dev.stowage.conformance.LeakCheckingTest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
@@ -35,18 +34,6 @@ class LogStoreCheckpointTest extends LeakCheckingTest {
         return s.getBytes(UTF_8);
     }
 
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> paths = Files.walk(from)) {
-            for (Path p : paths.toList()) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else if (!p.getFileName().toString().equals(StoreRoot.LOCK_FILE)) {
-                    Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        }
-    }
 
     @Test
     void cleanCloseWritesACheckpointAndReopenReplaysNothing() {
@@ -81,7 +68,7 @@ class LogStoreCheckpointTest extends LeakCheckingTest {
             store.deleteMeta(NS, "k2", Precondition.any());
             store.storeMeta(NS, "k3", bytes("after"), Precondition.any());
             store.storeMeta(NS, "new", bytes("after"), Precondition.mustNotExist());
-            copyTree(root, crashed);
+            LogFiles.copyTree(root, crashed);
         }
         try (LogStore store = builder(crashed).open()) {
             RecoveryReport report = store.recoveryReport();
@@ -131,13 +118,13 @@ class LogStoreCheckpointTest extends LeakCheckingTest {
             for (int i = 0; i < 50; i++) {
                 store.storeMeta(NS, "k" + i, bytes("v" + i), Precondition.any());
             }
-            copyTree(root, older);
+            LogFiles.copyTree(root, older);
             for (int i = 50; i < 100; i++) {
                 store.storeMeta(NS, "k" + i, bytes("v" + i), Precondition.any());
             }
         }
         // The older log, with the checkpoint written at LSN 100 by the clean close.
-        copyTree(root.resolve(Checkpoints.DIR), older.resolve(Checkpoints.DIR));
+        LogFiles.copyTree(root.resolve(Checkpoints.DIR), older.resolve(Checkpoints.DIR));
         try (LogStore store = builder(older).open()) {
             RecoveryReport report = store.recoveryReport();
             assertThat(report.checkpointLsn()).isEqualTo(-1);

@@ -18,7 +18,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -394,7 +393,7 @@ class LogStoreCompactionTest extends LeakCheckingTest {
                     && Files.readString(root.resolve(StoreRoot.MANIFEST_FILE)).contains("firstSegment");
                 if (compacting && (checkpoint || manifest)) {
                     Path copy = dir.resolve("crash" + snapshots.size());
-                    copyTree(root, copy);
+                    LogFiles.copyTree(root, copy);
                     snapshots.add(copy);
                 }
             }
@@ -428,22 +427,6 @@ class LogStoreCompactionTest extends LeakCheckingTest {
 
     private volatile boolean compacting;
 
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> paths = Files.walk(from)) {
-            for (Path p : paths.toList()) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else if (!p.getFileName().toString().equals(StoreRoot.LOCK_FILE)) {
-                    try {
-                        Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
-                    } catch (java.nio.file.NoSuchFileException gone) {
-                        // deleted while walking (a temp file renamed): as a crash would find it
-                    }
-                }
-            }
-        }
-    }
 
     /**
      * Seeded random operations (writes, CAS, deletes, compaction passes, reopen with and without

@@ -16,6 +16,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -160,27 +162,17 @@ class LogStoreRecoveryTest extends LeakCheckingTest {
         assertThat(e.getMessage()).contains("records missing");
     }
 
-    @Test
-    void missingSegmentIsCorruption() throws Exception {
+    /** A missing first segment (the manifest names where the log starts) or a missing middle one. */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1})
+    void missingSegmentIsCorruptionNamingTheMissingFile(int missing) throws Exception {
         writeUntilSegments(3);
         List<Path> segments = LogFiles.segments(dir);
-        Files.delete(segments.get(1));
+        Files.delete(segments.get(missing));
 
         CorruptionException e = catchThrowableOfType(CorruptionException.class, this::open);
         assertThat(e).isNotNull();
-        assertThat(e.location()).as("names the missing file").isEqualTo(segments.get(1).toString());
-        assertThat(e.getMessage()).contains("records missing");
-    }
-
-    @Test
-    void missingFirstSegmentIsCorruption() throws Exception {
-        writeUntilSegments(3);
-        List<Path> segments = LogFiles.segments(dir);
-        Files.delete(segments.get(0));
-
-        CorruptionException e = catchThrowableOfType(CorruptionException.class, this::open);
-        assertThat(e).isNotNull();
-        assertThat(e.location()).isEqualTo(segments.get(0).toString());
+        assertThat(e.location()).isEqualTo(segments.get(missing).toString());
         assertThat(e.getMessage()).contains("records missing");
     }
 

@@ -39,6 +39,27 @@ class StressCommandsTest {
         assertThat(Main.verify(run.store, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), false)).isZero();
     }
 
+    /** The short CI version of the overwrite-heavy compaction run recorded in docs/benchmarks.md. */
+    @Test
+    void compactionKeepsAnOverwrittenStoreWithinThreeTimesItsLiveData(@TempDir Path dir) throws Exception {
+        RunCommand run = new RunCommand();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        run.out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        run.store = StoreSpec.diskUrl(dir.resolve("store"))
+            + "?segmentSize=262144&compactionDeadRatio=0.4&segmentDeleteGrace=0s&compactionBytesPerSecond=0";
+        run.writers = 2;
+        run.readers = 1;
+        run.valueSize = 1024;
+        run.duration = "8s";
+        run.durability = "GROUP:2ms";
+        run.casRatio = 0;
+        run.keySpace = 2000;
+        run.maxDiskRatio = 3;
+        run.hgrm = dir.resolve("run.hgrm");
+        assertThat(run.call()).as(text(bytes)).isZero();
+        assertThat(text(bytes)).contains("lost writes/updates: 0").containsPattern("disk: peak [0-9.]+ MiB").doesNotContain("EXCEEDED");
+    }
+
     @Test
     void runOnTheMemoryStore() throws Exception {
         RunCommand run = new RunCommand();
