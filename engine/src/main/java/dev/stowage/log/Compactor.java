@@ -123,48 +123,58 @@ final class Compactor {
     }
 
     /**
-     * One pass: expires keys past retention, compacts oldest sealed segments while compaction is
-     * due (only those sealed when the pass began), deletes compacted segments past their grace.
+     * One pass: expires keys past retention, copies the live records of the oldest sealed segments
+     * forward while compaction is due (only segments sealed when the pass began), retires them
+     * together (one sync, one checkpoint, one manifest update: a fast writer seals segments faster
+     * than a sync each could retire them), deletes retired segments past their grace.
      */
     CompactionReport run() throws IOException {
         long started = System.nanoTime();
         long expired = retention.isZero() ? 0 : expire();
         List<Segment> candidates = log.sealed();
-        int compacted = 0;
+        List<Emptied> emptied = new ArrayList<>();
         long copied = 0;
         long copiedBytes = 0;
         for (Segment segment : candidates) {
-            if (stopping || !due(log.sealed())) {
+            if (stopping || !due(candidates.subList(emptied.size(), candidates.size()))) {
                 break;
             }
-            long[] result = compact(segment);
-            if (result == null) {
+            Emptied e = copyForward(segment);
+            if (e == null) {
                 break;
             }
-            compacted++;
-            copied += result[0];
-            copiedBytes += result[1];
+            emptied.add(e);
+            copied += e.recordsCopied;
+            copiedBytes += e.bytesCopied;
         }
+        int retiredNow = emptied.isEmpty() ? 0 : retire(emptied);
         long[] deleted = deleteRetired(clock.millis());
-        CompactionReport report = new CompactionReport(compacted, copied, copiedBytes, (int) deleted[0], deleted[1], (int) deleted[2],
+        CompactionReport report = new CompactionReport(retiredNow, copied, copiedBytes, (int) deleted[0], deleted[1], (int) deleted[2],
             expired, Duration.ofNanos(System.nanoTime() - started));
-        if (compacted > 0 || deleted[0] > 0 || expired > 0) {
+        if (retiredNow > 0 || deleted[0] > 0 || expired > 0) {
             LOG.info("compacted {}: {}", root.root(), report);
         }
         return report;
     }
 
     /**
-     * Copies the live records of the oldest sealed segment forward and retires it.
-     *
-     * @return {records copied, bytes copied}, or {@code null} if the pass stopped or the segment
-     *         is still referenced (then it stays)
+     * A segment whose current versions were copied forward: the last LSN of its ordinary records
+     * (0 if none) and the blobs its records reference.
      */
-    private long[] compact(Segment segment) throws IOException {
+    private record Emptied(Segment segment, long recordsCopied, long bytesCopied, long lastOrdinaryLsn, long[] blobIds) {
+    }
+
+    /**
+     * Sends every record of {@code segment} that holds a current version to the writer to be
+     * copied forward, and waits for the copies.
+     *
+     * @return what was copied, or {@code null} if the pass stopped
+     */
+    private Emptied copyForward(Segment segment) {
         UnsafeBuffer buffer = segment.buffer();
         List<CompletableFuture<String>> inFlight = new ArrayList<>();
         List<Long> blobIds = new ArrayList<>();
-        long lastOrdinaryLsn = start.baseLsn();
+        long lastOrdinaryLsn = 0;
         long copied = 0;
         long copiedBytes = 0;
         int offset = 0;
@@ -202,20 +212,42 @@ final class Compactor {
             offset = (int) Math.min(segment.capacity(), RecordDescriptor.align(offset + (long) frame));
         }
         copied += await(inFlight);
+        return new Emptied(segment, copied, copiedBytes, lastOrdinaryLsn, blobIds.stream().mapToLong(Long::longValue).toArray());
+    }
+
+    /**
+     * Makes the copies durable, checkpoints, records the new log start, and takes the emptied
+     * segments (the oldest, in order) out of the log.
+     *
+     * @return how many segments were retired (fewer than emptied if one still holds live bytes)
+     */
+    private int retire(List<Emptied> emptied) throws IOException {
         store.sync().join();
-        if (segment.liveBytes() != 0) {
-            // Every record was either copied or superseded, so nothing may point here; if the
-            // accounting says otherwise, keeping the segment is the safe choice.
-            LOG.error("{} still holds {} live bytes after compaction; it is kept", segment, segment.liveBytes());
-            return null;
+        int retiring = 0;
+        long baseLsn = start.baseLsn();
+        for (Emptied e : emptied) {
+            if (e.segment.liveBytes() != 0) {
+                // Every record was either copied or superseded, so nothing may point there; if the
+                // accounting says otherwise, keeping the segment (and those after it) is the safe choice.
+                LOG.error("{} still holds {} live bytes after compaction; it is kept", e.segment, e.segment.liveBytes());
+                break;
+            }
+            baseLsn = Math.max(baseLsn, e.lastOrdinaryLsn);
+            retiring++;
+        }
+        if (retiring == 0) {
+            return 0;
         }
         store.checkpoint();
-        StoreRoot.LogStart next = new StoreRoot.LogStart(segment.id() + 1, lastOrdinaryLsn);
+        StoreRoot.LogStart next = new StoreRoot.LogStart(emptied.get(retiring - 1).segment.id() + 1, baseLsn);
         root.recordLogStart(next);
         start = next;
-        log.retire(segment);
-        retired.add(new Retired(segment, clock.millis() + grace.toMillis(), blobIds.stream().mapToLong(Long::longValue).toArray()));
-        return new long[] {copied, copiedBytes};
+        long deleteAt = clock.millis() + grace.toMillis();
+        for (int i = 0; i < retiring; i++) {
+            log.retire(emptied.get(i).segment);
+            retired.add(new Retired(emptied.get(i).segment, deleteAt, emptied.get(i).blobIds));
+        }
+        return retiring;
     }
 
     /** Waits for the relocations in flight; returns how many copied a record. */

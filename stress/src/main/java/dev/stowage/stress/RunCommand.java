@@ -111,7 +111,9 @@ final class RunCommand implements Callable<Integer> {
         }
         Duration runFor = StoreLocation.parseDuration("--duration", duration);
         try (StoreSpec spec = StoreSpec.of(store, durability); Backend backend = Stores.open(spec.url)) {
-            boolean durable = backend.capabilities().has(Capability.DURABLE) && !spec.url.contains("durability=NONE");
+            // Durable = acknowledged after a sync: a disk store in SYNC mode, or a remote store.
+            boolean durable = backend.capabilities().has(Capability.DURABLE)
+                && (!spec.isDisk() || spec.url.toUpperCase(java.util.Locale.ROOT).contains("DURABILITY=SYNC"));
             out.printf("store %s (%s acknowledgements), %d writers, %d readers, %d-byte values, %d keys, CAS ratio %.2f, %s%n",
                 spec.url, durable ? "durable" : "buffered", writers, readers, valueSize, keySpace, casRatio, runFor);
             long[][] acked = new long[writers][];
