@@ -20,16 +20,16 @@ import org.slf4j.LoggerFactory;
 /**
  * Reclaims the space of superseded and deleted records, oldest segment first.
  *
- * <p><b>How</b>: when the sealed segments are dead enough ({@link LogStore.Builder#compactionDeadRatio}
+ * <p><b>How</b>: while the sealed segments are dead enough ({@link LogStore.Builder#compactionDeadRatio}
  * of their bytes hold no current version) or too many ({@link LogStore.Builder#compactionMaxSegments}),
  * the oldest sealed segment is scanned and each record that still holds a current version is sent
  * to the writer as a {@code RELOCATE} command; the writer copies it forward only if it is still
- * current (so CAS and order stay exact) with its original LSN (so ETags survive). Then: one sync
- * (copies are durable in every durability mode), an index checkpoint that no longer names the
- * segment, the new log start in the manifest (first segment, last LSN before it), and the segment
- * leaves the log. Its file is deleted once no in-process reader holds it (reference count) and
- * {@link LogStore.Builder#segmentDeleteGrace} has passed (for readers in other processes); blob
- * files that only its records referenced go with it.
+ * current (so CAS and order stay exact) with its original LSN (so ETags survive). The segments a
+ * pass emptied then leave the log together: one sync (copies are durable in every durability
+ * mode), an index checkpoint that no longer names them, the new log start in the manifest (first
+ * segment, last LSN before it). Their files are deleted once no in-process reader holds them
+ * (reference count) and {@link LogStore.Builder#segmentDeleteGrace} has passed (for readers in
+ * other processes); blob files that only their records referenced go with them.
  *
  * <p><b>Tombstones</b>: a delete record in the oldest segment is dropped, never copied: no older
  * version of its key can exist in any segment left (DESIGN.md §10: tombstones live until no older
