@@ -140,7 +140,7 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
                 : new Recovery.Position(indexOf(all, checkpoint.point().segmentId()), checkpoint.point().offset(),
                     checkpoint.point().lsn() + 1);
             RecoveryReport[] report = new RecoveryReport[1];
-            Recovery.Position position = new Recovery(index, true).replay(all, from, report);
+            Recovery.Position position = new Recovery(index, true, maxRecordBytes(b)).replay(all, from, report);
             this.recoveryReport = report[0].withCheckpoint(checkpoint == null ? -1 : checkpoint.point().lsn(),
                 rejected.isEmpty() ? null : String.join("; ", rejected), Duration.ofNanos(System.nanoTime() - recoveryStart));
             this.lastCheckpointLsn = checkpoint == null ? -1 : checkpoint.point().lsn();
@@ -240,6 +240,11 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
     /** Segment mappings not yet released in this JVM, open readers' included (for leak checks and monitoring). */
     public static int liveMappings() {
         return Segment.LIVE_MAPPINGS.get();
+    }
+
+    /** The largest record a writer with these options appends: an inline value and its names. */
+    static int maxRecordBytes(Builder b) {
+        return (int) Math.min(b.segmentSize, Math.max(b.blobThreshold, Builder.DEFAULT_BLOB_THRESHOLD) + RECORD_RESERVE);
     }
 
     private static int indexOf(List<Segment> segments, long id) {

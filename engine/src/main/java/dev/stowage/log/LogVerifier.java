@@ -42,7 +42,7 @@ public final class LogVerifier {
                 }
             }
             LogIndex index = new LogIndex();
-            Recovery recovery = new Recovery(index, false);
+            Recovery recovery = new Recovery(index, false, (int) LogStore.Builder.DEFAULT_BLOB_THRESHOLD + LogStore.RECORD_RESERVE);
             RecoveryReport[] report = new RecoveryReport[1];
             String corruption = null;
             try {

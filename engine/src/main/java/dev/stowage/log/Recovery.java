@@ -41,6 +41,8 @@ final class Recovery {
     private final RecordCodec codec = new RecordCodec();
     private final LogIndex index;
     private final boolean repair;
+    /** Bytes after the end of the log checked for a record whose frame length was never written. */
+    private final int tailScanBytes;
     /** Per segment (in replay order): valid records and the offset where they end. */
     private final List<long[]> segmentStats = new ArrayList<>();
 
@@ -57,11 +59,15 @@ final class Recovery {
     }
 
     /**
-     * @param repair whether to cut a torn tail (the writer's open) or only report it (offline verify)
+     * @param repair        whether to cut a torn tail (the writer's open) or only report it (offline verify)
+     * @param tailScanBytes how far after the end of the log to look for the bytes of a record cut
+     *                      short before its frame length was written (the largest record a writer
+     *                      appends); 0 for a follower, which reads only up to the committed mark
      */
-    Recovery(LogIndex index, boolean repair) {
+    Recovery(LogIndex index, boolean repair, int tailScanBytes) {
         this.index = index;
         this.repair = repair;
+        this.tailScanBytes = tailScanBytes;
     }
 
     /** Listens to applied changes from now on (a follower's change feed). */
@@ -175,6 +181,11 @@ final class Recovery {
                 apply(segment, buffer, offset);
                 offset = (int) Math.min(segment.capacity(), RecordDescriptor.align(offset + (long) RecordCodec.frameLength(buffer, offset)));
             }
+            if (problem == null && i == last && anyNonZero(buffer, offset, (int) Math.min(segment.capacity(), (long) offset + tailScanBytes))) {
+                // A record is sealed by writing its frame length last: bytes behind a zero one are
+                // a record whose write was cut short (a killed writer), to be cut like a torn one.
+                problem = "bytes of a record whose frame length was never written (a write cut short)";
+            }
             if (problem != null && offset == 0 && i > 0 && codec.check(buffer, 0, segment.capacity()) == null) {
                 Segment previous = segments.get(i - 1);
                 throw new CorruptionException(previous.path().toString(), position,
@@ -203,6 +214,21 @@ final class Recovery {
         reportOut[0] = new RecoveryReport(segments.size(), records, lastLsn, truncatedSegment, truncatedAt, bytesCut, reason,
             groupRecordsDropped, Duration.ofNanos(System.nanoTime() - start), -1, null);
         return new Position(Math.max(from.segmentIndex(), Math.min(last, segments.size() - 1)), position, lastLsn + 1);
+    }
+
+    private static boolean anyNonZero(UnsafeBuffer buffer, int from, int to) {
+        int i = from;
+        for (; i + Long.BYTES <= to; i += Long.BYTES) {
+            if (buffer.getLong(i) != 0) {
+                return true;
+            }
+        }
+        for (; i < to; i++) {
+            if (buffer.getByte(i) != 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static long nonZeroBytes(UnsafeBuffer buffer, int from, int to) {

@@ -103,6 +103,37 @@ class LogStoreRecoveryTest extends LeakCheckingTest {
         }
     }
 
+    /**
+     * A writer killed while encoding a record leaves its header and value bytes behind a frame
+     * length still zero: the open cuts them, so no stale byte lies past the end of the log when
+     * later, shorter records are appended over them.
+     */
+    @Test
+    void bytesOfARecordWhoseFrameLengthWasNeverWrittenAreCut() throws Exception {
+        writeMetas(10);
+        Path segment = LogFiles.segments(dir).get(0);
+        List<Integer> offsets = LogFiles.recordOffsets(segment);
+        int last = offsets.get(offsets.size() - 1);
+        int end = (int) RecordDescriptor.align(last + (long) LogFiles.frameLength(segment, last));
+        // The record at `last` again, one slot further, without its frame length: a cut-short write.
+        byte[] unsealed = java.util.Arrays.copyOfRange(Files.readAllBytes(segment), last, end + 600);
+        java.util.Arrays.fill(unsealed, 0, 4, (byte) 0);
+        try (java.nio.channels.FileChannel c = java.nio.channels.FileChannel.open(segment, java.nio.file.StandardOpenOption.WRITE)) {
+            c.write(java.nio.ByteBuffer.wrap(unsealed), end);
+        }
+
+        try (LogStore store = open()) {
+            RecoveryReport report = store.recoveryReport();
+            assertThat(report.truncatedAtOffset()).isEqualTo(end);
+            assertThat(report.truncationReason()).contains("frame length was never written");
+            assertThat(report.bytesCut()).isPositive();
+            assertThat(report.records()).isEqualTo(10);
+            store.storeMeta(NS, "x", bytes("y"), Precondition.mustNotExist());
+        }
+        VerifyReport verified = LogVerifier.verify(dir);
+        assertThat(verified.clean()).as(verified.tornTail()).isTrue();
+    }
+
     /** DESIGN.md §10: a large record whose header reached disk before its payload must not replay as a value. */
     @Test
     void largeRecordWithMissingPayloadIsCutNotReplayedAsEmpty() throws Exception {
