@@ -29,12 +29,12 @@ public final class JvmFlags {
     }
 
     /**
-     * @throws IllegalStateException naming every missing flag
+     * @throws dev.stowage.StorageException naming every missing flag (a store or follower cannot open)
      */
     public static void require() {
         List<String> missing = missing();
         if (!missing.isEmpty()) {
-            throw new IllegalStateException("the disk logstore needs these JVM flags on Java 17+: " + String.join(" ", missing)
+            throw new dev.stowage.StorageException("the disk logstore needs these JVM flags on Java 17+: " + String.join(" ", missing)
                 + " (add them to the java command line, JAVA_TOOL_OPTIONS, or Add-Exports in an executable jar's manifest)");
         }
     }

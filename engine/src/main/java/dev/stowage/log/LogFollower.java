@@ -402,11 +402,7 @@ public final class LogFollower extends IndexedBackend {
             if (!Files.isDirectory(root.resolve(StoreRoot.SEGMENTS_DIR))) {
                 throw new StorageException(root + " is not a logstore (no " + StoreRoot.SEGMENTS_DIR + "/)");
             }
-            try {
-                JvmFlags.require();
-            } catch (IllegalStateException e) {
-                throw new StorageException(e.getMessage(), e);
-            }
+            JvmFlags.require();
             try {
                 return new LogFollower(this);
             } catch (IOException e) {

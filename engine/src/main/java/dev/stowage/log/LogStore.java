@@ -1113,11 +1113,7 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
             if (maxBatchOps < 1 || maxBatchBytes < 1) {
                 throw new IllegalArgumentException("batch bounds must be positive: ops=" + maxBatchOps + " bytes=" + maxBatchBytes);
             }
-            try {
-                JvmFlags.require();
-            } catch (IllegalStateException e) {
-                throw new StorageException(e.getMessage(), e);
-            }
+            JvmFlags.require();
             try {
                 return new LogStore(this);
             } catch (IOException e) {
