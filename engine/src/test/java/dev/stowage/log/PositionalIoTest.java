@@ -18,8 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The NFS mode (positional writes, fsync, close per batch) forced on the local disk: the
- * conformance suite, the writer's batching and failure tests and the recovery tests run against
- * it unchanged; and the mount table decides the mode when it is {@code AUTO}.
+ * conformance suite, the writer's batching and failure tests and the recovery tests (which reopen
+ * positionally written stores after byte surgery) run against it unchanged; and the mount table
+ * decides the mode when it is {@code AUTO}.
  */
 class PositionalIoTest {
     @TempDir
@@ -30,19 +31,6 @@ class PositionalIoTest {
         @Override
         protected Backend openBackend() {
             return LogStore.builder(dir.resolve("conformance")).nfs(LogStore.NfsMode.ON).open();
-        }
-    }
-
-    @Nested
-    class ReopenedBetweenSteps extends BackendConformanceTest {
-        @Override
-        protected Backend openBackend() {
-            return new ReopeningLogStore(LogStore.builder(dir.resolve("reopen")).nfs(LogStore.NfsMode.ON));
-        }
-
-        @Override
-        protected int modelCheckSteps() {
-            return 300;
         }
     }
 
