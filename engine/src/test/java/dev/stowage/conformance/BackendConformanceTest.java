@@ -626,8 +626,13 @@ public abstract class BackendConformanceTest extends LeakCheckingTest {
         }
     }
 
+    /**
+     * Writes enough events to overflow a blocked subscriber's queue: every write completing while
+     * it is blocked is what shows the writers are not stalled (the timeout only guards against a
+     * hang; durable writes on a slow disk take their time).
+     */
     @Test
-    @Timeout(60)
+    @Timeout(300)
     void slowSubscriberGetsAGapAndDoesNotStallWriters() throws Exception {
         if (!backend.capabilities().has(Capability.CHANGE_FEED)) {
             return;
@@ -650,7 +655,7 @@ public abstract class BackendConformanceTest extends LeakCheckingTest {
             }
         };
         try (Subscription ignored = backend.subscribe(NS, "", slow)) {
-            for (int i = 0; i < 20_000; i++) {
+            for (int i = 0; i < dev.stowage.feed.ChangeFeed.DEFAULT_QUEUE_CAPACITY + 1_000; i++) {
                 backend.storeMeta(NS, "k" + (i % 10), bytes("v"), Precondition.any());
             }
             release.countDown();
