@@ -15,7 +15,6 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.zip.CRC32C;
 
@@ -185,8 +184,8 @@ final class BlobStore {
         }
     }
 
-    /** Deletes every blob not in {@code live} (called at open, before any reader exists); returns how many. */
-    int deleteUnreferenced(Set<Long> live) throws IOException {
+    /** Deletes every blob that {@code live} does not accept (called at open, before any reader exists); returns how many. */
+    int deleteUnreferenced(java.util.function.LongPredicate live) throws IOException {
         int deleted = 0;
         try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*" + SUFFIX)) {
             for (Path p : files) {
@@ -197,7 +196,7 @@ final class BlobStore {
                 } catch (NumberFormatException e) {
                     continue;
                 }
-                if (!live.contains(id)) {
+                if (!live.test(id)) {
                     Files.delete(p);
                     deleted++;
                 }

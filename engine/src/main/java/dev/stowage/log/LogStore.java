@@ -36,8 +36,6 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.Set;
 import java.util.Map;
 import java.util.List;
 import java.util.Objects;
@@ -155,13 +153,8 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
             this.maxInlineBytes = (int) Math.min(b.blobThreshold, b.segmentSize - RECORD_RESERVE);
             this.blobs = new BlobStore(b.root, b.syncer, b.blobSyncInterval);
             this.reader = new IndexReader(index, blobs, etagPrefix, "logstore " + root, this::ensureOpen);
-            Set<Long> liveBlobs = new HashSet<>();
-            index.forEach((ns, space, key, e) -> {
-                if (e instanceof BlobEntry) {
-                    liveBlobs.add(((BlobEntry) e).blobId);
-                }
-            });
-            int orphans = blobs.deleteUnreferenced(liveBlobs);
+            // The index already counts blob references: no scan of every entry at open.
+            int orphans = blobs.deleteUnreferenced(id -> index.blobReferences(id) > 0);
             if (orphans > 0) {
                 LOG.info("deleted {} unreferenced blobs of {}", orphans, root);
             }
