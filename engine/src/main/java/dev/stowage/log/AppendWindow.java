@@ -41,10 +41,6 @@ final class AppendWindow {
         return new AppendWindow(new UnsafeBuffer(ByteBuffer.allocateDirect(capacity)));
     }
 
-    boolean isPositional() {
-        return staging != null;
-    }
-
     /**
      * Prepares to append {@code bytes} at {@code position} of {@code active}: moves the window to
      * a new active segment (after a roll), and flushes first if the staging buffer would overflow.

@@ -128,11 +128,6 @@ final class Segment {
         }
     }
 
-    /** Whether the writer appends with positional writes (NFS mode) rather than through the mapping. */
-    boolean positional() {
-        return positional;
-    }
-
     /**
      * Positional mode: writes {@code length} bytes of {@code source} from {@code sourceIndex} to
      * {@code at} in the file (no sync).
