@@ -18,7 +18,11 @@ public final class Listings {
     private Listings() {
     }
 
-    /** The page of {@code sorted} that {@code request} selects, each entry mapped by {@code item}. */
+    /**
+     * The page of {@code sorted} that {@code request} selects, each entry mapped by {@code item};
+     * an entry {@code item} maps to {@code null} is left out (an entry removed while the page is
+     * cut, for a backend whose map holds only keys).
+     */
     public static <V, T> Page<T> page(NavigableMap<String, V> sorted, ListRequest request, BiFunction<String, V, T> item) {
         NavigableMap<String, V> tail = request.startAfter() != null
             && Names.KEY_ORDER.compare(request.startAfter(), request.prefix()) >= 0
@@ -33,8 +37,11 @@ public final class Listings {
             if (items.size() == request.limit()) {
                 return new Page<>(items, true, lastKey);
             }
-            items.add(item.apply(e.getKey(), e.getValue()));
-            lastKey = e.getKey();
+            T mapped = item.apply(e.getKey(), e.getValue());
+            if (mapped != null) {
+                items.add(mapped);
+                lastKey = e.getKey();
+            }
         }
         return new Page<>(items, false, null);
     }

@@ -12,43 +12,70 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.BiFunction;
 
 /**
- * The in-memory index: per namespace and space, a sorted map from key to {@link IndexEntry}
- * (spaces as {@link RecordDescriptor}'s space codes, staged payloads included).
+ * The in-memory index: per namespace and space (spaces as {@link RecordDescriptor}'s space codes,
+ * staged payloads included), a hash map from key to {@link IndexEntry} for point lookups and a
+ * sorted set of the same keys for prefix listing.
+ *
+ * <p>Why two structures: a point lookup or an update of an existing key is one hash probe (a skip
+ * list of a million keys costs about twenty key comparisons, most of them cache misses); only a
+ * new or removed key touches the sorted set. Listings walk the set and take each key's entry from
+ * the map, so they never see a superseded version. The cost is about 40 bytes of heap per key
+ * (the map's node and table slot), measured by {@code HeapPerKey} in docs/benchmarks.md.
  *
  * <p>It also keeps what compaction needs to know without scanning it: the live record bytes of
  * each segment ({@link Segment#liveBytes()}) and how many entries reference each blob file
  * ({@link #blobReferences(long)}; copies and promotes share a blob).
  *
  * <p>Thread-safety: written by one thread at a time (recovery, then the writer, only after a batch
- * is durable); read concurrently and lock-free by any thread.
+ * is durable); read concurrently and lock-free by any thread. The writer adds a new key to the map
+ * before the set and removes it from the set before the map, so a concurrent listing may miss a
+ * key added or see one removed at that instant (never acknowledged yet, or acknowledged just now),
+ * and a point lookup sees exactly one version.
  */
 final class LogIndex {
     private static final int SPACES = RecordDescriptor.SPACE_STAGED + 1;
 
-    private final ConcurrentHashMap<String, ConcurrentSkipListMap<String, IndexEntry>[]> namespaces = new ConcurrentHashMap<>();
+    /** The keys and entries of one space of one namespace. */
+    private static final class Space {
+        final ConcurrentHashMap<String, IndexEntry> entries;
+        final ConcurrentSkipListMap<String, Boolean> keys;
+
+        Space() {
+            this(new ConcurrentHashMap<>(), new ConcurrentSkipListMap<>(Names.KEY_ORDER));
+        }
+
+        Space(ConcurrentHashMap<String, IndexEntry> entries, ConcurrentSkipListMap<String, Boolean> keys) {
+            this.entries = entries;
+            this.keys = keys;
+        }
+    }
+
+    private final ConcurrentHashMap<String, Space[]> namespaces = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, Integer> blobReferences = new ConcurrentHashMap<>();
 
     IndexEntry get(String namespace, byte space, String key) {
-        ConcurrentSkipListMap<String, IndexEntry>[] spaces = namespaces.get(namespace);
-        return spaces == null ? null : spaces[space].get(key);
+        Space[] spaces = namespaces.get(namespace);
+        return spaces == null ? null : spaces[space].entries.get(key);
     }
 
     void put(String namespace, byte space, String key, IndexEntry entry) {
         counted(entry, 1);
-        IndexEntry previous = spaces(namespace)[space].put(key, entry);
+        Space s = spaces(namespace)[space];
+        IndexEntry previous = s.entries.put(key, entry);
         if (previous != null) {
             counted(previous, -1);
+        } else {
+            s.keys.put(key, Boolean.TRUE);
         }
     }
 
-    @SuppressWarnings("unchecked")
-    private ConcurrentSkipListMap<String, IndexEntry>[] spaces(String namespace) {
+    private Space[] spaces(String namespace) {
         return namespaces.computeIfAbsent(namespace, n -> {
-            ConcurrentSkipListMap<String, IndexEntry>[] maps = new ConcurrentSkipListMap[SPACES];
+            Space[] spaces = new Space[SPACES];
             for (int i = 0; i < SPACES; i++) {
-                maps[i] = new ConcurrentSkipListMap<>(Names.KEY_ORDER);
+                spaces[i] = new Space();
             }
-            return maps;
+            return spaces;
         });
     }
 
@@ -79,19 +106,21 @@ final class LogIndex {
      * time (loading a checkpoint). The space must be empty.
      */
     void load(String namespace, byte space, List<String> sortedKeys, List<IndexEntry> entries) {
-        spaces(namespace)[space] = new ConcurrentSkipListMap<>(new SortedRun(sortedKeys, entries));
+        ConcurrentHashMap<String, IndexEntry> map = new ConcurrentHashMap<>(Math.max(16, sortedKeys.size() * 4 / 3 + 1));
+        for (int i = 0; i < sortedKeys.size(); i++) {
+            map.put(sortedKeys.get(i), entries.get(i));
+        }
+        spaces(namespace)[space] = new Space(map, new ConcurrentSkipListMap<>(new SortedKeys(sortedKeys)));
         entries.forEach(e -> counted(e, 1));
     }
 
-    /** Read-only sorted view over parallel lists, enough for {@link ConcurrentSkipListMap}'s linear-time copy. */
-    private static final class SortedRun extends java.util.AbstractMap<String, IndexEntry>
-        implements java.util.SortedMap<String, IndexEntry> {
+    /** Read-only sorted view of a key list, enough for {@link ConcurrentSkipListMap}'s linear-time copy. */
+    private static final class SortedKeys extends java.util.AbstractMap<String, Boolean>
+        implements java.util.SortedMap<String, Boolean> {
         private final List<String> keys;
-        private final List<IndexEntry> values;
 
-        SortedRun(List<String> keys, List<IndexEntry> values) {
+        SortedKeys(List<String> keys) {
             this.keys = keys;
-            this.values = values;
         }
 
         @Override
@@ -100,10 +129,10 @@ final class LogIndex {
         }
 
         @Override
-        public java.util.Set<Map.Entry<String, IndexEntry>> entrySet() {
+        public java.util.Set<Map.Entry<String, Boolean>> entrySet() {
             return new java.util.AbstractSet<>() {
                 @Override
-                public java.util.Iterator<Map.Entry<String, IndexEntry>> iterator() {
+                public java.util.Iterator<Map.Entry<String, Boolean>> iterator() {
                     return new java.util.Iterator<>() {
                         private int i;
 
@@ -113,10 +142,8 @@ final class LogIndex {
                         }
 
                         @Override
-                        public Map.Entry<String, IndexEntry> next() {
-                            Map.Entry<String, IndexEntry> e = Map.entry(keys.get(i), values.get(i));
-                            i++;
-                            return e;
+                        public Map.Entry<String, Boolean> next() {
+                            return Map.entry(keys.get(i++), Boolean.TRUE);
                         }
                     };
                 }
@@ -139,44 +166,51 @@ final class LogIndex {
         }
 
         @Override
-        public java.util.SortedMap<String, IndexEntry> subMap(String from, String to) {
+        public java.util.SortedMap<String, Boolean> subMap(String from, String to) {
             throw new UnsupportedOperationException();
         }
 
         @Override
-        public java.util.SortedMap<String, IndexEntry> headMap(String to) {
+        public java.util.SortedMap<String, Boolean> headMap(String to) {
             throw new UnsupportedOperationException();
         }
 
         @Override
-        public java.util.SortedMap<String, IndexEntry> tailMap(String from) {
+        public java.util.SortedMap<String, Boolean> tailMap(String from) {
             throw new UnsupportedOperationException();
         }
     }
 
     void remove(String namespace, byte space, String key) {
-        ConcurrentSkipListMap<String, IndexEntry>[] spaces = namespaces.get(namespace);
-        IndexEntry previous = spaces == null ? null : spaces[space].remove(key);
-        if (previous != null) {
-            counted(previous, -1);
+        Space[] spaces = namespaces.get(namespace);
+        if (spaces == null) {
+            return;
+        }
+        Space s = spaces[space];
+        if (s.keys.remove(key) != null) {
+            counted(s.entries.remove(key), -1);
         }
     }
 
     /** One page of a listing, as {@code mapper(key, entry)} results. */
     <T> Page<T> list(String namespace, byte space, ListRequest request, BiFunction<String, IndexEntry, T> mapper) {
-        ConcurrentSkipListMap<String, IndexEntry>[] spaces = namespaces.get(namespace);
+        Space[] spaces = namespaces.get(namespace);
         if (spaces == null) {
             return new Page<>(List.of(), false, null);
         }
-        return Listings.page(spaces[space], request, mapper);
+        Space s = spaces[space];
+        return Listings.page(s.keys, request, (key, present) -> {
+            IndexEntry entry = s.entries.get(key);
+            return entry == null ? null : mapper.apply(key, entry);
+        });
     }
 
     /** Namespaces with at least one user-visible or staged entry, in key order. */
     List<String> namespaces() {
         List<String> names = new ArrayList<>();
         namespaces.forEach((name, spaces) -> {
-            for (ConcurrentSkipListMap<String, IndexEntry> m : spaces) {
-                if (!m.isEmpty()) {
+            for (Space s : spaces) {
+                if (!s.entries.isEmpty()) {
                     names.add(name);
                     return;
                 }
@@ -191,11 +225,18 @@ final class LogIndex {
         void visit(String namespace, byte space, String key, IndexEntry entry);
     }
 
+    /** Visits every entry, each space's keys in {@link Names#KEY_ORDER}. */
     void forEach(EntryVisitor visitor) {
         namespaces.forEach((namespace, spaces) -> {
             for (int space = 0; space < SPACES; space++) {
                 byte code = (byte) space;
-                spaces[space].forEach((key, entry) -> visitor.visit(namespace, code, key, entry));
+                Space s = spaces[space];
+                s.keys.keySet().forEach(key -> {
+                    IndexEntry entry = s.entries.get(key);
+                    if (entry != null) {
+                        visitor.visit(namespace, code, key, entry);
+                    }
+                });
             }
         });
     }
@@ -205,8 +246,8 @@ final class LogIndex {
         Map<String, Long> counts = new java.util.TreeMap<>(Names.KEY_ORDER);
         namespaces.forEach((namespace, spaces) -> {
             long n = 0;
-            for (ConcurrentSkipListMap<String, IndexEntry> m : spaces) {
-                n += m.size();
+            for (Space s : spaces) {
+                n += s.entries.size();
             }
             counts.put(namespace, n);
         });
