@@ -136,11 +136,17 @@ public interface ReplayableBody {
             throw new InvalidRequestException("body is " + declared + " bytes; at most " + maxBytes + " allowed");
         }
         try (InputStream in = open()) {
+            if (declared != UNKNOWN_LENGTH) {
+                // One array of the declared size: no chunk buffers, no trimming copy.
+                byte[] bytes = new byte[(int) declared];
+                int read = in.readNBytes(bytes, 0, bytes.length);
+                checkLength(read < bytes.length || in.read() == -1 ? read : declared + 1);
+                return bytes;
+            }
             byte[] bytes = in.readNBytes(maxBytes);
             if (bytes.length == maxBytes && in.read() != -1) {
                 throw new InvalidRequestException("body exceeds " + maxBytes + " bytes");
             }
-            checkLength(bytes.length);
             return bytes;
         } catch (IOException e) {
             throw new UncheckedIOException("reading write body: " + e.getMessage(), e);

@@ -77,6 +77,10 @@ class ReplayableBodyTest {
     void readAllBytesChecksDeclaredLengthAndLimit() {
         ReplayableBody lying = ReplayableBody.ofSupplier(5, () -> new ByteArrayInputStream(new byte[3]));
         assertThatThrownBy(() -> lying.readAllBytes(100)).isInstanceOf(InvalidRequestException.class).hasMessageContaining("truncated");
+        ReplayableBody overlong = ReplayableBody.ofSupplier(5, () -> new ByteArrayInputStream(new byte[6]));
+        assertThatThrownBy(() -> overlong.readAllBytes(100)).isInstanceOf(InvalidRequestException.class).hasMessageContaining("overlong");
+        byte[] exact = {1, 2, 3, 4, 5};
+        assertThat(ReplayableBody.ofSupplier(5, () -> new ByteArrayInputStream(exact)).readAllBytes(5)).isEqualTo(exact);
         ReplayableBody unknown = ReplayableBody.ofSupplier(ReplayableBody.UNKNOWN_LENGTH, () -> new ByteArrayInputStream(new byte[200]));
         assertThatThrownBy(() -> unknown.readAllBytes(100)).isInstanceOf(InvalidRequestException.class);
         assertThat(unknown.readAllBytes(200)).hasSize(200);
