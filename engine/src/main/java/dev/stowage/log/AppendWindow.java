@@ -9,7 +9,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * <ul>
  *   <li>{@link #mapped()}: straight into the segment's read-write mapping; the bytes are in the
  *       page cache as soon as they are encoded, and {@code msync} makes them durable.</li>
- *   <li>{@link #positional(int)} (NFS mode): into an off-heap buffer that holds the active
+ *   <li>{@link #positional(int)} ({@link LogStore.WriteMode#POSITIONAL}): into an off-heap buffer that holds the active
  *       segment's bytes from the window's start; {@link #flush} writes them to the file with
  *       positional writes. Readers only ever read flushed bytes, through the read-only mapping,
  *       because the index is published after the flush.</li>

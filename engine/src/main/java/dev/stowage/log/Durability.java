@@ -8,7 +8,8 @@ import java.util.Objects;
  *
  * <ul>
  *   <li>{@link #sync()} (the default): a write is acknowledged only after the batch that holds it
- *       has been synced to the device ({@code msync}); it survives a process crash, a kernel crash
+ *       has been synced to the device ({@code fdatasync}, or {@code msync} in
+ *       {@link LogStore.WriteMode#MAPPED}); it survives a process crash, a kernel crash
  *       and power loss (on a device that honours flushes).</li>
  *   <li>{@link #group(Duration)}: a write is acknowledged once it is in the page cache; dirty data
  *       is synced at most {@code interval} later. It survives a process crash (kill -9); a kernel

@@ -104,7 +104,9 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
     private final IndexReader reader;
     private final CommitWatermark watermark;
     /** NFS mode: appends by positional writes, closed per batch (see {@link Builder#nfs}). */
-    private final boolean positional;
+    private final boolean nfs;
+    /** How records reach the segments: {@link WriteMode#MAPPED} or {@link WriteMode#POSITIONAL}. */
+    private final WriteMode writeMode;
     private final ScheduledExecutorService syncTicker;
     private final AtomicInteger publishers = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -124,7 +126,9 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
         CommitWatermark mark = null;
         try {
             StoreRoot.LogStart logStart = storeRoot.logStart();
-            this.positional = b.nfs.positional(b.root);
+            this.nfs = b.nfs.applies(b.root);
+            this.writeMode = b.writeMode.resolve(nfs, b.durability);
+            boolean positional = writeMode == WriteMode.POSITIONAL;
             segmentLog = SegmentLog.open(storeRoot.segmentsDirectory(), b.segmentSize, b.root.getFileName().toString(), b.syncer,
                 logStart, positional);
             this.segments = segmentLog;
@@ -146,7 +150,8 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
             if (recoveryReport.repaired() || recoveryReport.checkpointsRejected() != null) {
                 LOG.warn("recovered {}: {}", root, recoveryReport);
             } else {
-                LOG.info("opened {}{}: {} records in {} segments, last LSN {}, {} ms", root, positional ? " (NFS mode)" : "",
+                LOG.info("opened {} ({} writes{}): {} records in {} segments, last LSN {}, {} ms", root,
+                    writeMode.name().toLowerCase(java.util.Locale.ROOT), nfs ? ", NFS mode" : "",
                     recoveryReport.records(), recoveryReport.segments(), recoveryReport.lastLsn(), recoveryReport.elapsed().toMillis());
             }
             String etagPrefix = storeRoot.storeId() + "-";
@@ -164,7 +169,7 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
             AppendWindow window = positional
                 ? AppendWindow.positional((int) Math.min(b.segmentSize, Math.max(b.maxBatchBytes, maxInlineBytes) + RECORD_RESERVE))
                 : AppendWindow.mapped();
-            this.writer = new LogWriter(segmentLog, index, feed, b.clock, b.durability, b.syncer, watermark, window, etagPrefix,
+            this.writer = new LogWriter(segmentLog, index, feed, b.clock, b.durability, b.syncer, watermark, window, nfs, etagPrefix,
                 storeRoot.epoch(),
                 b.maxBatchOps, b.maxBatchBytes, position.nextLsn());
             this.disruptor = new Disruptor<>(WriteCommand::new, b.ringSize, r -> {
@@ -454,14 +459,57 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
 
     /** Whether this store runs in NFS mode (positional writes, closed per batch); see {@link Builder#nfs}. */
     public boolean nfsMode() {
-        return positional;
+        return nfs;
+    }
+
+    /** How this store's writer puts records into segments: never {@link WriteMode#AUTO}; see {@link Builder#writeMode}. */
+    public WriteMode writeMode() {
+        return writeMode;
     }
 
     /**
-     * When a store uses the NFS mode: appends by positional writes ({@code pwrite}) and
-     * {@code fsync} instead of a shared writable mapping, and the active segment closed after
-     * every batch, so that a host opening the file next sees the batch (NFS close-to-open
-     * consistency). Reads still go through read-only mappings.
+     * How the writer thread puts records into the active segment. Both produce the same bytes in
+     * the same files (a store reopens in either mode) and both read through the segments' mappings.
+     */
+    public enum WriteMode {
+        /**
+         * {@link #POSITIONAL} when every batch is synced ({@link Durability#sync()}) or in NFS mode,
+         * {@link #MAPPED} otherwise: each where it was measured faster (docs/benchmarks.md).
+         */
+        AUTO,
+        /**
+         * Records are encoded straight into a read-write mapping of the segment and made durable
+         * with {@code msync}. No system call per batch unless it syncs: the cheapest when syncs are
+         * rare ({@link Durability#none()}, {@link Durability#group}). A sync costs more than with
+         * {@link #POSITIONAL}: after each {@code msync} the kernel write-protects the synced pages,
+         * and the next record in such a page takes a page fault.
+         */
+        MAPPED,
+        /**
+         * Records are encoded into an off-heap staging buffer and written with positional writes
+         * ({@code pwrite}) at the end of each batch, before the batch is synced ({@code fdatasync})
+         * and published; segments are mapped read-only. One write system call per batch, and no
+         * page faults on the writer thread: the faster choice when every batch is synced. Required
+         * by the NFS mode.
+         */
+        POSITIONAL;
+
+        WriteMode resolve(boolean nfs, Durability durability) {
+            if (nfs && this == MAPPED) {
+                throw new IllegalArgumentException("writeMode MAPPED is not possible in NFS mode (it writes positionally)");
+            }
+            if (this != AUTO) {
+                return this;
+            }
+            return nfs || durability.mode() == Durability.Mode.SYNC ? POSITIONAL : MAPPED;
+        }
+    }
+
+    /**
+     * When a store uses the NFS mode: appends by positional writes ({@link WriteMode#POSITIONAL})
+     * instead of a shared writable mapping, and the active segment closed after every batch, so
+     * that a host opening the file next sees the batch (NFS close-to-open consistency). Reads still
+     * go through read-only mappings.
      */
     public enum NfsMode {
         /** When the store root is on {@code nfs} or {@code nfs4}, per {@code /proc/self/mountinfo}. */
@@ -471,7 +519,7 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
         /** Never. */
         OFF;
 
-        boolean positional(Path root) throws IOException {
+        boolean applies(Path root) throws IOException {
             if (this != AUTO) {
                 return this == ON;
             }
@@ -904,6 +952,7 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
         private Duration segmentDeleteGrace = DEFAULT_SEGMENT_DELETE_GRACE;
         private Duration retention = DEFAULT_RETENTION;
         private NfsMode nfs = NfsMode.AUTO;
+        private WriteMode writeMode = WriteMode.AUTO;
 
         private Builder(Path root) {
             this.root = Objects.requireNonNull(root, "root").toAbsolutePath();
@@ -1032,6 +1081,15 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
         /** Whether to use the NFS mode ({@link NfsMode}); default {@link NfsMode#AUTO}. */
         public Builder nfs(NfsMode mode) {
             this.nfs = Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
+        /**
+         * How the writer puts records into segments ({@link WriteMode}); default
+         * {@link WriteMode#AUTO}. {@link WriteMode#MAPPED} together with the NFS mode fails at open.
+         */
+        public Builder writeMode(WriteMode mode) {
+            this.writeMode = Objects.requireNonNull(mode, "mode");
             return this;
         }
 

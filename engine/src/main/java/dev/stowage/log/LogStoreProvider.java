@@ -5,6 +5,7 @@ import dev.stowage.BackendProvider;
 import dev.stowage.InvalidRequestException;
 import dev.stowage.StoreLocation;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -15,7 +16,8 @@ import java.util.Set;
  * {@code compactionInterval} ({@code 0s}: on demand only), {@code compactionDeadRatio} (0..1),
  * {@code compactionMaxSegments}, {@code compactionBytesPerSecond} (0 = unlimited),
  * {@code segmentDeleteGrace} and {@code retention} (durations, {@code 0s} = off); defaults as in
- * {@link LogStore.Builder}; {@code nfs} ({@code auto}, {@code on}, {@code off}). {@code mode=follower} opens a read-only {@link LogFollower} instead
+ * {@link LogStore.Builder}; {@code nfs} ({@code auto}, {@code on}, {@code off}); {@code writeMode}
+ * ({@code auto}, {@code mapped}, {@code positional}). {@code mode=follower} opens a read-only {@link LogFollower} instead
  * (option {@code pollInterval} only).
  */
 public final class LogStoreProvider implements BackendProvider {
@@ -37,6 +39,8 @@ public final class LogStoreProvider implements BackendProvider {
     public static final String MODE = "mode";
     /** {@code auto} (the default), {@code on} or {@code off}: {@link LogStore.Builder#nfs}. */
     public static final String NFS = "nfs";
+    /** {@code auto} (the default), {@code mapped} or {@code positional}: {@link LogStore.Builder#writeMode}. */
+    public static final String WRITE_MODE = "writeMode";
     /** A follower's {@link LogFollower.Builder#pollInterval}. */
     public static final String POLL_INTERVAL = "pollInterval";
 
@@ -49,7 +53,7 @@ public final class LogStoreProvider implements BackendProvider {
     public Set<String> options() {
         return Set.of(DURABILITY, SEGMENT_SIZE, RING_SIZE, MAX_BATCH_OPS, MAX_BATCH_BYTES, CHECKPOINT_INTERVAL, BLOB_THRESHOLD,
             BLOB_SYNC_INTERVAL, COMPACTION_INTERVAL, COMPACTION_DEAD_RATIO, COMPACTION_MAX_SEGMENTS, COMPACTION_BYTES_PER_SECOND,
-            SEGMENT_DELETE_GRACE, RETENTION, MODE, POLL_INTERVAL, NFS);
+            SEGMENT_DELETE_GRACE, RETENTION, MODE, POLL_INTERVAL, NFS, WRITE_MODE);
     }
 
     @Override
@@ -74,12 +78,8 @@ public final class LogStoreProvider implements BackendProvider {
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException("option '" + DURABILITY + "': " + e.getMessage(), e);
         }
-        LogStore.NfsMode nfs;
-        try {
-            nfs = LogStore.NfsMode.valueOf(location.string(NFS, "auto").toUpperCase(java.util.Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new InvalidRequestException("option '" + NFS + "' must be auto, on or off, not '" + location.string(NFS, "") + "'", e);
-        }
+        LogStore.NfsMode nfs = choice(location, NFS, LogStore.NfsMode.AUTO);
+        LogStore.WriteMode writeMode = choice(location, WRITE_MODE, LogStore.WriteMode.AUTO);
         double deadRatio;
         try {
             deadRatio = Double.parseDouble(location.string(COMPACTION_DEAD_RATIO, String.valueOf(LogStore.Builder.DEFAULT_COMPACTION_DEAD_RATIO)));
@@ -106,10 +106,25 @@ public final class LogStoreProvider implements BackendProvider {
                 .segmentDeleteGrace(location.duration(SEGMENT_DELETE_GRACE, LogStore.Builder.DEFAULT_SEGMENT_DELETE_GRACE))
                 .retention(location.duration(RETENTION, LogStore.Builder.DEFAULT_RETENTION))
                 .nfs(nfs)
+                .writeMode(writeMode)
                 .open();
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException("options of " + location + ": " + e.getMessage(), e);
         }
+    }
+
+    /** An option naming a constant of {@code fallback}'s enum, in any case. */
+    private static <E extends Enum<E>> E choice(StoreLocation location, String option, E fallback) {
+        E[] constants = fallback.getDeclaringClass().getEnumConstants();
+        String given = location.string(option, fallback.name());
+        for (E constant : constants) {
+            if (constant.name().equalsIgnoreCase(given)) {
+                return constant;
+            }
+        }
+        List<String> names = java.util.Arrays.stream(constants).map(c -> c.name().toLowerCase(java.util.Locale.ROOT)).toList();
+        throw new InvalidRequestException("option '" + option + "' must be " + String.join(", ", names.subList(0, names.size() - 1))
+            + " or " + names.get(names.size() - 1) + ", not '" + given + "'");
     }
 
     /** A follower takes only {@link #MODE} and {@link #POLL_INTERVAL}: the rest configure the writer. */

@@ -66,6 +66,8 @@ final class LogWriter implements EventHandler<WriteCommand> {
     private final Syncer syncer;
     private final CommitWatermark watermark;
     private final AppendWindow window;
+    /** NFS mode: the active segment's file is closed after every batch (close-to-open consistency). */
+    private final boolean closeAfterBatch;
     private final String etagPrefix;
     private final int epoch;
     private final int maxBatchOps;
@@ -88,8 +90,8 @@ final class LogWriter implements EventHandler<WriteCommand> {
     private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
 
     LogWriter(SegmentLog log, LogIndex index, ChangeFeed feed, InstantSource clock, Durability durability, Syncer syncer,
-              CommitWatermark watermark, AppendWindow window, String etagPrefix, int epoch, int maxBatchOps, long maxBatchBytes,
-              long nextLsn) {
+              CommitWatermark watermark, AppendWindow window, boolean closeAfterBatch, String etagPrefix, int epoch, int maxBatchOps,
+              long maxBatchBytes, long nextLsn) {
         this.log = log;
         this.index = index;
         this.feed = feed;
@@ -98,6 +100,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
         this.syncer = syncer;
         this.watermark = watermark;
         this.window = window;
+        this.closeAfterBatch = closeAfterBatch;
         this.etagPrefix = etagPrefix;
         this.epoch = epoch;
         this.maxBatchOps = maxBatchOps;
@@ -352,7 +355,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
             Segment sealed = log.active();
             window.flush();
             syncer.sync(sealed, unsyncedFrom, log.position());
-            sealed.endBatch();
+            sealed.closeFile();
             log.roll();
             unsyncedFrom = 0;
         }
@@ -470,13 +473,15 @@ final class LogWriter implements EventHandler<WriteCommand> {
         if (durability.acknowledgesAfterSync()) {
             markDurable();
         }
-        endBatch();
+        if (closeAfterBatch) {
+            closeActive();
+        }
     }
 
     /** NFS mode: closes the active segment's file after a batch, for close-to-open visibility on other hosts. */
-    private void endBatch() {
+    private void closeActive() {
         try {
-            log.active().endBatch();
+            log.active().closeFile();
         } catch (RuntimeException e) {
             LOG.warn("closing {} after a batch failed", log.active(), e);
         }
@@ -500,7 +505,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
             try {
                 r.segment.zero(r.from, end);
                 r.segment.force(r.from, end);
-                r.segment.endBatch();
+                r.segment.closeFile();
             } catch (RuntimeException e) {
                 LOG.error("could not zero the cut batch in {} [{}, {})", r.segment, r.from, end, e);
             }

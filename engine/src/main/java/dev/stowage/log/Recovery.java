@@ -203,7 +203,7 @@ final class Recovery {
                 if (repair) {
                     segment.zero(offset, segment.capacity());
                     segment.force(offset, segment.capacity());
-                    segment.endBatch();
+                    segment.closeFile();
                 }
             }
             segmentStats.add(new long[] {records - recordsBefore, offset});

@@ -20,13 +20,13 @@ import org.agrona.concurrent.UnsafeBuffer;
  * shows up here, not in the middle of an append), synced with their directory, then mapped and
  * pre-touched, all off the writer thread. Zero bytes at a record position mean "no more records".
  *
- * <p><b>Two ways to write</b>: a mapped segment is mapped read-write and the writer encodes
- * records straight into the mapping ({@code msync} makes them durable). A <em>positional</em>
- * segment (NFS mode, {@link LogStore.Builder#nfs}) is mapped read-only for readers; the writer
- * encodes records elsewhere ({@link AppendWindow}) and writes them with positional
- * {@code pwrite}, syncs with {@code fsync}, and closes the file after each batch so another
- * host's open sees them (NFS close-to-open consistency). Never write through a positional
- * segment's {@link #buffer()}: its mapping is read-only.
+ * <p><b>Two ways to write</b> ({@link LogStore.WriteMode}): a mapped segment is mapped read-write
+ * and the writer encodes records straight into the mapping ({@code msync} makes them durable). A
+ * <em>positional</em> segment is mapped read-only for readers; the writer encodes records
+ * elsewhere ({@link AppendWindow}), writes them with positional {@code pwrite} and syncs with
+ * {@code fdatasync}; in NFS mode it also closes the file after each batch so another host's open
+ * sees them (close-to-open consistency). Never write through a positional segment's
+ * {@link #buffer()}: its mapping is read-only.
  *
  * <p><b>Lifetime</b>: reference counted. The store holds one reference; each open reader holds
  * one more. The mapping is released deterministically when the last reference goes, never while a
@@ -156,10 +156,11 @@ final class Segment {
     }
 
     /**
-     * Positional mode: closes the file after a batch, so that another host opening it sees the
-     * batch (close-to-open); the next write opens it again. No-op otherwise.
+     * Positional mode: closes the file, once sealed or (NFS mode) after every batch so that
+     * another host opening it sees the batch (close-to-open); the next write opens it again.
+     * No-op otherwise.
      */
-    void endBatch() {
+    void closeFile() {
         if (channel != null) {
             try {
                 channel.close();
@@ -268,7 +269,7 @@ final class Segment {
     void release() {
         if (references.decrementAndGet() == 0) {
             if (channel != null) {
-                endBatch();
+                closeFile();
             }
             IoUtil.unmap(mapped);
             LIVE_MAPPINGS.decrementAndGet();

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * How the store makes what it wrote durable: ranges of segments ({@code msync}) and directories
+ * How the store makes what it wrote durable: ranges of segments ({@link Segment#force}) and directories
  * (after creating, renaming or deleting files in them). A strategy so that fault-injection tests
  * can watch every sync and make any of them fail. Range syncs come from the writer thread;
  * directory syncs from the writer, the segment preparer, checkpoints and blob writers, so
@@ -12,7 +12,7 @@ import java.nio.file.Path;
  */
 @FunctionalInterface
 interface Syncer {
-    /** The real thing: {@code msync} of ranges, {@code fsync} of directories. */
+    /** The real thing: {@code msync} or {@code fdatasync} of ranges, {@code fsync} of directories. */
     Syncer REAL = Segment::force;
 
     /**

@@ -4,9 +4,10 @@
  * <p><b>Write path.</b> Callers validate, encode and read the body on their own thread, then
  * publish a {@code WriteCommand} into a multi-producer Disruptor ring. The single
  * {@code LogWriter} checks each precondition against the index overlaid with its own batch,
- * appends records into the active segment through an Agrona buffer over the mapping, and at the
- * end of the batch (ring empty, or {@code maxBatchOps} / {@code maxBatchBytes} reached) syncs the
- * written range once, publishes the index changes and completes the callers.
+ * appends records into the active segment through an Agrona buffer (over the mapping, or over an
+ * off-heap staging buffer written with one {@code pwrite} per batch: {@link dev.stowage.log.LogStore.WriteMode}),
+ * and at the end of the batch (ring empty, or {@code maxBatchOps} / {@code maxBatchBytes} reached)
+ * syncs the written range once, publishes the index changes and completes the callers.
  *
  * <p><b>Files.</b> {@code root/LOCK} (OS lock, holder), {@code root/store.meta} (format, store id,
  * writer epoch, log start after compaction), {@code root/COMMITTED} (the commit watermark page
@@ -35,7 +36,7 @@
  *   <li>Compaction copies live records of the oldest sealed segment forward with their original
  *       LSN ({@link dev.stowage.log.RecordDescriptor#FLAG_COPIED}), so ETags never change;
  *       followers ({@link dev.stowage.log.LogFollower}) apply the log up to the commit watermark;
- *       the NFS mode writes positionally. See {@code docs/log-operations.md}.</li>
+ *       the NFS mode writes positionally and closes the segment after each batch. See {@code docs/log-operations.md}.</li>
  * </ul>
  */
 package dev.stowage.log;

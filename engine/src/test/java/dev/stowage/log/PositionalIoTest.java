@@ -17,10 +17,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The NFS mode (positional writes, fsync, close per batch) forced on the local disk: the
- * conformance suite, the writer's batching and failure tests and the recovery tests (which reopen
- * positionally written stores after byte surgery) run against it unchanged; and the mount table
- * decides the mode when it is {@code AUTO}.
+ * The write modes beside the default of each test class: the NFS mode (positional writes,
+ * fdatasync, close per batch) forced on the local disk, and mapped writes under the default
+ * {@code SYNC} durability (which otherwise writes positionally). The conformance suite, the
+ * writer's batching and failure tests and the recovery tests (which reopen stores after byte
+ * surgery) run against them unchanged; the mount table decides the NFS mode when it is
+ * {@code AUTO}, and the durability decides the write mode.
  */
 class PositionalIoTest {
     @TempDir
@@ -51,7 +53,47 @@ class PositionalIoTest {
     }
 
     @Nested
+    class MappedWriter extends LogStoreWriterTest {
+        @Override
+        LogStore.Builder builder() {
+            return super.builder().writeMode(LogStore.WriteMode.MAPPED);
+        }
+    }
+
+    @Nested
+    class MappedRecovery extends LogStoreRecoveryTest {
+        @Override
+        LogStore.Builder builder() {
+            return super.builder().writeMode(LogStore.WriteMode.MAPPED);
+        }
+    }
+
+    @Nested
     class Modes extends LeakCheckingTest {
+        @Test
+        void autoWritesPositionallyWhenEveryBatchIsSyncedAndMappedOtherwise() {
+            try (LogStore sync = LogStore.builder(dir.resolve("sync")).open();
+                 LogStore group = LogStore.builder(dir.resolve("group")).durability(Durability.group(java.time.Duration.ofMillis(5))).open();
+                 LogStore none = LogStore.builder(dir.resolve("none")).durability(Durability.none()).open();
+                 LogStore forced = LogStore.builder(dir.resolve("forced")).durability(Durability.none())
+                     .writeMode(LogStore.WriteMode.POSITIONAL).open()) {
+                assertThat(sync.writeMode()).isEqualTo(LogStore.WriteMode.POSITIONAL);
+                assertThat(group.writeMode()).isEqualTo(LogStore.WriteMode.MAPPED);
+                assertThat(none.writeMode()).isEqualTo(LogStore.WriteMode.MAPPED);
+                assertThat(forced.writeMode()).isEqualTo(LogStore.WriteMode.POSITIONAL);
+                assertThat(sync.nfsMode()).isFalse();
+            }
+            assertThatThrownBy(() -> LogStore.builder(dir.resolve("nfs-mapped")).nfs(LogStore.NfsMode.ON)
+                .writeMode(LogStore.WriteMode.MAPPED).open()).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("NFS mode");
+            String url = "disk://" + dir.resolve("url").toUri().getRawPath();
+            try (Backend mapped = Stores.open(url + "?writeMode=mapped")) {
+                assertThat(((LogStore) mapped).writeMode()).isEqualTo(LogStore.WriteMode.MAPPED);
+            }
+            assertThatThrownBy(() -> Stores.open(url + "?writeMode=mmap")).isInstanceOf(InvalidRequestException.class)
+                .hasMessageContaining("auto, mapped or positional");
+        }
+
         @Test
         void autoFollowsTheMountTableAndTheUrlOptionForcesIt() throws Exception {
             try (LogStore local = LogStore.builder(dir.resolve("auto")).open()) {
