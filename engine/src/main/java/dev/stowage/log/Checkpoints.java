@@ -1,24 +1,29 @@
 package dev.stowage.log;
 
 import dev.stowage.ObjectAttributes;
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.FileOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32C;
-import java.util.zip.CheckedInputStream;
 import java.util.zip.CheckedOutputStream;
+import org.agrona.IoUtil;
 
 /**
  * Index checkpoints: a snapshot of the index with the log position it is complete up to, so that
@@ -46,6 +51,8 @@ final class Checkpoints {
     /** Version 2 added the record offset of each entry; older checkpoints are rejected (the log is replayed). */
     static final int VERSION = 2;
     static final int KEEP = 2;
+    /** Magic, version, segment id, offset, LSN. */
+    private static final int HEADER_LENGTH = Long.BYTES + Integer.BYTES + Long.BYTES + Integer.BYTES + Long.BYTES;
 
     /** A log position: the next record after {@code lsn} starts at {@code offset} of segment {@code segmentId}. */
     record Point(long segmentId, int offset, long lsn) {
@@ -179,51 +186,77 @@ final class Checkpoints {
     }
 
     /**
-     * Reads one checkpoint into a fresh index.
+     * Reads one checkpoint into a fresh index: the file is mapped, its CRC32C checked in one pass,
+     * then its entries decoded straight from the mapping (no stream layers per field).
      *
      * @throws IOException with the reason if the file is damaged or names segments that do not hold it
      */
     static Loaded read(Path file, Map<Long, Segment> segments) throws IOException {
-        try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-            CheckedInputStream checked = new CheckedInputStream(raw, new CRC32C());
-            DataInputStream in = new DataInputStream(checked);
-            if (in.readLong() != MAGIC || in.readInt() != VERSION) {
+        MappedByteBuffer mapped;
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = channel.size();
+            if (size < HEADER_LENGTH + 1 + Integer.BYTES || size > Integer.MAX_VALUE) {
+                throw new IOException(size < HEADER_LENGTH ? "truncated" : "of " + size + " bytes");
+            }
+            mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, size);
+        }
+        try {
+            ByteBuffer in = mapped.order(ByteOrder.BIG_ENDIAN);
+            if (in.getLong(0) != MAGIC || in.getInt(Long.BYTES) != VERSION) {
                 throw new IOException("not a version " + VERSION + " checkpoint");
             }
-            Point point = new Point(in.readLong(), in.readInt(), in.readLong());
+            int crcAt = in.capacity() - Integer.BYTES;
+            CRC32C crc = new CRC32C();
+            crc.update(in.duplicate().limit(crcAt));
+            int expected = (int) crc.getValue();
+            int stored = in.getInt(crcAt);
+            if (stored != expected) {
+                throw new IOException(String.format("CRC32C mismatch: stored %08x, computed %08x", stored, expected));
+            }
+            in.position(Long.BYTES + Integer.BYTES).limit(crcAt);
+            Point point = new Point(in.getLong(), in.getInt(), in.getLong());
             if (!segments.containsKey(point.segmentId())) {
                 throw new IOException("names segment " + point.segmentId() + ", which does not exist");
             }
             LogIndex index = new LogIndex();
             try {
-                return new Loaded(point, readEntries(in, raw, checked, segments, index));
+                readEntries(in, segments, index);
+                if (in.hasRemaining()) {
+                    throw new IOException(in.remaining() + " bytes after the last entry");
+                }
+                return new Loaded(point, index);
             } catch (IOException | RuntimeException e) {
                 index.discard();
                 throw e;
             }
-        } catch (EOFException e) {
+        } catch (BufferUnderflowException e) {
             throw new IOException("truncated", e);
         } catch (RuntimeException e) {
             throw new IOException("malformed: " + e, e);
+        } finally {
+            IoUtil.unmap(mapped);
         }
     }
 
-    private static LogIndex readEntries(DataInputStream in, InputStream raw, CheckedInputStream checked, Map<Long, Segment> segments,
-                                        LogIndex index) throws IOException {
+    private static void readEntries(ByteBuffer in, Map<Long, Segment> segments, LogIndex index) throws IOException {
         Run run = new Run();
-        while (in.readByte() == 1) {
-            String namespace = in.readUTF();
-            byte space = in.readByte();
-            String key = in.readUTF();
-            long lsn = in.readLong();
-            Segment segment = segments.get(in.readLong());
-            int recordOffset = in.readInt();
-            int valueOffset = in.readInt();
-            int valueLength = in.readInt();
-            boolean blob = in.readBoolean();
-            long timestamp = in.readLong();
-            String contentType = in.readUTF();
-            String descriptor = in.readBoolean() ? in.readUTF() : null;
+        String namespace = null;
+        String contentType = ObjectAttributes.DEFAULT_CONTENT_TYPE;
+        while (in.get() == 1) {
+            // Entries of a run repeat its namespace, and most share one content type: reuse the
+            // String when the bytes are the same instead of decoding them again.
+            namespace = readUtf(in, namespace);
+            byte space = in.get();
+            String key = readUtf(in, null);
+            long lsn = in.getLong();
+            Segment segment = segments.get(in.getLong());
+            int recordOffset = in.getInt();
+            int valueOffset = in.getInt();
+            int valueLength = in.getInt();
+            boolean blob = in.get() != 0;
+            long timestamp = in.getLong();
+            contentType = readUtf(in, contentType);
+            String descriptor = in.get() != 0 ? readUtf(in, null) : null;
             if (segment == null || space < 0 || space > RecordDescriptor.SPACE_STAGED || recordOffset < 0
                 || valueOffset < recordOffset + RecordDescriptor.HEADER_LENGTH || valueLength < 0
                 || (long) valueOffset + valueLength > segment.capacity()
@@ -241,11 +274,44 @@ final class Checkpoints {
                 BlobEntry.of(blob, lsn, segment, recordOffset, valueOffset, valueLength, timestamp, attributes, meta));
         }
         run.flush(index);
-        int expected = (int) checked.getChecksum().getValue();
-        int stored = new DataInputStream(raw).readInt();
-        if (stored != expected) {
-            throw new IOException(String.format("CRC32C mismatch: stored %08x, computed %08x", stored, expected));
+    }
+
+    /**
+     * Reads a string as {@link DataOutputStream#writeUTF} wrote it (length, modified UTF-8);
+     * returns {@code previous} itself when it is the same string. ASCII (the usual case) is decoded
+     * directly; anything else goes through {@link DataInputStream#readUTF}.
+     */
+    private static String readUtf(ByteBuffer in, String previous) throws IOException {
+        int length = Short.toUnsignedInt(in.getShort());
+        int at = in.position();
+        if (length > in.remaining()) {
+            throw new BufferUnderflowException();
         }
-        return index;
+        if (previous != null && previous.length() == length && sameAscii(in, at, previous)) {
+            in.position(at + length);
+            return previous;
+        }
+        byte[] bytes = new byte[length];
+        in.get(bytes);
+        for (byte b : bytes) {
+            if (b <= 0) {
+                // A non-ASCII char, or NUL (two bytes in modified UTF-8).
+                byte[] framed = new byte[length + 2];
+                framed[0] = (byte) (length >>> 8);
+                framed[1] = (byte) length;
+                System.arraycopy(bytes, 0, framed, 2, length);
+                return new DataInputStream(new ByteArrayInputStream(framed)).readUTF();
+            }
+        }
+        return new String(bytes, StandardCharsets.ISO_8859_1);
+    }
+
+    private static boolean sameAscii(ByteBuffer in, int at, String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (in.get(at + i) != s.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stowage.NotFoundException;
+import dev.stowage.ObjectAttributes;
 import dev.stowage.Precondition;
+import dev.stowage.ReplayableBody;
 import dev.stowage.conformance.LeakCheckingTest;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -79,6 +81,57 @@ class LogStoreCheckpointTest extends LeakCheckingTest {
             assertThat(store.readMeta(NS, "k3").toByteArray()).isEqualTo(bytes("after"));
             assertThat(store.readMeta(NS, "new").toByteArray()).isEqualTo(bytes("after"));
             assertThat(store.readMeta(NS, "k199").toByteArray()).isEqualTo(bytes("v199"));
+        }
+    }
+
+    @Test
+    void keysOutsideAsciiAndMixedAttributesSurviveACheckpoint() {
+        Path root = dir.resolve("store");
+        List<String> namespaces = List.of("ascii", "second-ns");
+        List<String> keys = List.of("k", "k\u00e9y", "k/\uD83D\uDE00/emoji", "plain/" + "x".repeat(200));
+        ObjectAttributes typed = new ObjectAttributes("text/plain; charset=utf-8", "descriptor-1");
+        try (LogStore store = builder(root).open()) {
+            for (String ns : namespaces) {
+                for (String key : keys) {
+                    store.storeMeta(ns, key, bytes(ns + key), Precondition.any());
+                    store.putObject(ns, key, ReplayableBody.ofBytes(bytes(key)), key.equals("k") ? ObjectAttributes.DEFAULT : typed,
+                        Precondition.any());
+                }
+            }
+        }
+        try (LogStore store = builder(root).open()) {
+            assertThat(store.recoveryReport().checkpointsRejected()).isNull();
+            assertThat(store.recoveryReport().records()).isZero();
+            for (String ns : namespaces) {
+                for (String key : keys) {
+                    assertThat(store.readMeta(ns, key).toByteArray()).isEqualTo(bytes(ns + key));
+                    assertThat(store.headObject(ns, key).attributes()).isEqualTo(key.equals("k") ? ObjectAttributes.DEFAULT : typed);
+                }
+                assertThat(store.listMeta(ns, dev.stowage.ListRequest.all()).items()).hasSize(keys.size());
+            }
+        }
+    }
+
+    @Test
+    void truncatedCheckpointIsRejected() throws Exception {
+        Path root = dir.resolve("store");
+        try (LogStore store = builder(root).open()) {
+            for (int i = 0; i < 100; i++) {
+                store.storeMeta(NS, "k" + i, bytes("v" + i), Precondition.any());
+            }
+        }
+        Path checkpoint = Checkpoints.list(root.resolve(Checkpoints.DIR), false).get(0);
+        for (long length : new long[] {Files.size(checkpoint) / 2, 10}) {
+            try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(checkpoint,
+                java.nio.file.StandardOpenOption.WRITE)) {
+                channel.truncate(length);
+            }
+            // Each close writes the checkpoint again (same LSN, same name): the next round cuts that one.
+            try (LogStore store = builder(root).open()) {
+                assertThat(store.recoveryReport().checkpointsRejected()).startsWith(checkpoint.getFileName().toString());
+                assertThat(store.recoveryReport().records()).isEqualTo(100);
+                assertThat(store.readMeta(NS, "k99").toByteArray()).isEqualTo(bytes("v99"));
+            }
         }
     }
 
