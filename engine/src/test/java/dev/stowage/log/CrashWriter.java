@@ -16,7 +16,8 @@ import java.util.Arrays;
  * even keys are meta documents and odd keys state, written directly; mode {@code compact} does the
  * same on 64 KiB segments that a compactor copies forward and deletes every 20 ms; in mode
  * {@code promote} every version is staged under transaction {@code v<version>} and then promoted
- * onto the head; mode {@code nfs} is {@code chains} in the NFS mode (positional writes).
+ * onto the head; mode {@code nfs} is {@code chains} in the NFS mode (positional writes, closed per
+ * batch), mode {@code mapped} is {@code chains} written through the mapping (msync).
  *
  * <p>Arguments: mode, store root, number of writer threads, keys per thread.
  */
@@ -55,6 +56,9 @@ public final class CrashWriter {
         }
         if (args[0].equals("nfs")) {
             builder.nfs(LogStore.NfsMode.ON);
+        }
+        if (args[0].equals("mapped")) {
+            builder.writeMode(LogStore.WriteMode.MAPPED);
         }
         LogStore store = builder.open();
         out.println("READY");

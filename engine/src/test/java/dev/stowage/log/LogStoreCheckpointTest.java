@@ -36,6 +36,15 @@ class LogStoreCheckpointTest extends LeakCheckingTest {
         return s.getBytes(UTF_8);
     }
 
+    /** Stores k0..k99 (values v0..v99) and closes, which writes a checkpoint. */
+    private void storeHundredKeys(Path root) {
+        try (LogStore store = builder(root).open()) {
+            for (int i = 0; i < 100; i++) {
+                store.storeMeta(NS, "k" + i, bytes("v" + i), Precondition.any());
+            }
+        }
+    }
+
 
     @Test
     void cleanCloseWritesACheckpointAndReopenReplaysNothing() {
@@ -115,11 +124,7 @@ class LogStoreCheckpointTest extends LeakCheckingTest {
     @Test
     void truncatedCheckpointIsRejected() throws Exception {
         Path root = dir.resolve("store");
-        try (LogStore store = builder(root).open()) {
-            for (int i = 0; i < 100; i++) {
-                store.storeMeta(NS, "k" + i, bytes("v" + i), Precondition.any());
-            }
-        }
+        storeHundredKeys(root);
         Path checkpoint = Checkpoints.list(root.resolve(Checkpoints.DIR), false).get(0);
         for (long length : new long[] {Files.size(checkpoint) / 2, 10}) {
             try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(checkpoint,
@@ -138,11 +143,7 @@ class LogStoreCheckpointTest extends LeakCheckingTest {
     @Test
     void damagedCheckpointIsRejectedAndTheLogReplayedInFull() throws Exception {
         Path root = dir.resolve("store");
-        try (LogStore store = builder(root).open()) {
-            for (int i = 0; i < 100; i++) {
-                store.storeMeta(NS, "k" + i, bytes("v" + i), Precondition.any());
-            }
-        }
+        storeHundredKeys(root);
         List<Path> checkpoints = Checkpoints.list(root.resolve(Checkpoints.DIR), false);
         assertThat(checkpoints).hasSize(1);
         // A flipped bit in an entry is caught by the structure checks or, at the end, by the CRC.

@@ -58,6 +58,13 @@ class LogStoreCrashTest extends LeakCheckingTest {
         run("nfs", Math.max(1, CYCLES / 5));
     }
 
+    /** Kill -9 of a writer that encodes into the mapping and syncs with msync (the default writes positionally under SYNC). */
+    @Test
+    @Timeout(value = 20, unit = TimeUnit.MINUTES)
+    void acknowledgedWritesSurviveSigkillWithMappedWrites() throws Exception {
+        run("mapped", Math.max(1, CYCLES / 5));
+    }
+
     /** Kill -9 during promote loops: every head is old or new, never torn; the sweeper leaves no orphan. */
     @Test
     @Timeout(value = 20, unit = TimeUnit.MINUTES)

@@ -15,6 +15,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -34,6 +35,10 @@ import org.openjdk.jmh.annotations.Warmup;
 public class StowageBenchmark {
     static final int IN_FLIGHT = 64;
 
+    /** The durable store's {@link LogStore.WriteMode}; {@code -p writeMode=MAPPED,POSITIONAL} compares the two. */
+    @Param({"AUTO"})
+    String writeMode;
+
     LogStore durableStore;
     LogStore bufferedStore;
     Path durableDir;
@@ -45,7 +50,7 @@ public class StowageBenchmark {
     public void setUp() throws Exception {
         durableDir = Engines.scratch("durable");
         bufferedDir = Engines.scratch("buffered");
-        durableStore = LogStore.builder(durableDir).durability(Durability.sync()).open();
+        durableStore = LogStore.builder(durableDir).durability(Durability.sync()).writeMode(LogStore.WriteMode.valueOf(writeMode)).open();
         bufferedStore = LogStore.builder(bufferedDir).durability(Durability.none()).open();
         hotEtag = durableStore.storeMeta(Engines.NS, "hot", new byte[64], Precondition.any());
     }
