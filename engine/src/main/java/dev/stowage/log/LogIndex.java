@@ -19,7 +19,7 @@ import java.util.function.BiFunction;
  * <p>Why two structures: a point lookup or an update of an existing key is one hash probe (a skip
  * list of a million keys costs about twenty key comparisons, most of them cache misses); only a
  * new or removed key touches the sorted set. Listings walk the set and take each key's entry from
- * the map, so they never see a superseded version. The cost is about 40 bytes of heap per key
+ * the map, so they never see a superseded version. The cost is about 45 bytes of heap per key
  * (the map's node and table slot), measured by {@code HeapPerKey} in docs/benchmarks.md.
  *
  * <p>It also keeps what compaction needs to know without scanning it: the live record bytes of
