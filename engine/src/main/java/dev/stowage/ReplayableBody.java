@@ -139,8 +139,11 @@ public interface ReplayableBody {
             if (declared != UNKNOWN_LENGTH) {
                 // One array of the declared size: no chunk buffers, no trimming copy.
                 byte[] bytes = new byte[(int) declared];
-                int read = in.readNBytes(bytes, 0, bytes.length);
-                checkLength(read < bytes.length || in.read() == -1 ? read : declared + 1);
+                checkLength(in.readNBytes(bytes, 0, bytes.length));
+                if (in.read() != -1) {
+                    throw new InvalidRequestException("body declared " + declared + " bytes but supplied more; refusing to store"
+                        + " an overlong body");
+                }
                 return bytes;
             }
             byte[] bytes = in.readNBytes(maxBytes);

@@ -5,8 +5,10 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -106,6 +108,26 @@ public final class StoreLocation {
             default:
                 throw new InvalidRequestException("option '" + option + "' must be true or false, not '" + v + "'");
         }
+    }
+
+    /**
+     * One constant of {@code defaultValue}'s enum, named in any case, or {@code defaultValue} if
+     * absent; anything else is refused with the names allowed.
+     */
+    public <E extends Enum<E>> E choice(String option, E defaultValue) {
+        String v = options.get(option);
+        if (v == null) {
+            return defaultValue;
+        }
+        E[] constants = defaultValue.getDeclaringClass().getEnumConstants();
+        for (E constant : constants) {
+            if (constant.name().equalsIgnoreCase(v)) {
+                return constant;
+            }
+        }
+        List<String> names = Arrays.stream(constants).map(c -> c.name().toLowerCase(java.util.Locale.ROOT)).toList();
+        throw new InvalidRequestException("option '" + option + "' must be " + String.join(", ", names.subList(0, names.size() - 1))
+            + " or " + names.get(names.size() - 1) + ", not '" + v + "'");
     }
 
     /** A whole number within {@code [min, max]}, or {@code defaultValue} if absent. */

@@ -196,7 +196,7 @@ final class Checkpoints {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = channel.size();
             if (size < HEADER_LENGTH + 1 + Integer.BYTES || size > Integer.MAX_VALUE) {
-                throw new IOException(size < HEADER_LENGTH ? "truncated" : "of " + size + " bytes");
+                throw new IOException(size > Integer.MAX_VALUE ? "of " + size + " bytes, above 2 GiB" : "truncated");
             }
             mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, size);
         }

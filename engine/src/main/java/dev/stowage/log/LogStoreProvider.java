@@ -5,7 +5,6 @@ import dev.stowage.BackendProvider;
 import dev.stowage.InvalidRequestException;
 import dev.stowage.StoreLocation;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Set;
 
 /**
@@ -78,8 +77,8 @@ public final class LogStoreProvider implements BackendProvider {
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException("option '" + DURABILITY + "': " + e.getMessage(), e);
         }
-        LogStore.NfsMode nfs = choice(location, NFS, LogStore.NfsMode.AUTO);
-        LogStore.WriteMode writeMode = choice(location, WRITE_MODE, LogStore.WriteMode.AUTO);
+        LogStore.NfsMode nfs = location.choice(NFS, LogStore.NfsMode.AUTO);
+        LogStore.WriteMode writeMode = location.choice(WRITE_MODE, LogStore.WriteMode.AUTO);
         double deadRatio;
         try {
             deadRatio = Double.parseDouble(location.string(COMPACTION_DEAD_RATIO, String.valueOf(LogStore.Builder.DEFAULT_COMPACTION_DEAD_RATIO)));
@@ -111,20 +110,6 @@ public final class LogStoreProvider implements BackendProvider {
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException("options of " + location + ": " + e.getMessage(), e);
         }
-    }
-
-    /** An option naming a constant of {@code fallback}'s enum, in any case. */
-    private static <E extends Enum<E>> E choice(StoreLocation location, String option, E fallback) {
-        E[] constants = fallback.getDeclaringClass().getEnumConstants();
-        String given = location.string(option, fallback.name());
-        for (E constant : constants) {
-            if (constant.name().equalsIgnoreCase(given)) {
-                return constant;
-            }
-        }
-        List<String> names = java.util.Arrays.stream(constants).map(c -> c.name().toLowerCase(java.util.Locale.ROOT)).toList();
-        throw new InvalidRequestException("option '" + option + "' must be " + String.join(", ", names.subList(0, names.size() - 1))
-            + " or " + names.get(names.size() - 1) + ", not '" + given + "'");
     }
 
     /** A follower takes only {@link #MODE} and {@link #POLL_INTERVAL}: the rest configure the writer. */
