@@ -40,9 +40,15 @@ class StressCommandsTest {
         assertThat(Main.verify(run.store, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), false)).isZero();
     }
 
-    /** The short CI version of the overwrite-heavy compaction run recorded in docs/benchmarks.md. */
+    /**
+     * The short CI version of the overwrite-heavy compaction run recorded in docs/benchmarks.md.
+     * The bound is the store's own budget, not a speed: records with headers (~1.1x the values),
+     * sealed segments up to 1 / (1 - 0.4) of that, the active and prepared segment (0.25x here),
+     * and, while a pass runs, the copies of live records beside the originals they replace: ~3.2x
+     * at the worst moment. Without compaction the run leaves ~60x.
+     */
     @Test
-    void compactionKeepsAnOverwrittenStoreWithinThreeTimesItsLiveData(@TempDir Path dir) throws Exception {
+    void compactionKeepsAnOverwrittenStoreWithinFourTimesItsLiveData(@TempDir Path dir) throws Exception {
         RunCommand run = new RunCommand();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         run.out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
@@ -55,7 +61,7 @@ class StressCommandsTest {
         run.durability = "GROUP:2ms";
         run.casRatio = 0;
         run.keySpace = 2000;
-        run.maxDiskRatio = 3;
+        run.maxDiskRatio = 4;
         run.hgrm = dir.resolve("run.hgrm");
         assertThat(run.call()).as(text(bytes)).isZero();
         assertThat(text(bytes)).contains("lost writes/updates: 0").containsPattern("disk: peak [0-9.]+ MiB").doesNotContain("EXCEEDED");
