@@ -55,7 +55,9 @@ import org.slf4j.LoggerFactory;
  * The disk logstore: a {@link Backend} whose writes go through a multi-producer Disruptor ring to
  * one writer thread that checks preconditions against an in-memory index, appends CRC-checked
  * records to pre-allocated memory-mapped segments and acknowledges each batch with one sync
- * (group commit). Open with {@link #builder(Path)} or {@code disk:///path?...}.
+ * (group commit). Under {@link Durability#sync()} (outside the NFS mode) the sync runs on a second
+ * thread, the committer, while the writer appends the next batch; the batches that queue up
+ * during one sync share the next. Open with {@link #builder(Path)} or {@code disk:///path?...}.
  *
  * <p><b>Durability</b>: as {@link Durability} says for the configured mode; {@link Durability#sync()}
  * by default. Readers never see a write before it is acknowledged.
@@ -63,8 +65,9 @@ import org.slf4j.LoggerFactory;
  * <p><b>Thread-safety</b>: every method may be called from any thread. Reads are lock-free from
  * the index and the mappings; writes are serialized by the writer thread. The
  * {@code CompletableFuture} variants let one thread keep many durable writes in flight; they
- * complete on the writer thread, so attach work with the {@code ...Async} methods of
- * {@link CompletableFuture} rather than delay every other write.
+ * complete on the committer thread under {@code SYNC} durability and on the writer thread
+ * otherwise, so attach work with the {@code ...Async} methods of {@link CompletableFuture} rather
+ * than delay every other write.
  *
  * <p><b>Processes</b>: one writer per root, enforced by an OS file lock; a second open fails with
  * {@link StoreLockedException} naming the holder. Each open raises a durable writer epoch stamped
@@ -171,7 +174,7 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
                 : AppendWindow.mapped();
             this.writer = new LogWriter(segmentLog, index, feed, b.clock, b.durability, b.syncer, watermark, window, nfs, etagPrefix,
                 storeRoot.epoch(),
-                b.maxBatchOps, b.maxBatchBytes, position.nextLsn());
+                b.maxBatchOps, b.maxBatchBytes, position.nextLsn(), "stowage-committer-" + root.getFileName());
             this.disruptor = new Disruptor<>(WriteCommand::new, b.ringSize, r -> {
                 Thread t = new Thread(r, "stowage-writer-" + root.getFileName());
                 t.setDaemon(true);

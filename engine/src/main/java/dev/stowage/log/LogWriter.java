@@ -12,6 +12,7 @@ import dev.stowage.StorageException;
 import dev.stowage.feed.ChangeFeed;
 import com.lmax.disruptor.EventHandler;
 import java.time.InstantSource;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -24,15 +25,22 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The single writer: consumes commands from the ring in batches, checks each precondition against
- * the index overlaid with the batch's own earlier writes (so two creates of one key in one batch
- * cannot both win), appends records to the active segment and, at the end of the batch, syncs
- * once, publishes the index updates and completes the callers.
+ * the index overlaid with the writes not yet published (so two creates of one key cannot both
+ * win), appends records to the active segment and, at the end of the batch, writes them to the
+ * file, syncs once, publishes the index updates and completes the callers.
  *
- * <p>After a failed sync the batch's records are zeroed before anything else is appended, every
- * caller of the batch fails, and the writer refuses further writes: the store must be reopened,
- * which recovers from what is on disk.
+ * <p>When every batch is acknowledged after a sync (SYNC durability, outside the NFS mode) the
+ * sync and what follows it run on a {@link Committer} thread: the writer appends the next batch
+ * while the last one is being synced, and the batches that queue up meanwhile share the next
+ * sync. The overlay then spans every batch not yet published. Under GROUP and NONE durability,
+ * and in the NFS mode, the writer publishes each batch itself.
  *
- * <p>Thread-safety: runs on the writer thread only.
+ * <p>After a failed sync the unsynced batches' records are zeroed, every caller of those batches
+ * fails, and the writer appends nothing more: the store must be reopened, which recovers from
+ * what is on disk.
+ *
+ * <p>Thread-safety: runs on the writer thread; {@link #publish} and the cut of a batch whose sync
+ * failed also on the committer thread, which touches no state of the batch being built.
  */
 final class LogWriter implements EventHandler<WriteCommand> {
     private static final Logger LOG = LoggerFactory.getLogger(LogWriter.class);
@@ -47,15 +55,20 @@ final class LogWriter implements EventHandler<WriteCommand> {
 
     /**
      * One index change of an applied command, with the LSN of its record; {@code published} unless
-     * it is a compaction copy, which changes where a version lives, not what it is.
+     * it is a compaction copy, which changes where a version lives, not what it is; {@code listed}
+     * if the writer added a new key to the index's sorted set ahead ({@link LogIndex#listAhead}).
      */
-    private record Change(String namespace, byte space, String key, IndexEntry entry, long lsn, boolean published) {
+    private record Change(OverlayKey target, IndexEntry entry, long lsn, boolean published, boolean listed) {
         Change(String namespace, byte space, String key, IndexEntry entry, long lsn) {
-            this(namespace, space, key, entry, lsn, true);
+            this(new OverlayKey(namespace, space, key), entry, lsn, true, false);
         }
     }
 
     private record Range(Segment segment, int from) {
+    }
+
+    /** A batch written to the file: its commands, where its records lie, and the end of the log after it. */
+    private record Appended(List<Applied> applied, List<Range> ranges, Segment last, Checkpoints.Point end) {
     }
 
     private final SegmentLog log;
@@ -73,11 +86,18 @@ final class LogWriter implements EventHandler<WriteCommand> {
     private final int maxBatchOps;
     private final long maxBatchBytes;
     private final RecordCodec codec = new RecordCodec();
+    /** Syncs and publishes batches behind the writer; {@code null} when the writer does it itself. */
+    private final Committer<Appended> committer;
 
-    private final Map<OverlayKey, IndexEntry> overlay = new HashMap<>();
-    private final List<Applied> batch = new ArrayList<>();
+    /** The latest change of every key written and not yet published; a published change stays until forgotten. */
+    private final Map<OverlayKey, Change> overlay = new HashMap<>();
+    /** Batches handed to the committer whose changes are still in the overlay, oldest first. */
+    private final ArrayDeque<Appended> submitted = new ArrayDeque<>();
+    /** How many of the submitted batches have been taken out of the overlay. */
+    private long forgotten;
+    private List<Applied> batch = new ArrayList<>();
     /** Where this batch's records start in each segment it touched (to sync, or to cut on failure). */
-    private final List<Range> batchRanges = new ArrayList<>();
+    private List<Range> batchRanges = new ArrayList<>();
     private long batchBytes;
     private long nextLsn;
     /** Start of the active segment's bytes not yet synced. */
@@ -89,9 +109,13 @@ final class LogWriter implements EventHandler<WriteCommand> {
     /** Counted down when {@link #onShutdown()} has finished with the segments. */
     private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
 
+    /**
+     * @param committerName name of the committer thread, started with the writer when every batch
+     *                      is synced outside the NFS mode
+     */
     LogWriter(SegmentLog log, LogIndex index, ChangeFeed feed, InstantSource clock, Durability durability, Syncer syncer,
               CommitWatermark watermark, AppendWindow window, boolean closeAfterBatch, String etagPrefix, int epoch, int maxBatchOps,
-              long maxBatchBytes, long nextLsn) {
+              long maxBatchBytes, long nextLsn, String committerName) {
         this.log = log;
         this.index = index;
         this.feed = feed;
@@ -107,13 +131,34 @@ final class LogWriter implements EventHandler<WriteCommand> {
         this.maxBatchBytes = maxBatchBytes;
         this.nextLsn = nextLsn;
         this.unsyncedFrom = log.position();
-        this.durablePoint = new Checkpoints.Point(log.active().id(), log.position(), nextLsn - 1);
-        publishWatermark();
+        this.durablePoint = endOfLog();
+        watermark.publish(epoch, durablePoint.segmentId(), durablePoint.offset(), durablePoint.lsn());
+        this.committer = durability.acknowledgesAfterSync() && !closeAfterBatch
+            ? new Committer<>(syncer, new Committer.Outcome<>() {
+                @Override
+                public void durable(Appended appended) {
+                    publish(appended);
+                }
+
+                @Override
+                public void failed(Appended appended, RuntimeException error) {
+                    StorageException cause = syncFailed(error);
+                    zero(appended.ranges, appended.last, appended.end.offset());
+                    fail(appended.applied, cause);
+                }
+            }, maxBatchBytes, committerName)
+            : null;
     }
 
-    /** Tells followers that everything up to the current end of the log is committed. */
-    private void publishWatermark() {
-        watermark.publish(epoch, log.active().id(), log.position(), nextLsn - 1);
+    @Override
+    public void onStart() {
+        if (committer != null) {
+            committer.start();
+        }
+    }
+
+    private Checkpoints.Point endOfLog() {
+        return new Checkpoints.Point(log.active().id(), log.position(), nextLsn - 1);
     }
 
     /** Where a checkpoint taken now may start replay; see {@link Checkpoints}. */
@@ -123,7 +168,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
 
     /** Records the current end of the log as durable and indexed; call only when both hold. */
     private void markDurable() {
-        durablePoint = new Checkpoints.Point(log.active().id(), log.position(), nextLsn - 1);
+        durablePoint = endOfLog();
     }
 
     /** The failure that stopped the writer, or {@code null}. */
@@ -147,6 +192,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
                 // Group durability: acknowledge what is pending, then sync it, even under a
                 // steady load where the batch is never empty.
                 commitBatch();
+                awaitCommitted();
                 if (failure != null) {
                     throw failure;
                 }
@@ -219,11 +265,13 @@ final class LogWriter implements EventHandler<WriteCommand> {
     }
 
     private IndexEntry current(String namespace, byte space, String key) {
-        IndexEntry pending = overlay.get(new OverlayKey(namespace, space, key));
-        if (pending != null) {
-            return pending == REMOVED ? null : pending;
-        }
-        return index.get(namespace, space, key);
+        Change pending = overlay.get(new OverlayKey(namespace, space, key));
+        return pending != null ? live(pending) : index.get(namespace, space, key);
+    }
+
+    /** The version a change leaves, {@code null} for a removal. */
+    private static IndexEntry live(Change change) {
+        return change.entry == REMOVED ? null : change.entry;
     }
 
     private void check(WriteCommand c, IndexEntry current) {
@@ -246,11 +294,19 @@ final class LogWriter implements EventHandler<WriteCommand> {
     }
 
     private void put(WriteCommand c) {
-        check(c, current(c.namespace, c.space, c.key));
+        OverlayKey target = new OverlayKey(c.namespace, c.space, c.key);
+        Change pending = overlay.get(target);
+        IndexEntry current = pending != null ? live(pending) : index.get(c.namespace, c.space, c.key);
+        check(c, current);
         reserve(frame(c.namespaceBytes, c.keyBytes, c.attributes, c.value.length));
         IndexEntry entry = append(RecordDescriptor.TYPE_PUT, c.space, c.flags, c.namespaceBytes, c.keyBytes, c.attributes,
             c.objectAttributes, c.value, null, 0, c.value.length);
-        stage(c, List.of(new Change(c.namespace, c.space, c.key, entry, entry.lsn)), entry.lsn);
+        // A key new to the index with no change of it in flight: list it now, off the publishing thread.
+        boolean listed = pending == null && current == null;
+        if (listed) {
+            index.listAhead(c.namespace, c.space, c.key);
+        }
+        stage(c, List.of(new Change(target, entry, entry.lsn, true, listed)), entry.lsn);
     }
 
     private void delete(WriteCommand c) {
@@ -331,8 +387,8 @@ final class LogWriter implements EventHandler<WriteCommand> {
         int valueDistance = current.valueOffset - current.recordOffset;
         IndexEntry moved = BlobEntry.of(current instanceof BlobEntry, current.lsn, segment, offset, offset + valueDistance,
             current.valueLength, current.timestampMillis, current.attributes, current.metaValue, buffer, at + valueDistance);
-        Change change = new Change(c.namespace, c.space, c.key, moved, current.lsn, false);
-        overlay.put(new OverlayKey(c.namespace, c.space, c.key), moved);
+        Change change = new Change(new OverlayKey(c.namespace, c.space, c.key), moved, current.lsn, false, false);
+        overlay.put(change.target, change);
         batch.add(new Applied(c.result, etag(current.lsn), List.of(change)));
     }
 
@@ -353,6 +409,10 @@ final class LogWriter implements EventHandler<WriteCommand> {
         if (log.position() + bytes > log.active().capacity()) {
             // Sealing syncs the old segment whole, so sealed segments are always durable.
             Segment sealed = log.active();
+            awaitCommitted();
+            if (failure != null) {
+                throw failure;
+            }
             window.flush();
             syncer.sync(sealed, unsyncedFrom, log.position());
             sealed.closeFile();
@@ -415,7 +475,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
 
     private void stage(WriteCommand c, List<Change> changes, long lsn) {
         for (Change change : changes) {
-            overlay.put(new OverlayKey(change.namespace, change.space, change.key), change.entry);
+            overlay.put(change.target, change);
         }
         batch.add(new Applied(c.result, etag(lsn), changes));
     }
@@ -436,49 +496,95 @@ final class LogWriter implements EventHandler<WriteCommand> {
         }
         try {
             window.flush();
-            if (durability.acknowledgesAfterSync()) {
+            if (committer == null && durability.acknowledgesAfterSync()) {
                 syncUnsynced();
             }
         } catch (RuntimeException e) {
-            StorageException error = new StorageException("sync failed; the last batch was cut off and the store refuses"
-                + " writes until reopened: " + e.getMessage(), e);
-            LOG.error("logstore sync failed; cutting {} operations and refusing further writes", batch.size(), e);
-            failStore(error);
-            cutBatch(error);
+            cutBatch(syncFailed(e));
             return;
         }
-        for (Applied a : batch) {
+        Appended appended = new Appended(batch, batchRanges, log.active(), endOfLog());
+        if (committer == null) {
+            publish(appended);
+            clearBatch();
+            if (closeAfterBatch) {
+                closeActive();
+            }
+            return;
+        }
+        committer.submit(new Committer.Batch<>(appended, log.active(), unsyncedFrom, log.position(), batchBytes));
+        unsyncedFrom = log.position();
+        submitted.add(appended);
+        batch = new ArrayList<>();
+        batchRanges = new ArrayList<>();
+        batchBytes = 0;
+        forgetCommitted();
+    }
+
+    /**
+     * Applies a written (and, if acknowledged after a sync, synced) batch to the index, tells
+     * followers, completes its callers and feeds its changes to subscribers. On the writer thread,
+     * or the committer's.
+     */
+    private void publish(Appended appended) {
+        for (Applied a : appended.applied) {
             for (Change ch : a.changes) {
                 if (ch.entry == REMOVED) {
-                    index.remove(ch.namespace, ch.space, ch.key);
+                    index.remove(ch.target.namespace(), ch.target.space(), ch.target.key());
                 } else {
-                    index.put(ch.namespace, ch.space, ch.key, ch.entry);
+                    index.put(ch.target.namespace(), ch.target.space(), ch.target.key(), ch.entry, ch.listed);
                 }
             }
         }
-        publishWatermark();
-        for (Applied a : batch) {
+        Checkpoints.Point end = appended.end;
+        watermark.publish(epoch, end.segmentId(), end.offset(), end.lsn());
+        for (Applied a : appended.applied) {
             a.result.complete(a.etag);
             if (feed.hasSubscribers()) {
                 for (Change ch : a.changes) {
-                    if (ch.published && ch.space != RecordDescriptor.SPACE_STAGED) {
+                    if (ch.published && ch.target.space() != RecordDescriptor.SPACE_STAGED) {
                         boolean removed = ch.entry == REMOVED;
-                        feed.publish(new ChangeEvent(ch.namespace, Space.values()[ch.space], ch.key,
+                        feed.publish(new ChangeEvent(ch.target.namespace(), Space.values()[ch.target.space()], ch.target.key(),
                             removed ? ChangeType.DELETE : ChangeType.PUT, removed ? null : etag(ch.lsn), ch.lsn));
                     }
                 }
             }
         }
-        clearBatch();
         if (durability.acknowledgesAfterSync()) {
-            markDurable();
-        }
-        if (closeAfterBatch) {
-            closeActive();
+            durablePoint = end;
         }
     }
 
-    /** NFS mode: closes the active segment's file after a batch, for close-to-open visibility on other hosts. */
+    /** Takes the changes of batches the committer has finished with out of the overlay: the index has them now. */
+    private void forgetCommitted() {
+        for (long done = committer.completed(); forgotten < done; forgotten++) {
+            for (Applied a : submitted.poll().applied) {
+                for (Change ch : a.changes) {
+                    overlay.remove(ch.target, ch);
+                }
+            }
+        }
+    }
+
+    /** Waits until the committer (if any) has published or failed every batch submitted to it. */
+    private void awaitCommitted() {
+        if (committer != null) {
+            committer.awaitIdle();
+            forgetCommitted();
+        }
+    }
+
+    /** A sync failed: the store fails (once, with this error), and the caller cuts the unsynced batches. */
+    private StorageException syncFailed(RuntimeException e) {
+        StorageException error = new StorageException("sync failed; the writes not yet synced were cut off and the store"
+            + " refuses writes until reopened: " + e.getMessage(), e);
+        if (failStore(error)) {
+            LOG.error("logstore sync failed; cutting the writes not yet synced and refusing further writes", e);
+        }
+        return failure;
+    }
+
+    /** Closes the active segment's file: in the NFS mode after a batch, for close-to-open visibility on other hosts; after a cut. */
     private void closeActive() {
         try {
             log.active().closeFile();
@@ -500,23 +606,41 @@ final class LogWriter implements EventHandler<WriteCommand> {
      * reappear after a restart, and fail its callers with {@code error}.
      */
     private void cutBatch(StorageException error) {
-        for (Range r : batchRanges) {
-            int end = r.segment == log.active() ? log.position() : r.segment.capacity();
-            try {
-                r.segment.zero(r.from, end);
-                r.segment.force(r.from, end);
-                r.segment.closeFile();
-            } catch (RuntimeException e) {
-                LOG.error("could not zero the cut batch in {} [{}, {})", r.segment, r.from, end, e);
-            }
-        }
+        // The committer may still be cutting earlier batches in the active segment's file.
+        awaitCommitted();
+        zero(batchRanges, log.active(), log.position());
+        closeActive();
         window.discard(log.position());
-        for (Applied a : batch) {
-            a.result.completeExceptionally(error);
-        }
+        fail(batch, error);
         clearBatch();
     }
 
+    /**
+     * Zeroes a cut batch's records and syncs the zeros: from each range's start to {@code end} in
+     * {@code last}, where the batch ends, and to the segment's end in the segments before it.
+     */
+    private static void zero(List<Range> ranges, Segment last, int end) {
+        for (Range r : ranges) {
+            int to = r.segment == last ? end : r.segment.capacity();
+            try {
+                r.segment.zero(r.from, to);
+                r.segment.force(r.from, to);
+                if (r.segment != last) {
+                    r.segment.closeFile();
+                }
+            } catch (RuntimeException e) {
+                LOG.error("could not zero the cut batch in {} [{}, {})", r.segment, r.from, to, e);
+            }
+        }
+    }
+
+    private static void fail(List<Applied> applied, StorageException error) {
+        for (Applied a : applied) {
+            a.result.completeExceptionally(error);
+        }
+    }
+
+    /** Forgets the batch being built; after a cut nothing more is appended, so the overlay goes whole. */
     private void clearBatch() {
         batch.clear();
         overlay.clear();
@@ -524,16 +648,23 @@ final class LogWriter implements EventHandler<WriteCommand> {
         batchBytes = 0;
     }
 
-    private void failStore(StorageException error) {
+    /** Fails the store with {@code error} unless it already failed; true if this call did. */
+    private synchronized boolean failStore(StorageException error) {
         if (failure == null) {
             failure = Objects.requireNonNull(error);
+            return true;
         }
+        return false;
     }
 
     @Override
     public void onShutdown() {
         try {
             commitBatch();
+            if (committer != null) {
+                committer.close();
+                forgetCommitted();
+            }
             if (failure == null) {
                 syncUnsynced();
                 markDurable();

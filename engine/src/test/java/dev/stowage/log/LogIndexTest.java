@@ -46,7 +46,7 @@ class LogIndexTest extends LeakCheckingTest {
     }
 
     @Test
-    void agreesWithASortedModelUnderRandomPutsOverwritesAndRemovals() {
+    void agreesWithASortedModelUnderRandomPutsOverwritesRemovalsAndKeysListedAhead() {
         for (long seed = 1; seed <= 20; seed++) {
             SplittableRandom random = new SplittableRandom(seed);
             LogIndex index = new LogIndex();
@@ -56,6 +56,15 @@ class LogIndexTest extends LeakCheckingTest {
                 if (random.nextInt(4) == 0) {
                     index.remove(NS, SPACE, key);
                     model.remove(key);
+                } else if (!model.containsKey(key) && random.nextBoolean()) {
+                    // The writer's way for a new key: listed ahead, invisible until its entry is put.
+                    index.listAhead(NS, SPACE, key);
+                    if (random.nextInt(3) == 0) {
+                        assertAgrees(index, model, random);
+                    }
+                    IndexEntry e = entry(op, random.nextInt(100));
+                    index.put(NS, SPACE, key, e, true);
+                    model.put(key, e);
                 } else {
                     IndexEntry e = entry(op, random.nextInt(100));
                     index.put(NS, SPACE, key, e);

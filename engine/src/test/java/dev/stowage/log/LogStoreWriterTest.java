@@ -106,6 +106,61 @@ class LogStoreWriterTest extends LeakCheckingTest {
         }
     }
 
+    /**
+     * SYNC durability outside the NFS mode: the writer appends while a batch is being synced, sees
+     * that batch's writes in its checks (readers do not), and a failed sync cuts both batches.
+     */
+    @Test
+    void writesAppendedWhileABatchIsSyncedSeeItAndAFailedSyncCutsThemAll() throws Exception {
+        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        AtomicBoolean hold = new AtomicBoolean();
+        AtomicBoolean failSyncs = new AtomicBoolean();
+        Syncer holdingSyncer = (segment, from, to) -> {
+            if (hold.getAndSet(false)) {
+                held.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            if (failSyncs.get()) {
+                throw new UncheckedIOException(new IOException("EIO (injected)"));
+            }
+            segment.force(from, to);
+        };
+        try (LogStore store = builder().syncer(holdingSyncer).open()) {
+            org.junit.jupiter.api.Assumptions.assumeFalse(store.nfsMode(), "the NFS mode syncs on the writer thread");
+            store.storeMeta(NS, "before", bytes("durable"), Precondition.any());
+            hold.set(true);
+            failSyncs.set(true);
+            CompletableFuture<String> first = store.storeMetaAsync(NS, "first", bytes("1"), Precondition.mustNotExist());
+            assertThat(held.await(1, java.util.concurrent.TimeUnit.MINUTES)).as("the sync of the first batch began").isTrue();
+            // Checked and refused while the first batch's sync is held: the writer is not waiting for it.
+            assertThatThrownBy(() -> store.storeMeta(NS, "first", bytes("2"), Precondition.mustNotExist()))
+                .isInstanceOf(PreconditionFailedException.class);
+            assertThatThrownBy(() -> store.readMeta(NS, "first")).isInstanceOf(NotFoundException.class);
+            CompletableFuture<String> second = store.storeMetaAsync(NS, "second", bytes("2"), Precondition.any());
+            // Commands are checked in order, so once this is refused "second" has been appended.
+            assertThatThrownBy(() -> store.storeMeta(NS, "second", bytes("3"), Precondition.mustNotExist()))
+                .isInstanceOf(PreconditionFailedException.class);
+            assertThat(store.listMeta(NS, dev.stowage.ListRequest.all()).items()).as("listed before the sync")
+                .extracting(dev.stowage.EntryInfo::key).containsExactly("before");
+            release.countDown();
+            for (CompletableFuture<String> f : List.of(first, second)) {
+                assertThatThrownBy(f::join).hasCauseInstanceOf(StorageException.class).hasMessageContaining("sync failed");
+            }
+            assertThat(store.listMeta(NS, dev.stowage.ListRequest.all()).items())
+                .extracting(dev.stowage.EntryInfo::key).containsExactly("before");
+        }
+        try (LogStore store = builder().open()) {
+            assertThat(store.readMeta(NS, "before").toByteArray()).isEqualTo(bytes("durable"));
+            assertThatThrownBy(() -> store.readMeta(NS, "first")).isInstanceOf(NotFoundException.class);
+            assertThatThrownBy(() -> store.readMeta(NS, "second")).isInstanceOf(NotFoundException.class);
+        }
+    }
+
     @Test
     void failedSyncWhileSealingASegmentCutsTheBatchInFlight() {
         AtomicBoolean failSyncs = new AtomicBoolean();

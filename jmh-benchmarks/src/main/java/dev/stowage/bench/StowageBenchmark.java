@@ -1,6 +1,8 @@
 package dev.stowage.bench;
 
+import dev.stowage.ObjectAttributes;
 import dev.stowage.Precondition;
+import dev.stowage.ReplayableBody;
 import dev.stowage.log.Durability;
 import dev.stowage.log.LogStore;
 import java.nio.file.Path;
@@ -66,11 +68,15 @@ public class StowageBenchmark {
         Engines.delete(bufferedDir);
     }
 
-    /** Each invocation submits one durable 1 KiB write and, with 64 outstanding, waits for the oldest. */
+    /**
+     * Each invocation submits one durable 1 KiB object put (the write of {@link PutBenchmark}) and,
+     * with 64 outstanding, waits for the oldest.
+     */
     @Benchmark
     @BenchmarkMode(Mode.Throughput)
     public String durablePut64InFlightOneThread() {
-        inFlight.add(durableStore.storeMetaAsync(Engines.NS, PutBenchmark.randomKey(), PutBenchmark.VALUE, Precondition.any()));
+        inFlight.add(durableStore.putObjectAsync(Engines.NS, PutBenchmark.randomKey(), ReplayableBody.ofBytes(PutBenchmark.VALUE),
+            ObjectAttributes.DEFAULT, Precondition.any()));
         return inFlight.size() >= IN_FLIGHT ? inFlight.poll().join() : null;
     }
 
