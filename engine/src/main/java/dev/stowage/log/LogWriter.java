@@ -67,8 +67,12 @@ final class LogWriter implements EventHandler<WriteCommand> {
     private record Range(Segment segment, int from) {
     }
 
-    /** A batch written to the file: its commands, where its records lie, and the end of the log after it. */
-    private record Appended(List<Applied> applied, List<Range> ranges, Segment last, Checkpoints.Point end) {
+    /**
+     * A batch written to the file: its commands, where its records lie, and the end of the log
+     * after it; {@code keysListed} is set once its new keys are in the index's sorted set.
+     */
+    private record Appended(List<Applied> applied, List<Range> ranges, Segment last, Checkpoints.Point end,
+                            java.util.concurrent.atomic.AtomicBoolean keysListed) {
     }
 
     private final SegmentLog log;
@@ -301,11 +305,8 @@ final class LogWriter implements EventHandler<WriteCommand> {
         reserve(frame(c.namespaceBytes, c.keyBytes, c.attributes, c.value.length));
         IndexEntry entry = append(RecordDescriptor.TYPE_PUT, c.space, c.flags, c.namespaceBytes, c.keyBytes, c.attributes,
             c.objectAttributes, c.value, null, 0, c.value.length);
-        // A key new to the index with no change of it in flight: list it now, off the publishing thread.
+        // A key new to the index with no change of it in flight: the writer lists it (listNewKeys).
         boolean listed = pending == null && current == null;
-        if (listed) {
-            index.listAhead(c.namespace, c.space, c.key);
-        }
         stage(c, List.of(new Change(target, entry, entry.lsn, true, listed)), entry.lsn);
     }
 
@@ -503,8 +504,9 @@ final class LogWriter implements EventHandler<WriteCommand> {
             cutBatch(syncFailed(e));
             return;
         }
-        Appended appended = new Appended(batch, batchRanges, log.active(), endOfLog());
+        Appended appended = new Appended(batch, batchRanges, log.active(), endOfLog(), new java.util.concurrent.atomic.AtomicBoolean());
         if (committer == null) {
+            listNewKeys(appended);
             publish(appended);
             clearBatch();
             if (closeAfterBatch) {
@@ -512,7 +514,12 @@ final class LogWriter implements EventHandler<WriteCommand> {
             }
             return;
         }
-        committer.submit(new Committer.Batch<>(appended, log.active(), unsyncedFrom, log.position(), batchBytes));
+        try {
+            committer.submit(new Committer.Batch<>(appended, log.active(), unsyncedFrom, log.position(), batchBytes));
+        } finally {
+            // While the batch is being synced; the committer publishes it only after this.
+            listNewKeys(appended);
+        }
         unsyncedFrom = log.position();
         submitted.add(appended);
         batch = new ArrayList<>();
@@ -527,6 +534,9 @@ final class LogWriter implements EventHandler<WriteCommand> {
      * or the committer's.
      */
     private void publish(Appended appended) {
+        while (!appended.keysListed.get()) {
+            Thread.yield();
+        }
         for (Applied a : appended.applied) {
             for (Change ch : a.changes) {
                 if (ch.entry == REMOVED) {
@@ -553,6 +563,22 @@ final class LogWriter implements EventHandler<WriteCommand> {
         if (durability.acknowledgesAfterSync()) {
             durablePoint = end;
         }
+    }
+
+    /**
+     * Adds the batch's new keys to the index's sorted set ahead of their entries (invisible until
+     * published; see {@link LogIndex#listAhead}): on the writer thread, so that the insertions,
+     * a few microseconds each in a large index, are not spent by the thread that publishes.
+     */
+    private void listNewKeys(Appended appended) {
+        for (Applied a : appended.applied) {
+            for (Change ch : a.changes) {
+                if (ch.listed) {
+                    index.listAhead(ch.target.namespace(), ch.target.space(), ch.target.key());
+                }
+            }
+        }
+        appended.keysListed.set(true);
     }
 
     /** Takes the changes of batches the committer has finished with out of the overlay: the index has them now. */
