@@ -27,7 +27,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  *
  * The page is not synced: after a crash the next writer rebuilds it from the log at open.
  *
- * <p>Thread-safety: {@link #publish} from the writer thread only; {@link #read()} and
+ * <p>Thread-safety: {@link #publish} from one thread at a time: the writer's, before it starts and
+ * when it publishes its own batches, else its {@link Committer}'s; {@link #read()} and
  * {@link #epoch()} from any thread of any process.
  */
 final class CommitWatermark implements AutoCloseable {

@@ -686,10 +686,12 @@ final class LogWriter implements EventHandler<WriteCommand> {
     @Override
     public void onShutdown() {
         try {
-            commitBatch();
-            if (committer != null) {
-                committer.close();
-                forgetCommitted();
+            try {
+                commitBatch();
+            } finally {
+                if (committer != null) {
+                    committer.close();
+                }
             }
             if (failure == null) {
                 syncUnsynced();
