@@ -39,7 +39,10 @@ final class Committer<T> implements AutoCloseable {
     }
 
     /** A batch written to {@code segment} whose bytes {@code [syncFrom, syncTo)} are not yet durable. */
-    record Batch<T>(T work, Segment segment, int syncFrom, int syncTo, long bytes) {
+    record Batch<T>(T work, Segment segment, int syncFrom, int syncTo) {
+        long bytes() {
+            return syncTo - syncFrom;
+        }
     }
 
     private final Syncer syncer;
@@ -53,8 +56,8 @@ final class Committer<T> implements AutoCloseable {
     private final ArrayDeque<Batch<T>> queue = new ArrayDeque<>();
     /** Bytes of the queued batches and of those being synced; guarded by {@link #lock}. */
     private long pendingBytes;
-    /** Batches taken from the queue and not yet handed to the outcome; guarded by {@link #lock}. */
-    private int inProgress;
+    /** Whether a group taken from the queue is being synced or handed to the outcome; guarded by {@link #lock}. */
+    private boolean committing;
     /** Guarded by {@link #lock}. */
     private boolean stopping;
     /** Batches handed to the outcome so far. */
@@ -107,7 +110,7 @@ final class Committer<T> implements AutoCloseable {
     void awaitIdle() {
         lock.lock();
         try {
-            while (!queue.isEmpty() || inProgress > 0) {
+            while (!queue.isEmpty() || committing) {
                 progressed.awaitUninterruptibly();
             }
         } finally {
@@ -147,7 +150,7 @@ final class Committer<T> implements AutoCloseable {
                 for (Batch<T> b : group) {
                     pendingBytes -= b.bytes();
                 }
-                inProgress = 0;
+                committing = false;
                 progressed.signalAll();
             } finally {
                 lock.unlock();
@@ -168,7 +171,7 @@ final class Committer<T> implements AutoCloseable {
             }
             group.addAll(queue);
             queue.clear();
-            inProgress = group.size();
+            committing = true;
             return true;
         } finally {
             lock.unlock();

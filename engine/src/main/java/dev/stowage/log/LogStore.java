@@ -504,7 +504,7 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
             if (this != AUTO) {
                 return this;
             }
-            return nfs || durability.mode() == Durability.Mode.SYNC ? POSITIONAL : MAPPED;
+            return nfs || durability.acknowledgesAfterSync() ? POSITIONAL : MAPPED;
         }
     }
 

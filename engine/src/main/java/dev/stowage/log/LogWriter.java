@@ -515,7 +515,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
             return;
         }
         try {
-            committer.submit(new Committer.Batch<>(appended, log.active(), unsyncedFrom, log.position(), batchBytes));
+            committer.submit(new Committer.Batch<>(appended, log.active(), unsyncedFrom, log.position()));
         } finally {
             // While the batch is being synced; the committer publishes it only after this.
             listNewKeys(appended);

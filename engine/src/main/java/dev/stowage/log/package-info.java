@@ -3,11 +3,14 @@
  *
  * <p><b>Write path.</b> Callers validate, encode and read the body on their own thread, then
  * publish a {@code WriteCommand} into a multi-producer Disruptor ring. The single
- * {@code LogWriter} checks each precondition against the index overlaid with its own batch,
- * appends records into the active segment through an Agrona buffer (over the mapping, or over an
- * off-heap staging buffer written with one {@code pwrite} per batch: {@link dev.stowage.log.LogStore.WriteMode}),
- * and at the end of the batch (ring empty, or {@code maxBatchOps} / {@code maxBatchBytes} reached)
- * syncs the written range once, publishes the index changes and completes the callers.
+ * {@code LogWriter} checks each precondition against the index overlaid with its writes not yet
+ * published, appends records into the active segment through an Agrona buffer (over the mapping,
+ * or over an off-heap staging buffer written with one {@code pwrite} per batch:
+ * {@link dev.stowage.log.LogStore.WriteMode}), and at the end of the batch (ring empty, or
+ * {@code maxBatchOps} / {@code maxBatchBytes} reached) syncs the written range once, publishes the
+ * index changes and completes the callers. Under {@code SYNC} durability (outside the NFS mode) a
+ * {@code Committer} thread does the sync and what follows while the writer appends the next
+ * batch; the batches queued during one sync share the next.
  *
  * <p><b>Files.</b> {@code root/LOCK} (OS lock, holder), {@code root/store.meta} (format, store id,
  * writer epoch, log start after compaction), {@code root/COMMITTED} (the commit watermark page

@@ -74,7 +74,7 @@ class CommitterTest extends LeakCheckingTest {
     }
 
     private Committer.Batch<String> batch(String name, int from, int to) {
-        return new Committer.Batch<>(name, segment, from, to, to - from);
+        return new Committer.Batch<>(name, segment, from, to);
     }
 
     @Test
