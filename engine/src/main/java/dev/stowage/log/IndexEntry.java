@@ -8,8 +8,8 @@ import dev.stowage.ObjectAttributes;
  *
  * <p>Heap cost per key, 64-bit JVM with compressed pointers: this object 56 bytes, its key
  * {@code String} 24 + 16 + key length, in {@link LogIndex} the hash map's node 32 and table slot
- * (4 to 8), the sorted set's node 24 and on average a quarter of an index node (24) = about
- * 165 bytes + key length (194 bytes measured for 11-character keys, {@code HeapPerKey}); meta
+ * (4 to 8), the sorted set's leaf slots ({@link KeyTree}: 12 bytes at 50-100 % occupancy) = about
+ * 145 bytes + key length (172 bytes measured for 11-character keys, {@code HeapPerKey}); meta
  * documents add their bytes (16 + length). Shared defaults ({@link ObjectAttributes#DEFAULT}) cost
  * nothing per key.
  */

@@ -8,19 +8,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.BiFunction;
 
 /**
  * The in-memory index: per namespace and space (spaces as {@link RecordDescriptor}'s space codes,
  * staged payloads included), a hash map from key to {@link IndexEntry} for point lookups and a
- * sorted set of the same keys for prefix listing.
+ * sorted set of the same keys ({@link KeyTree}) for prefix listing.
  *
- * <p>Why two structures: a point lookup or an update of an existing key is one hash probe (a skip
- * list of a million keys costs about twenty key comparisons, most of them cache misses); only a
- * new or removed key touches the sorted set. Listings walk the set and take each key's entry from
- * the map, so they never see a superseded version. The cost is about 45 bytes of heap per key
- * (the map's node and table slot), measured by {@code HeapPerKey} in docs/benchmarks.md.
+ * <p>Why two structures: a point lookup or an update of an existing key is one hash probe (a
+ * sorted structure of a million keys costs about twenty key comparisons, most of them cache
+ * misses); only a new or removed key touches the sorted set. Listings walk the set and take each
+ * key's entry from the map, so they never see a superseded version. The cost is about 45 bytes of
+ * heap per key (the map's node and table slot), measured by {@code HeapPerKey} in docs/benchmarks.md.
  *
  * <p>It also keeps what compaction needs to know without scanning it: the live record bytes of
  * each segment ({@link Segment#liveBytes()}) and how many entries reference each blob file
@@ -39,13 +38,13 @@ final class LogIndex {
     /** The keys and entries of one space of one namespace. */
     private static final class Space {
         final ConcurrentHashMap<String, IndexEntry> entries;
-        final ConcurrentSkipListMap<String, Boolean> keys;
+        final KeyTree keys;
 
         Space() {
-            this(new ConcurrentHashMap<>(), new ConcurrentSkipListMap<>(Names.KEY_ORDER));
+            this(new ConcurrentHashMap<>(), new KeyTree());
         }
 
-        Space(ConcurrentHashMap<String, IndexEntry> entries, ConcurrentSkipListMap<String, Boolean> keys) {
+        Space(ConcurrentHashMap<String, IndexEntry> entries, KeyTree keys) {
             this.entries = entries;
             this.keys = keys;
         }
@@ -71,7 +70,7 @@ final class LogIndex {
         if (previous != null) {
             counted(previous, -1);
         } else if (!listed) {
-            s.keys.put(key, Boolean.TRUE);
+            s.keys.add(key);
         }
     }
 
@@ -84,7 +83,7 @@ final class LogIndex {
      * writer thread, not on the one publishing durable batches, whose time every caller waits for.
      */
     void listAhead(String namespace, byte space, String key) {
-        spaces(namespace)[space].keys.put(key, Boolean.TRUE);
+        spaces(namespace)[space].keys.add(key);
     }
 
     private Space[] spaces(String namespace) {
@@ -128,75 +127,8 @@ final class LogIndex {
         for (int i = 0; i < sortedKeys.size(); i++) {
             map.put(sortedKeys.get(i), entries.get(i));
         }
-        spaces(namespace)[space] = new Space(map, new ConcurrentSkipListMap<>(new SortedKeys(sortedKeys)));
+        spaces(namespace)[space] = new Space(map, KeyTree.ofSorted(sortedKeys));
         entries.forEach(e -> counted(e, 1));
-    }
-
-    /** Read-only sorted view of a key list, enough for {@link ConcurrentSkipListMap}'s linear-time copy. */
-    private static final class SortedKeys extends java.util.AbstractMap<String, Boolean>
-        implements java.util.SortedMap<String, Boolean> {
-        private final List<String> keys;
-
-        SortedKeys(List<String> keys) {
-            this.keys = keys;
-        }
-
-        @Override
-        public java.util.Comparator<? super String> comparator() {
-            return Names.KEY_ORDER;
-        }
-
-        @Override
-        public java.util.Set<Map.Entry<String, Boolean>> entrySet() {
-            return new java.util.AbstractSet<>() {
-                @Override
-                public java.util.Iterator<Map.Entry<String, Boolean>> iterator() {
-                    return new java.util.Iterator<>() {
-                        private int i;
-
-                        @Override
-                        public boolean hasNext() {
-                            return i < keys.size();
-                        }
-
-                        @Override
-                        public Map.Entry<String, Boolean> next() {
-                            return Map.entry(keys.get(i++), Boolean.TRUE);
-                        }
-                    };
-                }
-
-                @Override
-                public int size() {
-                    return keys.size();
-                }
-            };
-        }
-
-        @Override
-        public String firstKey() {
-            return keys.get(0);
-        }
-
-        @Override
-        public String lastKey() {
-            return keys.get(keys.size() - 1);
-        }
-
-        @Override
-        public java.util.SortedMap<String, Boolean> subMap(String from, String to) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public java.util.SortedMap<String, Boolean> headMap(String to) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public java.util.SortedMap<String, Boolean> tailMap(String from) {
-            throw new UnsupportedOperationException();
-        }
     }
 
     void remove(String namespace, byte space, String key) {
@@ -205,7 +137,7 @@ final class LogIndex {
             return;
         }
         Space s = spaces[space];
-        if (s.keys.remove(key) != null) {
+        if (s.keys.remove(key)) {
             counted(s.entries.remove(key), -1);
         }
     }
@@ -217,7 +149,7 @@ final class LogIndex {
             return new Page<>(List.of(), false, null);
         }
         Space s = spaces[space];
-        return Listings.page(s.keys, request, (key, present) -> {
+        return Listings.page(s.keys::iterator, request, key -> {
             IndexEntry entry = s.entries.get(key);
             return entry == null ? null : mapper.apply(key, entry);
         });
@@ -249,12 +181,12 @@ final class LogIndex {
             for (int space = 0; space < SPACES; space++) {
                 byte code = (byte) space;
                 Space s = spaces[space];
-                s.keys.keySet().forEach(key -> {
+                for (String key : s.keys) {
                     IndexEntry entry = s.entries.get(key);
                     if (entry != null) {
                         visitor.visit(namespace, code, key, entry);
                     }
-                });
+                }
             }
         });
     }

@@ -1,0 +1,228 @@
+package dev.stowage.log;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.stowage.Names;
+import dev.stowage.conformance.LeakCheckingTest;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NavigableSet;
+import java.util.NoSuchElementException;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link KeyTree} against a {@link TreeSet} model under seeded random adds and removals (trees
+ * several levels deep, emptied and regrown), bulk builds, the key prefixes against UTF-8 byte
+ * order, and readers walking the tree while one thread changes it. Seeds print on failure and
+ * replay with {@code -Dstowage.seed=N}.
+ */
+class KeyTreeTest extends LeakCheckingTest {
+    private static final long SEED = Long.getLong("stowage.seed", System.nanoTime());
+    /** Code points that make keys share long prefixes, differ late, and sort across UTF-8 lengths. */
+    private static final int[] POOL = {'a', 'b', 'z', '/', '0', '9', 0x7e, 0xe9, 0x800, 0xd7ff, 0xe000, 0xfffd, 0x10000, 0x1f600,
+        0x10ffff};
+
+    private static String randomKey(SplittableRandom random) {
+        StringBuilder sb = new StringBuilder();
+        switch (random.nextInt(3)) {
+            case 0:
+                sb.append("key/").append(random.nextInt(200_000));
+                break;
+            case 1:
+                sb.append("tenant/").append(random.nextInt(4)).append("/orders/");
+                for (int i = random.nextInt(4); i >= 0; i--) {
+                    sb.appendCodePoint(POOL[random.nextInt(POOL.length)]);
+                }
+                break;
+            default:
+                for (int i = random.nextInt(10); i >= 0; i--) {
+                    sb.appendCodePoint(POOL[random.nextInt(POOL.length)]);
+                }
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void agreesWithASortedSetWhileGrowingShrinkingToEmptyAndRegrowing() {
+        SplittableRandom random = new SplittableRandom(SEED);
+        KeyTree tree = new KeyTree();
+        TreeSet<String> model = new TreeSet<>(Names.KEY_ORDER);
+        // Grow past three levels, shrink to nothing, regrow: splits, merges, dropped children, root changes.
+        int[] targets = {20_000, 0, 5_000, 300, 12_000, 0};
+        int op = 0;
+        for (int target : targets) {
+            while (target > 0 ? model.size() < target : !model.isEmpty()) {
+                boolean add = target > 0 ? random.nextInt(4) != 0 : random.nextInt(8) == 0;
+                String key = add || model.isEmpty() ? randomKey(random) : pick(model, random);
+                if (add) {
+                    assertThat(tree.add(key)).as("seed %d, op %d: add %s", SEED, op, key).isEqualTo(model.add(key));
+                } else {
+                    assertThat(tree.remove(key)).as("seed %d, op %d: remove %s", SEED, op, key).isEqualTo(model.remove(key));
+                }
+                if (++op % 1_500 == 0) {
+                    assertAgrees(tree, model, random);
+                }
+            }
+            assertAgrees(tree, model, random);
+        }
+        assertThat(tree.iterator().hasNext()).isFalse();
+    }
+
+    @Test
+    void aTreeBuiltFromSortedKeysAgreesAndStaysUsable() {
+        SplittableRandom random = new SplittableRandom(SEED);
+        for (int size : new int[] {0, 1, KeyTree.BUILD_FILL - 1, KeyTree.BUILD_FILL, KeyTree.BUILD_FILL + 1, 3_001, 150_000}) {
+            TreeSet<String> model = new TreeSet<>(Names.KEY_ORDER);
+            while (model.size() < size) {
+                model.add(randomKey(random));
+            }
+            KeyTree tree = KeyTree.ofSorted(new ArrayList<>(model));
+            assertAgrees(tree, model, random);
+            for (int i = 0; i < 3_000; i++) {
+                String key = random.nextBoolean() || model.isEmpty() ? randomKey(random) : pick(model, random);
+                if (random.nextBoolean()) {
+                    assertThat(tree.add(key)).as("seed %d", SEED).isEqualTo(model.add(key));
+                } else {
+                    assertThat(tree.remove(key)).as("seed %d", SEED).isEqualTo(model.remove(key));
+                }
+            }
+            assertAgrees(tree, model, random);
+        }
+    }
+
+    @Test
+    void aKeyPrefixIsItsFirstEightUtf8BytesAndNeverContradictsKeyOrder() {
+        SplittableRandom random = new SplittableRandom(SEED);
+        String previous = "";
+        for (int i = 0; i < 20_000; i++) {
+            String key = random.nextInt(3) == 0 ? previous + randomKey(random) : randomKey(random);
+            byte[] utf8 = Arrays.copyOf(key.getBytes(StandardCharsets.UTF_8), KeyTree.PREFIX_BYTES);
+            long expected = 0;
+            for (byte b : utf8) {
+                expected = expected << 8 | (b & 0xFF);
+            }
+            assertThat(KeyTree.prefix(key)).as("seed %d: %s", SEED, key).isEqualTo(expected);
+            int byPrefix = Long.compareUnsigned(KeyTree.prefix(previous), KeyTree.prefix(key));
+            if (byPrefix != 0) {
+                assertThat(Integer.signum(Names.KEY_ORDER.compare(previous, key))).as("seed %d: %s vs %s", SEED, previous, key)
+                    .isEqualTo(Integer.signum(byPrefix));
+            }
+            previous = key;
+        }
+        // A listing prefix may hold a lone surrogate: it sorts as its own code point.
+        assertThat(Long.compareUnsigned(KeyTree.prefix("a\ud800"), KeyTree.prefix("a\ue000"))).isNegative();
+        assertThat(Long.compareUnsigned(KeyTree.prefix("a\ud800"), KeyTree.prefix("a\ud7ff"))).isPositive();
+    }
+
+    @Test
+    void anIteratorPastItsEndThrows() {
+        KeyTree tree = new KeyTree();
+        tree.add("a");
+        Iterator<String> keys = tree.iterator("a", false);
+        assertThat(keys.hasNext()).isFalse();
+        assertThatThrownBy(keys::next).isInstanceOf(NoSuchElementException.class);
+    }
+
+    /**
+     * One thread adds and removes keys (splits, merges, root changes) while readers walk the tree:
+     * every walk is strictly ascending and finds every key present throughout, and lookups of
+     * those keys never miss.
+     */
+    @Test
+    void readersSeeEveryStableKeyInOrderWhileTheTreeChanges() throws Exception {
+        SplittableRandom random = new SplittableRandom(SEED);
+        TreeSet<String> stable = new TreeSet<>(Names.KEY_ORDER);
+        for (int i = 0; i < 2_000; i++) {
+            stable.add(String.format("key/%06d/stable", i * 50));
+        }
+        KeyTree tree = KeyTree.ofSorted(new ArrayList<>(stable));
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        AtomicBoolean writing = new AtomicBoolean(true);
+        Thread writer = new Thread(() -> {
+            List<String> added = new ArrayList<>();
+            for (int round = 0; round < 6; round++) {
+                for (int i = 0; i < 20_000; i++) {
+                    String key = String.format("key/%06d/moving", random.nextInt(100_000));
+                    if (tree.add(key)) {
+                        added.add(key);
+                    }
+                }
+                for (String key : added) {
+                    tree.remove(key);
+                }
+                added.clear();
+            }
+            writing.set(false);
+        }, "key-tree-writer");
+        Thread[] readers = new Thread[2];
+        for (int r = 0; r < readers.length; r++) {
+            readers[r] = new Thread(() -> {
+                try {
+                    do {
+                        List<String> seen = new ArrayList<>();
+                        String last = null;
+                        for (String key : tree) {
+                            if (last != null && Names.KEY_ORDER.compare(last, key) >= 0) {
+                                throw new AssertionError("seed " + SEED + ": " + key + " after " + last);
+                            }
+                            last = key;
+                            if (key.endsWith("/stable")) {
+                                seen.add(key);
+                            }
+                        }
+                        if (!seen.equals(new ArrayList<>(stable))) {
+                            throw new AssertionError("seed " + SEED + ": a walk saw " + seen.size() + " of " + stable.size()
+                                + " stable keys");
+                        }
+                        for (String key : stable) {
+                            if (!tree.contains(key)) {
+                                throw new AssertionError("seed " + SEED + ": lookup missed " + key);
+                            }
+                        }
+                    } while (writing.get());
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                }
+            }, "key-tree-reader-" + r);
+        }
+        writer.start();
+        for (Thread reader : readers) {
+            reader.start();
+        }
+        writer.join();
+        for (Thread reader : readers) {
+            reader.join();
+        }
+        assertThat(failure.get()).isNull();
+        assertThat(tree).containsExactlyElementsOf(stable);
+    }
+
+    private static String pick(NavigableSet<String> model, SplittableRandom random) {
+        String at = model.ceiling(randomKey(random));
+        return at != null ? at : model.first();
+    }
+
+    private static void assertAgrees(KeyTree tree, NavigableSet<String> model, SplittableRandom random) {
+        assertThat(tree).as("seed %d", SEED).containsExactlyElementsOf(model);
+        for (int i = 0; i < 200; i++) {
+            String from = random.nextInt(4) == 0 && !model.isEmpty() ? pick(model, random) : randomKey(random);
+            boolean inclusive = random.nextBoolean();
+            List<String> expected = model.tailSet(from, inclusive).stream().limit(70).toList();
+            List<String> actual = new ArrayList<>();
+            for (Iterator<String> it = tree.iterator(from, inclusive); it.hasNext() && actual.size() < 70; ) {
+                actual.add(it.next());
+            }
+            assertThat(actual).as("seed %d: from %s (inclusive %s)", SEED, from, inclusive).isEqualTo(expected);
+            String probe = randomKey(random);
+            assertThat(tree.contains(probe)).as("seed %d: contains %s", SEED, probe).isEqualTo(model.contains(probe));
+        }
+    }
+}
