@@ -548,6 +548,10 @@ final class LogWriter implements EventHandler<WriteCommand> {
         }
         Checkpoints.Point end = appended.end;
         watermark.publish(epoch, end.segmentId(), end.offset(), end.lsn());
+        if (durability.acknowledgesAfterSync()) {
+            // Before any caller learns of its write: a checkpoint it asks for next must cover it.
+            durablePoint = end;
+        }
         for (Applied a : appended.applied) {
             a.result.complete(a.etag);
             if (feed.hasSubscribers()) {
@@ -559,9 +563,6 @@ final class LogWriter implements EventHandler<WriteCommand> {
                     }
                 }
             }
-        }
-        if (durability.acknowledgesAfterSync()) {
-            durablePoint = end;
         }
     }
 
