@@ -15,10 +15,13 @@ import java.util.NoSuchElementException;
  * <p>Why not a {@link java.util.concurrent.ConcurrentSkipListMap}: inserting into a skip list of a
  * million keys took 3-4 µs here, nearly all of it cache misses (some forty nodes, keys and key
  * arrays scattered over the heap), and the writer thread pays it for every new key. Here a lookup
- * binary-searches a few contiguous arrays, and each key's first {@value #PREFIX_BYTES} UTF-8 bytes
- * sit beside its reference as a {@code long} ({@link #prefix}), so most comparisons never touch
- * the key itself. A key costs 12 bytes of leaf slots (reference + prefix) at 50-100 % occupancy,
- * where the skip list spent a 24-byte node and a share of its index nodes.
+ * binary-searches a few contiguous arrays. Keys in one node share a prefix that grows as nodes
+ * narrow (a leaf of {@code key/1234000..key/1234450} shares {@code key/1234}); each node checks it
+ * against its first key once, and keeps, beside each key's reference, the next
+ * {@value #CHUNK_CODE_POINTS} code points after it as a {@code long} ({@link #chunk}), so most
+ * comparisons of a binary search never touch the keys themselves. A key costs 12 bytes of leaf
+ * slots (reference + chunk) at 50-100 % occupancy, where the skip list spent a 24-byte node and a
+ * share of its index nodes.
  *
  * <p>How readers stay lock-free: leaves are immutable; the writer replaces a changed leaf with a
  * copy and publishes it with one release store into its parent's child slot. An inner node's
@@ -42,52 +45,110 @@ final class KeyTree implements Iterable<String> {
     static final int NODE_CAPACITY = 64;
     /** Entries per node of a tree built from sorted keys: room for inserts before the first split. */
     static final int BUILD_FILL = NODE_CAPACITY * 3 / 4;
-    /** Leading UTF-8 bytes of a key kept beside it as a comparable {@code long}. */
-    static final int PREFIX_BYTES = Long.BYTES;
+    /** Code points of a key, after the prefix its node's keys share, kept beside it as a comparable {@code long}. */
+    static final int CHUNK_CODE_POINTS = 3;
     private static final int MERGE_BELOW = NODE_CAPACITY / 4;
     private static final int MAX_DEPTH = 16;
     private static final VarHandle CHILD = MethodHandles.arrayElementVarHandle(Node[].class);
-    private static final Leaf EMPTY = new Leaf(new String[0], new long[0]);
+    private static final Leaf EMPTY = new Leaf(new String[0], new long[0], 0);
 
+    /**
+     * Keys (a leaf's, or an inner node's separators) in order; all share their first
+     * {@code shared} chars, and {@code chunks[i]} is {@link #chunk} of {@code keys[i]} after them.
+     * Immutable.
+     */
     private abstract static class Node {
+        final String[] keys;
+        final long[] chunks;
+        final int shared;
+
+        Node(String[] keys, long[] chunks, int shared) {
+            this.keys = keys;
+            this.chunks = chunks;
+            this.shared = shared;
+        }
+
+        /** Position of {@code key}, or {@code -(insertion point) - 1}; {@code probe} carries its chunk out. */
+        final int search(String key, Probe probe) {
+            int n = keys.length;
+            if (n == 0) {
+                probe.shared = -1;
+                return -1;
+            }
+            // Every key here starts with keys[0]'s first `shared` chars: a key that does not sorts
+            // before or after all of them, whatever follows.
+            String first = keys[0];
+            for (int i = 0; i < shared; i++) {
+                if (i == key.length() || key.charAt(i) != first.charAt(i)) {
+                    probe.shared = -1;
+                    return Names.KEY_ORDER.compare(key, first) < 0 ? -1 : -(n + 1);
+                }
+            }
+            long chunk = chunk(key, shared);
+            probe.shared = shared;
+            probe.chunk = chunk;
+            int low = 0;
+            int high = n - 1;
+            while (low <= high) {
+                int mid = (low + high) >>> 1;
+                int c = Long.compare(chunks[mid], chunk);
+                if (c == 0) {
+                    c = Names.KEY_ORDER.compare(keys[mid], key);
+                }
+                if (c < 0) {
+                    low = mid + 1;
+                } else if (c > 0) {
+                    high = mid - 1;
+                } else {
+                    return mid;
+                }
+            }
+            return -(low + 1);
+        }
     }
 
-    /** Keys in order with their prefixes; immutable. */
+    /** Keys in order; immutable. */
     private static final class Leaf extends Node {
-        final String[] keys;
-        final long[] prefixes;
-
-        Leaf(String[] keys, long[] prefixes) {
-            this.keys = keys;
-            this.prefixes = prefixes;
+        Leaf(String[] keys, long[] chunks, int shared) {
+            super(keys, chunks, shared);
         }
     }
 
     /**
-     * {@code children.length == separators.length + 1}; child {@code i} holds the keys {@code k}
-     * with {@code separators[i - 1] <= k < separators[i]}. Separators are immutable; a child slot
-     * is replaced in place (release store) when the child is copied.
+     * {@code children.length == keys.length + 1}: the keys are separators, and child {@code i}
+     * holds the keys {@code k} with {@code keys[i - 1] <= k < keys[i]}. Separators are immutable;
+     * a child slot is replaced in place (release store) when the child is copied.
      */
     private static final class Inner extends Node {
-        final String[] separators;
-        final long[] prefixes;
         final Node[] children;
 
-        Inner(String[] separators, long[] prefixes, Node[] children) {
-            this.separators = separators;
-            this.prefixes = prefixes;
+        Inner(String[] separators, long[] chunks, int shared, Node[] children) {
+            super(separators, chunks, shared);
             this.children = children;
         }
 
         Node child(int i) {
             return (Node) CHILD.getAcquire(children, i);
         }
+
+        /** The child whose range holds {@code key}. */
+        int childIndex(String key, Probe probe) {
+            int at = search(key, probe);
+            return at >= 0 ? at + 1 : -at - 1;
+        }
+    }
+
+    /** What a search learned of the key sought: its chunk after {@code shared} chars ({@code -1}: none). */
+    private static final class Probe {
+        int shared;
+        long chunk;
     }
 
     private volatile Node root = EMPTY;
     /** Of the thread in {@link #add} or {@link #remove}: the inner nodes and child positions of its descent, root first. */
     private final Inner[] path = new Inner[MAX_DEPTH];
     private final int[] slots = new int[MAX_DEPTH];
+    private final Probe probe = new Probe();
 
     KeyTree() {
     }
@@ -105,7 +166,7 @@ final class KeyTree implements Iterable<String> {
         for (int i = 0, from = 0; i < count; i++) {
             int to = from + (n - from) / (count - i);
             String[] keys = sortedKeys.subList(from, to).toArray(new String[0]);
-            level[i] = new Leaf(keys, prefixes(keys));
+            level[i] = leaf(keys, null, -1);
             lowest[i] = keys[0];
             from = to;
         }
@@ -115,8 +176,7 @@ final class KeyTree implements Iterable<String> {
             String[] upLowest = new String[parents];
             for (int i = 0, from = 0; i < parents; i++) {
                 int to = from + (level.length - from) / (parents - i);
-                String[] separators = Arrays.copyOfRange(lowest, from + 1, to);
-                up[i] = new Inner(separators, prefixes(separators), Arrays.copyOfRange(level, from, to));
+                up[i] = inner(Arrays.copyOfRange(lowest, from + 1, to), null, -1, Arrays.copyOfRange(level, from, to));
                 upLowest[i] = lowest[from];
                 from = to;
             }
@@ -128,97 +188,83 @@ final class KeyTree implements Iterable<String> {
     }
 
     /**
-     * The first {@value #PREFIX_BYTES} bytes of {@code key}'s UTF-8 encoding as an unsigned
-     * big-endian number, zero-padded: {@code prefix(a) < prefix(b)} (unsigned) implies {@code a}
-     * sorts before {@code b}; equal prefixes decide nothing.
+     * The first {@value #CHUNK_CODE_POINTS} code points of {@code key} from char {@code from}, 21
+     * bits each, the first highest, zero where the key ends: for two keys that share their first
+     * {@code from} chars (and {@code from} does not split a surrogate pair), {@code chunk(a) <
+     * chunk(b)} implies {@code a} sorts before {@code b}; equal chunks decide nothing.
      */
-    static long prefix(String key) {
-        long prefix = 0;
-        int bytes = 0;
-        for (int i = 0; i < key.length() && bytes < PREFIX_BYTES; i++) {
-            int c = key.charAt(i);
-            if (c < 0x80) {
-                prefix = prefix << 8 | c;
-                bytes++;
-                continue;
+    static long chunk(String key, int from) {
+        long chunk = 0;
+        int i = from;
+        for (int n = 0; n < CHUNK_CODE_POINTS; n++) {
+            int codePoint = 0;
+            if (i < key.length()) {
+                codePoint = key.codePointAt(i);
+                i += Character.charCount(codePoint);
             }
-            int encoded;
-            int length;
-            if (c < 0x800) {
-                encoded = 0xC0 | c >>> 6;
-                encoded = encoded << 8 | 0x80 | c & 0x3F;
-                length = 2;
-            } else if (Character.isHighSurrogate((char) c) && i + 1 < key.length() && Character.isLowSurrogate(key.charAt(i + 1))) {
-                int cp = Character.toCodePoint((char) c, key.charAt(++i));
-                encoded = (0xF0 | cp >>> 18) << 24 | (0x80 | cp >>> 12 & 0x3F) << 16 | (0x80 | cp >>> 6 & 0x3F) << 8 | 0x80 | cp & 0x3F;
-                length = 4;
-            } else {
-                encoded = (0xE0 | c >>> 12) << 16 | (0x80 | c >>> 6 & 0x3F) << 8 | 0x80 | c & 0x3F;
-                length = 3;
-            }
-            for (int b = length - 1; b >= 0 && bytes < PREFIX_BYTES; b--) {
-                prefix = prefix << 8 | (encoded >>> (8 * b) & 0xFF);
-                bytes++;
-            }
+            chunk = chunk << 21 | codePoint;
         }
-        return prefix << (8 * (PREFIX_BYTES - bytes));
+        return chunk;
     }
 
-    private static long[] prefixes(String[] keys) {
-        long[] prefixes = new long[keys.length];
+    /** Chars that every key of {@code keys} (ascending) starts with, never ending inside a surrogate pair. */
+    private static int sharedLength(String[] keys) {
+        if (keys.length == 0) {
+            return 0;
+        }
+        String first = keys[0];
+        String last = keys[keys.length - 1];
+        int max = Math.min(first.length(), last.length());
+        int n = 0;
+        while (n < max && first.charAt(n) == last.charAt(n)) {
+            n++;
+        }
+        return n > 0 && Character.isHighSurrogate(first.charAt(n - 1)) ? n - 1 : n;
+    }
+
+    /**
+     * The chunks of {@code keys} after their shared prefix: {@code chunks} itself when it was
+     * computed for a prefix of {@code shared} chars (pass {@code -1} if unknown) and that is still
+     * the shared length, else computed afresh (reading every key).
+     */
+    private static long[] chunks(String[] keys, long[] chunks, int shared, int sharedNow) {
+        if (chunks != null && shared == sharedNow) {
+            return chunks;
+        }
+        long[] fresh = new long[keys.length];
         for (int i = 0; i < keys.length; i++) {
-            prefixes[i] = prefix(keys[i]);
+            fresh[i] = chunk(keys[i], sharedNow);
         }
-        return prefixes;
+        return fresh;
     }
 
-    private static int compare(long prefixA, String a, long prefixB, String b) {
-        int c = Long.compareUnsigned(prefixA, prefixB);
-        return c != 0 ? c : Names.KEY_ORDER.compare(a, b);
+    private static Leaf leaf(String[] keys, long[] chunks, int shared) {
+        int sharedNow = sharedLength(keys);
+        return new Leaf(keys, chunks(keys, chunks, shared, sharedNow), sharedNow);
     }
 
-    /** Position of {@code key} in {@code keys}, or {@code -(insertion point) - 1}. */
-    private static int search(String[] keys, long[] prefixes, int length, String key, long prefix) {
-        int low = 0;
-        int high = length - 1;
-        while (low <= high) {
-            int mid = (low + high) >>> 1;
-            int c = compare(prefixes[mid], keys[mid], prefix, key);
-            if (c < 0) {
-                low = mid + 1;
-            } else if (c > 0) {
-                high = mid - 1;
-            } else {
-                return mid;
-            }
-        }
-        return -(low + 1);
-    }
-
-    /** The child of {@code inner} whose range holds {@code key}. */
-    private static int childIndex(Inner inner, String key, long prefix) {
-        int at = search(inner.separators, inner.prefixes, inner.separators.length, key, prefix);
-        return at >= 0 ? at + 1 : -at - 1;
+    private static Inner inner(String[] separators, long[] chunks, int shared, Node[] children) {
+        int sharedNow = sharedLength(separators);
+        return new Inner(separators, chunks(separators, chunks, shared, sharedNow), sharedNow, children);
     }
 
     boolean contains(String key) {
-        long prefix = prefix(key);
+        Probe p = new Probe();
         Node node = root;
         while (node instanceof Inner) {
             Inner inner = (Inner) node;
-            node = inner.child(childIndex(inner, key, prefix));
+            node = inner.child(inner.childIndex(key, p));
         }
-        Leaf leaf = (Leaf) node;
-        return search(leaf.keys, leaf.prefixes, leaf.keys.length, key, prefix) >= 0;
+        return node.search(key, p) >= 0;
     }
 
     /** Descends to the leaf whose range holds {@code key}, recording the path; returns its depth. */
-    private int descend(String key, long prefix) {
+    private int descend(String key) {
         Node node = root;
         int depth = 0;
         while (node instanceof Inner) {
             Inner inner = (Inner) node;
-            int slot = childIndex(inner, key, prefix);
+            int slot = inner.childIndex(key, probe);
             path[depth] = inner;
             slots[depth++] = slot;
             node = inner.children[slot];
@@ -232,86 +278,88 @@ final class KeyTree implements Iterable<String> {
 
     /** Adds {@code key}; false if it was present. */
     synchronized boolean add(String key) {
-        long prefix = prefix(key);
-        int depth = descend(key, prefix);
+        int depth = descend(key);
         Leaf leaf = leafAt(depth);
-        int at = search(leaf.keys, leaf.prefixes, leaf.keys.length, key, prefix);
+        int at = leaf.search(key, probe);
         if (at >= 0) {
             return false;
         }
         at = -at - 1;
         int n = leaf.keys.length;
         String[] keys = insert(leaf.keys, at, key);
-        long[] prefixes = insert(leaf.prefixes, at, prefix);
+        long[] chunks = insert(leaf.chunks, at, probe.shared == leaf.shared ? probe.chunk : chunk(key, leaf.shared));
         if (n < NODE_CAPACITY) {
-            replace(depth, new Leaf(keys, prefixes));
+            // A key inserted between the ends shares what both ends share: no key is read again.
+            replace(depth, at > 0 && at < n ? new Leaf(keys, chunks, leaf.shared) : leaf(keys, chunks, leaf.shared));
             return true;
         }
         int half = (n + 1) / 2;
-        Node left = new Leaf(Arrays.copyOf(keys, half), Arrays.copyOf(prefixes, half));
-        Node right = new Leaf(Arrays.copyOfRange(keys, half, n + 1), Arrays.copyOfRange(prefixes, half, n + 1));
+        Node left = leaf(Arrays.copyOf(keys, half), Arrays.copyOf(chunks, half), leaf.shared);
+        Node right = leaf(Arrays.copyOfRange(keys, half, n + 1), Arrays.copyOfRange(chunks, half, n + 1), leaf.shared);
         String separator = keys[half];
-        long separatorPrefix = prefixes[half];
         // Insert (separator, right) after left into the parents, splitting them as needed.
         for (int d = depth - 1; d >= 0; d--) {
             Inner parent = path[d];
             int slot = slots[d];
-            String[] separators = insert(parent.separators, slot, separator);
-            long[] separatorPrefixes = insert(parent.prefixes, slot, separatorPrefix);
+            int count = parent.keys.length;
+            String[] separators = insert(parent.keys, slot, separator);
+            long[] separatorChunks = insert(parent.chunks, slot, chunk(separator, parent.shared));
             Node[] children = insert(parent.children, slot + 1, right);
             children[slot] = left;
             if (children.length <= NODE_CAPACITY) {
-                replace(d, new Inner(separators, separatorPrefixes, children));
+                replace(d, slot > 0 && slot < count ? new Inner(separators, separatorChunks, parent.shared, children)
+                    : inner(separators, separatorChunks, parent.shared, children));
                 return true;
             }
             int keep = children.length / 2;
-            left = new Inner(Arrays.copyOf(separators, keep - 1), Arrays.copyOf(separatorPrefixes, keep - 1),
+            left = inner(Arrays.copyOf(separators, keep - 1), Arrays.copyOf(separatorChunks, keep - 1), parent.shared,
                 Arrays.copyOf(children, keep));
-            right = new Inner(Arrays.copyOfRange(separators, keep, separators.length),
-                Arrays.copyOfRange(separatorPrefixes, keep, separators.length), Arrays.copyOfRange(children, keep, children.length));
+            right = inner(Arrays.copyOfRange(separators, keep, separators.length),
+                Arrays.copyOfRange(separatorChunks, keep, separators.length), parent.shared,
+                Arrays.copyOfRange(children, keep, children.length));
             separator = separators[keep - 1];
-            separatorPrefix = separatorPrefixes[keep - 1];
         }
         if (depth == MAX_DEPTH) {
             throw new IllegalStateException("key tree deeper than " + MAX_DEPTH);
         }
-        root = new Inner(new String[] {separator}, new long[] {separatorPrefix}, new Node[] {left, right});
+        root = inner(new String[] {separator}, null, -1, new Node[] {left, right});
         return true;
     }
 
     /** Removes {@code key}; false if it was absent. */
     synchronized boolean remove(String key) {
-        long prefix = prefix(key);
-        int depth = descend(key, prefix);
+        int depth = descend(key);
         Leaf leaf = leafAt(depth);
-        int at = search(leaf.keys, leaf.prefixes, leaf.keys.length, key, prefix);
+        int at = leaf.search(key, probe);
         if (at < 0) {
             return false;
         }
-        String[] keys = delete(leaf.keys, at);
-        long[] prefixes = delete(leaf.prefixes, at);
+        // The remaining keys still share the prefix: it may have grown, but it is still right.
+        Leaf smaller = new Leaf(delete(leaf.keys, at), delete(leaf.chunks, at), leaf.shared);
         if (depth == 0) {
-            root = new Leaf(keys, prefixes);
+            root = smaller;
             return true;
         }
         Inner parent = path[depth - 1];
         int slot = slots[depth - 1];
-        if (keys.length == 0) {
+        if (smaller.keys.length == 0) {
             dropChild(depth - 1);
-        } else if (keys.length < MERGE_BELOW && parent.children.length > 1) {
+        } else if (smaller.keys.length < MERGE_BELOW && parent.children.length > 1) {
             int left = slot > 0 ? slot - 1 : slot;
-            Leaf a = left == slot ? new Leaf(keys, prefixes) : (Leaf) parent.children[left];
-            Leaf b = left == slot ? (Leaf) parent.children[slot + 1] : new Leaf(keys, prefixes);
+            Leaf a = left == slot ? smaller : (Leaf) parent.children[left];
+            Leaf b = left == slot ? (Leaf) parent.children[slot + 1] : smaller;
             if (a.keys.length + b.keys.length <= NODE_CAPACITY / 2) {
-                Leaf merged = new Leaf(concat(a.keys, b.keys), concat(a.prefixes, b.prefixes));
+                String[] keys = concat(a.keys, b.keys);
+                int shared = sharedLength(keys);
+                long[] chunks = a.shared == shared && b.shared == shared ? concat(a.chunks, b.chunks) : chunks(keys, null, -1, shared);
                 Node[] children = delete(parent.children, left + 1);
-                children[left] = merged;
-                replace(depth - 1, new Inner(delete(parent.separators, left), delete(parent.prefixes, left), children));
+                children[left] = new Leaf(keys, chunks, shared);
+                replace(depth - 1, new Inner(delete(parent.keys, left), delete(parent.chunks, left), parent.shared, children));
             } else {
-                replace(depth, new Leaf(keys, prefixes));
+                replace(depth, smaller);
             }
         } else {
-            replace(depth, new Leaf(keys, prefixes));
+            replace(depth, smaller);
         }
         collapseRoot();
         return true;
@@ -324,7 +372,7 @@ final class KeyTree implements Iterable<String> {
             int slot = slots[d];
             if (parent.children.length > 1) {
                 int separator = slot > 0 ? slot - 1 : 0;
-                replace(d, new Inner(delete(parent.separators, separator), delete(parent.prefixes, separator),
+                replace(d, new Inner(delete(parent.keys, separator), delete(parent.chunks, separator), parent.shared,
                     delete(parent.children, slot)));
                 return;
             }
@@ -353,7 +401,7 @@ final class KeyTree implements Iterable<String> {
     }
 
     // Copies with one slot added or removed: one generic pair for the reference arrays, one for
-    // the prefixes (a primitive array cannot share the generic code without boxing).
+    // the chunks (a primitive array cannot share the generic code without boxing).
 
     private static <T> T[] insert(T[] array, int at, T value) {
         T[] copy = Arrays.copyOf(array, array.length + 1);
@@ -417,18 +465,18 @@ final class KeyTree implements Iterable<String> {
         private int index;
 
         Cursor(Node root, String from, boolean inclusive) {
-            long prefix = from == null ? 0 : prefix(from);
+            Probe probe = new Probe();
             Node node = root;
             while (node instanceof Inner) {
                 Inner inner = (Inner) node;
-                int slot = from == null ? 0 : childIndex(inner, from, prefix);
+                int slot = from == null ? 0 : inner.childIndex(from, probe);
                 inners[depth] = inner;
                 at[depth++] = slot;
                 node = inner.child(slot);
             }
             leaf = (Leaf) node;
             if (from != null) {
-                int found = search(leaf.keys, leaf.prefixes, leaf.keys.length, from, prefix);
+                int found = leaf.search(from, probe);
                 index = found >= 0 ? (inclusive ? found : found + 1) : -found - 1;
             }
             skipExhausted();

@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stowage.Names;
 import dev.stowage.conformance.LeakCheckingTest;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NavigableSet;
@@ -20,8 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link KeyTree} against a {@link TreeSet} model under seeded random adds and removals (trees
- * several levels deep, emptied and regrown), bulk builds, the key prefixes against UTF-8 byte
- * order, and readers walking the tree while one thread changes it. Seeds print on failure and
+ * several levels deep, emptied and regrown), bulk builds, the key chunks against key order,
+ * and readers walking the tree while one thread changes it. Seeds print on failure and
  * replay with {@code -Dstowage.seed=N}.
  */
 class KeyTreeTest extends LeakCheckingTest {
@@ -99,27 +97,60 @@ class KeyTreeTest extends LeakCheckingTest {
     }
 
     @Test
-    void aKeyPrefixIsItsFirstEightUtf8BytesAndNeverContradictsKeyOrder() {
+    void aChunkPacksThreeCodePointsAndNeverContradictsKeyOrderAfterASharedPrefix() {
         SplittableRandom random = new SplittableRandom(SEED);
         String previous = "";
         for (int i = 0; i < 20_000; i++) {
             String key = random.nextInt(3) == 0 ? previous + randomKey(random) : randomKey(random);
-            byte[] utf8 = Arrays.copyOf(key.getBytes(StandardCharsets.UTF_8), KeyTree.PREFIX_BYTES);
-            long expected = 0;
-            for (byte b : utf8) {
-                expected = expected << 8 | (b & 0xFF);
+            int from = random.nextInt(key.length() + 1);
+            if (from > 0 && from < key.length() && Character.isLowSurrogate(key.charAt(from))) {
+                from--;
             }
-            assertThat(KeyTree.prefix(key)).as("seed %d: %s", SEED, key).isEqualTo(expected);
-            int byPrefix = Long.compareUnsigned(KeyTree.prefix(previous), KeyTree.prefix(key));
-            if (byPrefix != 0) {
-                assertThat(Integer.signum(Names.KEY_ORDER.compare(previous, key))).as("seed %d: %s vs %s", SEED, previous, key)
-                    .isEqualTo(Integer.signum(byPrefix));
+            long expected = 0;
+            int[] codePoints = key.substring(from).codePoints().limit(KeyTree.CHUNK_CODE_POINTS).toArray();
+            for (int n = 0; n < KeyTree.CHUNK_CODE_POINTS; n++) {
+                expected = expected << 21 | (n < codePoints.length ? codePoints[n] : 0);
+            }
+            assertThat(KeyTree.chunk(key, from)).as("seed %d: %s from %d", SEED, key, from).isEqualTo(expected);
+            // Compare after the chars both share, backed off to a code point boundary.
+            int shared = 0;
+            while (shared < Math.min(previous.length(), key.length()) && previous.charAt(shared) == key.charAt(shared)) {
+                shared++;
+            }
+            shared = random.nextInt(shared + 1);
+            if (shared > 0 && Character.isHighSurrogate(key.charAt(shared - 1))) {
+                shared--;
+            }
+            int byChunk = Long.compare(KeyTree.chunk(previous, shared), KeyTree.chunk(key, shared));
+            if (byChunk != 0) {
+                assertThat(Integer.signum(Names.KEY_ORDER.compare(previous, key))).as("seed %d: %s vs %s after %d chars", SEED,
+                    previous, key, shared).isEqualTo(Integer.signum(byChunk));
             }
             previous = key;
         }
         // A listing prefix may hold a lone surrogate: it sorts as its own code point.
-        assertThat(Long.compareUnsigned(KeyTree.prefix("a\ud800"), KeyTree.prefix("a\ue000"))).isNegative();
-        assertThat(Long.compareUnsigned(KeyTree.prefix("a\ud800"), KeyTree.prefix("a\ud7ff"))).isPositive();
+        assertThat(Long.compare(KeyTree.chunk("a\ud800", 1), KeyTree.chunk("a\ue000", 1))).isNegative();
+        assertThat(Long.compare(KeyTree.chunk("a\ud800", 1), KeyTree.chunk("a\ud7ff", 1))).isPositive();
+        assertThat(Long.compare(KeyTree.chunk("a\ud800", 1), KeyTree.chunk("a\ud83d\ude00", 1))).isNegative();
+    }
+
+    /** Lone surrogates in a listing's start key find their place among keys with surrogate pairs and shared prefixes. */
+    @Test
+    void startKeysWithLoneSurrogatesFindTheirPlace() {
+        TreeSet<String> model = new TreeSet<>(Names.KEY_ORDER);
+        for (int i = 0; i < 500; i++) {
+            model.add("p/\ud83d\ude00/" + i);
+            model.add("p/\ue000/" + i);
+            model.add("p/\ud7ff/" + i);
+        }
+        KeyTree tree = KeyTree.ofSorted(new ArrayList<>(model));
+        for (String from : List.of("p/\ud800", "p/\udbff", "p/\ud83d", "p/\ud83d\ude00/1", "p/\ue000/49", "p/\udfff")) {
+            List<String> actual = new ArrayList<>();
+            for (Iterator<String> it = tree.iterator(from, false); it.hasNext() && actual.size() < 10; ) {
+                actual.add(it.next());
+            }
+            assertThat(actual).as(from).isEqualTo(model.tailSet(from, false).stream().limit(10).toList());
+        }
     }
 
     @Test
