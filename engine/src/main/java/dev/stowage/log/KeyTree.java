@@ -68,11 +68,10 @@ final class KeyTree implements Iterable<String> {
             this.shared = shared;
         }
 
-        /** Position of {@code key}, or {@code -(insertion point) - 1}; {@code probe} carries its chunk out. */
-        final int search(String key, Probe probe) {
+        /** Position of {@code key}, or {@code -(insertion point) - 1}. */
+        final int search(String key) {
             int n = keys.length;
             if (n == 0) {
-                probe.shared = -1;
                 return -1;
             }
             // Every key here starts with keys[0]'s first `shared` chars: a key that does not sorts
@@ -80,13 +79,10 @@ final class KeyTree implements Iterable<String> {
             String first = keys[0];
             for (int i = 0; i < shared; i++) {
                 if (i == key.length() || key.charAt(i) != first.charAt(i)) {
-                    probe.shared = -1;
                     return Names.KEY_ORDER.compare(key, first) < 0 ? -1 : -(n + 1);
                 }
             }
             long chunk = chunk(key, shared);
-            probe.shared = shared;
-            probe.chunk = chunk;
             int low = 0;
             int high = n - 1;
             while (low <= high) {
@@ -132,23 +128,16 @@ final class KeyTree implements Iterable<String> {
         }
 
         /** The child whose range holds {@code key}. */
-        int childIndex(String key, Probe probe) {
-            int at = search(key, probe);
+        int childIndex(String key) {
+            int at = search(key);
             return at >= 0 ? at + 1 : -at - 1;
         }
-    }
-
-    /** What a search learned of the key sought: its chunk after {@code shared} chars ({@code -1}: none). */
-    private static final class Probe {
-        int shared;
-        long chunk;
     }
 
     private volatile Node root = EMPTY;
     /** Of the thread in {@link #add} or {@link #remove}: the inner nodes and child positions of its descent, root first. */
     private final Inner[] path = new Inner[MAX_DEPTH];
     private final int[] slots = new int[MAX_DEPTH];
-    private final Probe probe = new Probe();
 
     KeyTree() {
     }
@@ -249,13 +238,12 @@ final class KeyTree implements Iterable<String> {
     }
 
     boolean contains(String key) {
-        Probe p = new Probe();
         Node node = root;
         while (node instanceof Inner) {
             Inner inner = (Inner) node;
-            node = inner.child(inner.childIndex(key, p));
+            node = inner.child(inner.childIndex(key));
         }
-        return node.search(key, p) >= 0;
+        return node.search(key) >= 0;
     }
 
     /** Descends to the leaf whose range holds {@code key}, recording the path; returns its depth. */
@@ -264,7 +252,7 @@ final class KeyTree implements Iterable<String> {
         int depth = 0;
         while (node instanceof Inner) {
             Inner inner = (Inner) node;
-            int slot = inner.childIndex(key, probe);
+            int slot = inner.childIndex(key);
             path[depth] = inner;
             slots[depth++] = slot;
             node = inner.children[slot];
@@ -280,14 +268,14 @@ final class KeyTree implements Iterable<String> {
     synchronized boolean add(String key) {
         int depth = descend(key);
         Leaf leaf = leafAt(depth);
-        int at = leaf.search(key, probe);
+        int at = leaf.search(key);
         if (at >= 0) {
             return false;
         }
         at = -at - 1;
         int n = leaf.keys.length;
         String[] keys = insert(leaf.keys, at, key);
-        long[] chunks = insert(leaf.chunks, at, probe.shared == leaf.shared ? probe.chunk : chunk(key, leaf.shared));
+        long[] chunks = insert(leaf.chunks, at, chunk(key, leaf.shared));
         if (n < NODE_CAPACITY) {
             // A key inserted between the ends shares what both ends share: no key is read again.
             replace(depth, at > 0 && at < n ? new Leaf(keys, chunks, leaf.shared) : leaf(keys, chunks, leaf.shared));
@@ -330,7 +318,7 @@ final class KeyTree implements Iterable<String> {
     synchronized boolean remove(String key) {
         int depth = descend(key);
         Leaf leaf = leafAt(depth);
-        int at = leaf.search(key, probe);
+        int at = leaf.search(key);
         if (at < 0) {
             return false;
         }
@@ -349,11 +337,8 @@ final class KeyTree implements Iterable<String> {
             Leaf a = left == slot ? smaller : (Leaf) parent.children[left];
             Leaf b = left == slot ? (Leaf) parent.children[slot + 1] : smaller;
             if (a.keys.length + b.keys.length <= NODE_CAPACITY / 2) {
-                String[] keys = concat(a.keys, b.keys);
-                int shared = sharedLength(keys);
-                long[] chunks = a.shared == shared && b.shared == shared ? concat(a.chunks, b.chunks) : chunks(keys, null, -1, shared);
                 Node[] children = delete(parent.children, left + 1);
-                children[left] = new Leaf(keys, chunks, shared);
+                children[left] = leaf(concat(a.keys, b.keys), a.shared == b.shared ? concat(a.chunks, b.chunks) : null, a.shared);
                 replace(depth - 1, new Inner(delete(parent.keys, left), delete(parent.chunks, left), parent.shared, children));
             } else {
                 replace(depth, smaller);
@@ -465,18 +450,17 @@ final class KeyTree implements Iterable<String> {
         private int index;
 
         Cursor(Node root, String from, boolean inclusive) {
-            Probe probe = new Probe();
             Node node = root;
             while (node instanceof Inner) {
                 Inner inner = (Inner) node;
-                int slot = from == null ? 0 : inner.childIndex(from, probe);
+                int slot = from == null ? 0 : inner.childIndex(from);
                 inners[depth] = inner;
                 at[depth++] = slot;
                 node = inner.child(slot);
             }
             leaf = (Leaf) node;
             if (from != null) {
-                int found = leaf.search(from, probe);
+                int found = leaf.search(from);
                 index = found >= 0 ? (inclusive ? found : found + 1) : -found - 1;
             }
             skipExhausted();
