@@ -320,6 +320,32 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
     }
 
     /**
+     * Makes every write acknowledged before this call durable, in any durability mode: the flush
+     * point of a {@link Durability#none()} or {@link Durability#group} store (under
+     * {@link Durability#sync()} every acknowledged write already is). Blocks until done.
+     *
+     * @throws StorageException if the sync failed (the store then refuses writes until reopened)
+     */
+    public void sync() {
+        await(syncAsync());
+    }
+
+    private CompletableFuture<String> syncAsync() {
+        CompletableFuture<String> done = new CompletableFuture<>();
+        publishers.incrementAndGet();
+        try {
+            ensureOpen();
+            ring.publishEvent((c, sequence) -> {
+                c.kind = WriteCommand.SYNC;
+                c.result = done;
+            });
+        } finally {
+            publishers.decrementAndGet();
+        }
+        return done;
+    }
+
+    /**
      * Writes an index checkpoint now, so the next open replays only later records. Runs beside
      * the writer (no pause); also done periodically ({@link Builder#checkpointInterval}) and on
      * close.
@@ -400,18 +426,7 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
 
         @Override
         public CompletableFuture<String> sync() {
-            CompletableFuture<String> done = new CompletableFuture<>();
-            publishers.incrementAndGet();
-            try {
-                ensureOpen();
-                ring.publishEvent((c, sequence) -> {
-                    c.kind = WriteCommand.SYNC;
-                    c.result = done;
-                });
-            } finally {
-                publishers.decrementAndGet();
-            }
-            return done;
+            return syncAsync();
         }
 
         @Override

@@ -28,7 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Kills a writer JVM with SIGKILL at random moments and checks, after each kill, that every write
  * the child acknowledged is present with its exact bytes, that nothing unacknowledged appears
  * half-written (a key holds exactly its last acknowledged version or the one after it), and that
- * the CAS chains continue in the next cycle. Cycles: {@code -Dstowage.crash.cycles} (default 50).
+ * the CAS chains continue in the next cycle. Recovery must also be deterministic: a second open
+ * finds every key at the version the first found, and so does a replay of the whole log that
+ * ignores the checkpoints. Cycles: {@code -Dstowage.crash.cycles} (default 50).
  */
 class LogStoreCrashTest extends LeakCheckingTest {
     private static final int CYCLES = Integer.getInteger("stowage.crash.cycles", 50);
@@ -156,8 +158,18 @@ class LogStoreCrashTest extends LeakCheckingTest {
     }
 
     /** Checks every key against its last acknowledged version; returns the recovery report. */
-    private RecoveryReport verify(Map<String, Long> acked, int cycle, long seed, boolean promote) {
+    private RecoveryReport verify(Map<String, Long> acked, int cycle, long seed, boolean promote) throws java.io.IOException {
         RecoveryReport report = check(acked, cycle, seed, promote);
+        Map<String, Long> found;
+        synchronized (acked) {
+            found = new java.util.TreeMap<>(acked);
+        }
+        try (LogStore store = LogStore.builder(dir).segmentSize(1 << 20).open()) {
+            assertThat(versions(found.keySet(), promote, (space, key) -> read(store, key, promote)))
+                .as("a second open after cycle %d (seed %d, %s)", cycle, seed, store.recoveryReport()).isEqualTo(found);
+        }
+        assertThat(versions(found.keySet(), promote, replayOfTheWholeLog(promote)))
+            .as("a replay of the whole log without checkpoints after cycle %d (seed %d)", cycle, seed).isEqualTo(found);
         VerifyReport offline = LogVerifier.verify(dir);
         assertThat(offline.corruption()).as("offline verify after cycle " + cycle + " (seed " + seed + ")").isNull();
         assertThat(offline.tornTail()).as("torn tail after a clean close, cycle " + cycle).isNull();
@@ -187,6 +199,43 @@ class LogStoreCrashTest extends LeakCheckingTest {
                 return store.recoveryReport();
             }
         }
+    }
+
+    /** The version each key holds, read through {@code read(space, key)} ({@code null}: absent, -1). */
+    private static Map<String, Long> versions(java.util.Set<String> keys, boolean promote,
+                                              java.util.function.BiFunction<Byte, String, byte[]> read) {
+        Map<String, Long> versions = new java.util.TreeMap<>();
+        for (String key : keys) {
+            byte space = CrashWriter.isMeta(key, promote) ? RecordDescriptor.SPACE_META : RecordDescriptor.SPACE_STATE;
+            byte[] value = read.apply(space, key);
+            versions.put(key, value == null ? -1 : CrashWriter.versionOf(value));
+        }
+        return versions;
+    }
+
+    /** Replays every segment from the log start into a fresh index, read-only, and reads values from it. */
+    private java.util.function.BiFunction<Byte, String, byte[]> replayOfTheWholeLog(boolean promote) throws java.io.IOException {
+        StoreRoot.LogStart start = StoreRoot.logStart(dir);
+        List<Segment> segments = new ArrayList<>();
+        for (Path file : LogFiles.segments(dir)) {
+            long id = Segment.parseId(file.getFileName().toString());
+            if (id >= start.firstSegment()) {
+                segments.add(Segment.openReadOnly(file, id));
+            }
+        }
+        LogIndex index = new LogIndex();
+        Map<String, byte[]> values = new HashMap<>();
+        try {
+            new Recovery(index, false, 0).replay(segments, start, new RecoveryReport[1]);
+            index.forEach((namespace, space, key, entry) -> {
+                byte[] value = new byte[entry.valueLength];
+                entry.segment.buffer().getBytes(entry.valueOffset, value);
+                values.put(space + "/" + key, value);
+            });
+        } finally {
+            segments.forEach(Segment::release);
+        }
+        return (space, key) -> values.get(space + "/" + key);
     }
 
     private static byte[] read(LogStore store, String key, boolean promote) {

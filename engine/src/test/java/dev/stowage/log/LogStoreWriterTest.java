@@ -245,6 +245,37 @@ class LogStoreWriterTest extends LeakCheckingTest {
         }
     }
 
+    /** NONE durability syncs nothing per write; {@link LogStore#sync()} syncs everything acknowledged before it. */
+    @Test
+    void syncMakesBufferedWritesDurable() {
+        List<int[]> syncs = java.util.Collections.synchronizedList(new ArrayList<>());
+        Syncer recording = (segment, from, to) -> {
+            if (to > from) {
+                syncs.add(new int[] {from, to});
+            }
+            segment.force(from, to);
+        };
+        try (LogStore store = builder().durability(Durability.none()).syncer(recording).open()) {
+            for (int i = 0; i < 3; i++) {
+                store.storeMeta(NS, "k" + i, bytes("v" + i), Precondition.any());
+            }
+            assertThat(syncs).as("no sync per buffered write").isEmpty();
+            store.sync();
+            assertThat(syncs).hasSize(1);
+            assertThat(syncs.get(0)[0]).isZero();
+            assertThat(syncs.get(0)[1]).as("up to the end of the third record").isGreaterThan(3 * RecordDescriptor.HEADER_LENGTH);
+            store.sync();
+            assertThat(syncs).as("nothing new to sync").hasSize(1);
+            store.storeMeta(NS, "k3", bytes("v3"), Precondition.any());
+            store.sync();
+            assertThat(syncs).hasSize(2);
+            assertThat(syncs.get(1)[0]).as("from where the last sync ended").isEqualTo(syncs.get(0)[1]);
+        }
+        LogStore closed = builder().open();
+        closed.close();
+        assertThatThrownBy(closed::sync).isInstanceOf(dev.stowage.ClosedException.class);
+    }
+
     @Test
     void groupDurabilitySyncsUnderASteadyLoad() {
         java.util.concurrent.atomic.AtomicInteger syncs = new java.util.concurrent.atomic.AtomicInteger();
