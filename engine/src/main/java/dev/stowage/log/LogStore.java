@@ -348,7 +348,8 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
     /**
      * Writes an index checkpoint now, so the next open replays only later records. Runs beside
      * the writer (no pause); also done periodically ({@link Builder#checkpointInterval}) and on
-     * close.
+     * close. A checkpoint covers only what is durable: under {@link Durability#none()} the log up
+     * to the last segment seal or {@link #sync()}.
      *
      * @return the LSN the checkpoint covers
      */

@@ -109,6 +109,8 @@ final class LogWriter implements EventHandler<WriteCommand> {
     private volatile StorageException failure;
     /** The latest position up to which every record is durable and applied to the index. */
     private volatile Checkpoints.Point durablePoint;
+    /** Without a committer: where the last batch the writer published ended (applied, maybe not yet durable). */
+    private Checkpoints.Point publishedEnd;
     private volatile boolean aborting;
     /** Counted down when {@link #onShutdown()} has finished with the segments. */
     private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
@@ -417,6 +419,11 @@ final class LogWriter implements EventHandler<WriteCommand> {
             window.flush();
             syncer.sync(sealed, unsyncedFrom, log.position());
             sealed.closeFile();
+            if (committer == null && publishedEnd != null && publishedEnd.lsn() > durablePoint.lsn()) {
+                // Every published batch ended in this segment or before it, all synced now: under
+                // NONE durability the seal is what lets checkpoints move on between syncs.
+                durablePoint = publishedEnd;
+            }
             log.roll();
             unsyncedFrom = 0;
         }
@@ -508,6 +515,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
         if (committer == null) {
             listNewKeys(appended);
             publish(appended);
+            publishedEnd = appended.end;
             clearBatch();
             if (closeAfterBatch) {
                 closeActive();

@@ -93,6 +93,42 @@ class LogStoreCheckpointTest extends LeakCheckingTest {
         }
     }
 
+    /**
+     * Under NONE durability nothing is synced between seals, so the seal is what moves the point
+     * a checkpoint may cover: without it a buffered store would replay its whole log after a crash.
+     */
+    @Test
+    void underNoneDurabilityASealLetsCheckpointsMoveOn() throws Exception {
+        Path root = dir.resolve("store");
+        Path crashed = dir.resolve("crashed");
+        long covered;
+        try (LogStore store = builder(root).durability(Durability.none()).open()) {
+            for (int i = 0; i < 40; i++) {
+                store.storeMeta(NS, "k" + i, new byte[1000], Precondition.any());
+            }
+            assertThat(store.checkpoint()).as("nothing synced yet").isZero();
+            int written = 40;
+            while (LogFiles.segments(root).size() < 3) {
+                store.storeMeta(NS, "k" + written, new byte[1000], Precondition.any());
+                written++;
+            }
+            covered = store.checkpoint();
+            long inSealed = LogFiles.recordOffsets(LogFiles.segments(root).get(0)).size();
+            assertThat(covered).as("every record of the sealed segment").isGreaterThanOrEqualTo(inSealed).isLessThan(written);
+            for (int i = 0; i < 5; i++) {
+                store.storeMeta(NS, "after-" + i, bytes("x"), Precondition.any());
+            }
+            LogFiles.copyTree(root, crashed);
+            try (LogStore copy = builder(crashed).durability(Durability.none()).open()) {
+                RecoveryReport report = copy.recoveryReport();
+                assertThat(report.checkpointLsn()).isEqualTo(covered);
+                assertThat(report.records()).as("only the records after the checkpoint").isEqualTo(written + 5 - covered);
+                assertThat(copy.readMeta(NS, "after-4").toByteArray()).isEqualTo(bytes("x"));
+                assertThat(copy.readMeta(NS, "k0").size()).isEqualTo(1000);
+            }
+        }
+    }
+
     @Test
     void keysOutsideAsciiAndMixedAttributesSurviveACheckpoint() {
         Path root = dir.resolve("store");
