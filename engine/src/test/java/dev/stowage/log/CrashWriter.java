@@ -44,6 +44,7 @@ public final class CrashWriter {
     }
 
     public static void main(String[] args) throws Exception {
+        exitWithTheParent();
         boolean promote = args[0].equals("promote");
         Path root = Path.of(args[1]);
         int threads = Integer.parseInt(args[2]);
@@ -69,6 +70,25 @@ public final class CrashWriter {
             writer.start();
         }
         Thread.sleep(Long.MAX_VALUE);
+    }
+
+    /**
+     * Exits when the test JVM goes away without killing this one (a timed-out or killed test
+     * fork): the parent never writes to this process's stdin, which then reaches its end.
+     */
+    private static void exitWithTheParent() {
+        Thread watcher = new Thread(() -> {
+            try {
+                while (System.in.read() >= 0) {
+                    // nothing is ever sent
+                }
+            } catch (java.io.IOException e) {
+                // the pipe broke: the parent is gone too
+            }
+            Runtime.getRuntime().halt(3);
+        }, "crash-writer-parent-watch");
+        watcher.setDaemon(true);
+        watcher.start();
     }
 
     /** Whether {@code key} is kept as a meta document (else as state). */
