@@ -168,7 +168,7 @@ class LogStoreCrashTest extends LeakCheckingTest {
             assertThat(versions(found.keySet(), promote, (space, key) -> read(store, key, promote)))
                 .as("a second open after cycle %d (seed %d, %s)", cycle, seed, store.recoveryReport()).isEqualTo(found);
         }
-        assertThat(versions(found.keySet(), promote, replayOfTheWholeLog(promote)))
+        assertThat(versions(found.keySet(), promote, replayOfTheWholeLog()))
             .as("a replay of the whole log without checkpoints after cycle %d (seed %d)", cycle, seed).isEqualTo(found);
         VerifyReport offline = LogVerifier.verify(dir);
         assertThat(offline.corruption()).as("offline verify after cycle " + cycle + " (seed " + seed + ")").isNull();
@@ -214,7 +214,7 @@ class LogStoreCrashTest extends LeakCheckingTest {
     }
 
     /** Replays every segment from the log start into a fresh index, read-only, and reads values from it. */
-    private java.util.function.BiFunction<Byte, String, byte[]> replayOfTheWholeLog(boolean promote) throws java.io.IOException {
+    private java.util.function.BiFunction<Byte, String, byte[]> replayOfTheWholeLog() throws java.io.IOException {
         StoreRoot.LogStart start = StoreRoot.logStart(dir);
         List<Segment> segments = new ArrayList<>();
         for (Path file : LogFiles.segments(dir)) {
