@@ -36,7 +36,10 @@ final class AppendWindow {
         return new AppendWindow(null);
     }
 
-    /** Records are staged off-heap, up to {@code capacity} bytes, and written positionally. */
+    /**
+     * Records are staged off-heap, up to {@code capacity} bytes (at least the largest record), and
+     * written positionally: at the end of a batch, or sooner when the next record would not fit.
+     */
     static AppendWindow positional(int capacity) {
         return new AppendWindow(new UnsafeBuffer(ByteBuffer.allocateDirect(capacity)));
     }
@@ -57,6 +60,9 @@ final class AppendWindow {
         }
         if (position - start + bytes > staging.capacity()) {
             flush();
+            if (bytes > staging.capacity()) {
+                throw new IllegalStateException("a record of " + bytes + " bytes exceeds the staging buffer of " + staging.capacity());
+            }
         }
     }
 

@@ -299,6 +299,34 @@ class LogStoreWriterTest extends LeakCheckingTest {
         }
     }
 
+    /**
+     * Positional writes stage records off-heap in a buffer that holds the largest record, not a
+     * whole batch: a batch of more bytes is written to the file in parts, and every part arrives.
+     */
+    @Test
+    void batchesLargerThanTheLargestRecordKeepEveryValue() {
+        java.util.Random random = new java.util.Random(42);
+        byte[][] documents = new byte[40][];
+        try (LogStore store = builder().open()) {
+            List<CompletableFuture<String>> writes = new ArrayList<>();
+            for (int i = 0; i < documents.length; i++) {
+                documents[i] = new byte[200_000 + random.nextInt(50_000)];
+                random.nextBytes(documents[i]);
+                writes.add(store.storeMetaAsync(NS, "big" + i, documents[i], Precondition.any()));
+            }
+            writes.forEach(CompletableFuture::join);
+            for (int i = 0; i < documents.length; i++) {
+                assertThat(store.readMeta(NS, "big" + i).toByteArray()).as("big%d", i).isEqualTo(documents[i]);
+            }
+        }
+        try (LogStore store = builder().open()) {
+            assertThat(store.recoveryReport().repaired()).isFalse();
+            for (int i = 0; i < documents.length; i++) {
+                assertThat(store.readMeta(NS, "big" + i).toByteArray()).as("big%d after reopen", i).isEqualTo(documents[i]);
+            }
+        }
+    }
+
     @Test
     void rollsAcrossManySegmentsKeepEveryValue() {
         try (LogStore store = builder().segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).open()) {
