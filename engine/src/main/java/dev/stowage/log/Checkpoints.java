@@ -1,16 +1,8 @@
 package dev.stowage.log;
 
-import dev.stowage.ObjectAttributes;
-import java.io.BufferedOutputStream;
-import java.io.ByteArrayInputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.FileOutputStream;
 import java.io.IOException;
-import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -19,11 +11,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.zip.CRC32C;
-import java.util.zip.CheckedOutputStream;
-import org.agrona.IoUtil;
+import org.agrona.collections.IntArrayList;
+import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * Index checkpoints: a snapshot of the index with the log position it is complete up to, so that
@@ -36,23 +30,22 @@ import org.agrona.IoUtil;
  * log, deletes included (a key deleted after the position is removed by the replayed delete; a key
  * deleted before it is absent from the copy).
  *
- * <p><b>File</b> {@code checkpoints/<lsn 16 hex>.ckpt}, big-endian ({@link DataOutputStream}):
- * magic, version, segment id, offset, LSN; then per entry {@code 1, namespace, space, key, lsn,
- * segment id, record offset, value offset, value length, is-blob, timestamp, content type, has-descriptor, descriptor};
- * then {@code 0}; then the CRC32C of everything before it. Written to a temporary file, synced,
- * renamed, directory synced; the two newest are kept.
+ * <p><b>File</b> {@code checkpoints/<lsn 16 hex>.ckpt}, laid out as {@link CheckpointDescriptor}
+ * says: per (namespace, space) its keys in order with where each current version lives, a hash
+ * table over them, and the totals the index keeps (live bytes per segment, references per blob).
+ * Reading one maps it, checks its CRC32C and structure, and installs its runs as the base layer of
+ * a fresh {@link LogIndex} ({@link CheckpointRun}): no entry is decoded until used, so an open
+ * costs a pass over the file, not a heap index built key by key. Written to a temporary file,
+ * synced, renamed, directory synced; the two newest are kept.
  *
  * <p>Stateless; thread-safe (one writer of checkpoints per store at a time).
  */
 final class Checkpoints {
     static final String DIR = "checkpoints";
     static final String SUFFIX = ".ckpt";
-    static final long MAGIC = 0x53544F57434B5031L;
-    /** Version 2 added the record offset of each entry; older checkpoints are rejected (the log is replayed). */
-    static final int VERSION = 2;
     static final int KEEP = 2;
-    /** Magic, version, segment id, offset, LSN. */
-    private static final int HEADER_LENGTH = Long.BYTES + Integer.BYTES + Long.BYTES + Integer.BYTES + Long.BYTES;
+    /** Bytes a checkpoint is written in. */
+    private static final int WRITE_BUFFER_BYTES = 1 << 20;
 
     /** A log position: the next record after {@code lsn} starts at {@code offset} of segment {@code segmentId}. */
     record Point(long segmentId, int offset, long lsn) {
@@ -65,90 +58,16 @@ final class Checkpoints {
     private Checkpoints() {
     }
 
-    /**
-     * Collects one (namespace, space) run of a checkpoint, which {@link #write} emits in key order,
-     * and installs it in linear time; keys out of order mean a malformed checkpoint.
-     */
-    private static final class Run {
-        String namespace;
-        byte space = -1;
-        final List<String> keys = new ArrayList<>();
-        final List<IndexEntry> entries = new ArrayList<>();
-        final java.util.Set<String> seen = new java.util.HashSet<>();
-
-        void add(LogIndex index, String ns, byte sp, String key, IndexEntry entry) throws IOException {
-            if (!ns.equals(namespace) || sp != space) {
-                flush(index);
-                if (!seen.add(ns + "\u0000" + sp)) {
-                    throw new IOException("namespace " + ns + " space " + sp + " appears in two runs");
-                }
-                namespace = ns;
-                space = sp;
-            } else if (dev.stowage.Names.KEY_ORDER.compare(keys.get(keys.size() - 1), key) >= 0) {
-                throw new IOException("keys out of order at " + ns + "/" + key);
-            }
-            keys.add(key);
-            entries.add(entry);
-        }
-
-        void flush(LogIndex index) {
-            if (!keys.isEmpty()) {
-                index.load(namespace, space, new ArrayList<>(keys), new ArrayList<>(entries));
-                keys.clear();
-                entries.clear();
-            }
-        }
-    }
-
     /** Writes a checkpoint of {@code index} taken at {@code point}; returns its file. */
     static Path write(Path root, LogIndex index, Point point, Syncer syncer) throws IOException {
         Path dir = root.resolve(DIR);
         Files.createDirectories(dir);
         String name = String.format("%016x%s", point.lsn(), SUFFIX);
         Path temp = dir.resolve(name + ".tmp");
-        try (FileOutputStream file = new FileOutputStream(temp.toFile())) {
-            CheckedOutputStream checked = new CheckedOutputStream(new BufferedOutputStream(file, 1 << 16), new CRC32C());
-            DataOutputStream out = new DataOutputStream(checked);
-            out.writeLong(MAGIC);
-            out.writeInt(VERSION);
-            out.writeLong(point.segmentId());
-            out.writeInt(point.offset());
-            out.writeLong(point.lsn());
-            IOException[] failure = new IOException[1];
-            index.forEach((namespace, space, key, e) -> {
-                if (failure[0] != null) {
-                    return;
-                }
-                try {
-                    out.writeByte(1);
-                    out.writeUTF(namespace);
-                    out.writeByte(space);
-                    out.writeUTF(key);
-                    out.writeLong(e.lsn);
-                    out.writeLong(e.segment.id());
-                    out.writeInt(e.recordOffset);
-                    out.writeInt(e.valueOffset);
-                    out.writeInt(e.valueLength);
-                    out.writeBoolean(e instanceof BlobEntry);
-                    out.writeLong(e.timestampMillis);
-                    out.writeUTF(e.attributes.contentType());
-                    out.writeBoolean(e.attributes.descriptor() != null);
-                    if (e.attributes.descriptor() != null) {
-                        out.writeUTF(e.attributes.descriptor());
-                    }
-                } catch (IOException io) {
-                    failure[0] = io;
-                }
-            });
-            if (failure[0] != null) {
-                throw failure[0];
-            }
-            out.writeByte(0);
-            out.flush();
-            int crc = (int) checked.getChecksum().getValue();
-            out.writeInt(crc);
-            out.flush();
-            file.getChannel().force(true);
+        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.WRITE)) {
+            new Writer(channel).write(index, point);
+            channel.force(true);
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(temp);
             throw e;
@@ -161,6 +80,184 @@ final class Checkpoints {
             Files.deleteIfExists(all.get(i));
         }
         return target;
+    }
+
+    /** Streams one checkpoint file: entries run by run as the index visits them, then the tables and the header. */
+    private static final class Writer {
+        private final FileChannel channel;
+        private final ByteBuffer out = ByteBuffer.allocateDirect(WRITE_BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        private final CRC32C crc = new CRC32C();
+        /** File offset of {@code out}'s first byte. */
+        private long flushed = CheckpointDescriptor.HEADER_LENGTH;
+        private final Map<Long, Integer> segmentIndex = new HashMap<>();
+        private final List<long[]> segments = new ArrayList<>();
+        private final Map<Long, Long> blobs = new TreeMap<>();
+        private String namespace;
+        private byte space = -1;
+        private final IntArrayList slots = new IntArrayList();
+        private final IntArrayList hashes = new IntArrayList();
+        private ByteBuffer directory = ByteBuffer.allocate(CheckpointDescriptor.RUN_LENGTH * 16).order(ByteOrder.LITTLE_ENDIAN);
+        private int runCount;
+
+        Writer(FileChannel channel) {
+            this.channel = channel;
+        }
+
+        void write(LogIndex index, Point point) throws IOException {
+            IOException[] failure = new IOException[1];
+            index.forEach((ns, sp, key, e) -> {
+                if (failure[0] == null) {
+                    try {
+                        entry(ns, sp, key, e);
+                    } catch (IOException io) {
+                        failure[0] = io;
+                    }
+                }
+            });
+            if (failure[0] != null) {
+                throw failure[0];
+            }
+            endRun();
+            long tables = position();
+            directory.flip();
+            room(directory.remaining());
+            out.put(directory);
+            for (long[] segment : segments) {
+                room(CheckpointDescriptor.TABLE_ENTRY_LENGTH);
+                out.putLong(segment[0]).putLong(segment[1]);
+            }
+            for (Map.Entry<Long, Long> blob : blobs.entrySet()) {
+                room(CheckpointDescriptor.TABLE_ENTRY_LENGTH);
+                out.putLong(blob.getKey()).putLong(blob.getValue());
+            }
+            long length = position();
+            if (length > Integer.MAX_VALUE) {
+                throw new IOException("a checkpoint of " + length + " bytes exceeds 2 GiB: the index has outgrown checkpoints");
+            }
+            flush();
+            ByteBuffer header = ByteBuffer.allocate(CheckpointDescriptor.HEADER_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
+            header.putLong(CheckpointDescriptor.MAGIC_OFFSET, CheckpointDescriptor.MAGIC)
+                .putInt(CheckpointDescriptor.VERSION_OFFSET, CheckpointDescriptor.VERSION)
+                .putInt(CheckpointDescriptor.RUNS_OFFSET, runCount)
+                .putLong(CheckpointDescriptor.SEGMENT_ID_OFFSET, point.segmentId())
+                .putLong(CheckpointDescriptor.LSN_OFFSET, point.lsn())
+                .putInt(CheckpointDescriptor.POSITION_OFFSET, point.offset())
+                .putInt(CheckpointDescriptor.SEGMENTS_OFFSET, segments.size())
+                .putInt(CheckpointDescriptor.BLOBS_OFFSET, blobs.size())
+                .putInt(CheckpointDescriptor.TABLES_OFFSET, (int) tables)
+                .putLong(CheckpointDescriptor.FILE_LENGTH_OFFSET, length);
+            crc.update(header.duplicate().limit(CheckpointDescriptor.CRC_OFFSET));
+            header.putInt(CheckpointDescriptor.CRC_OFFSET, (int) crc.getValue());
+            while (header.hasRemaining()) {
+                channel.write(header, header.position());
+            }
+        }
+
+        private void entry(String ns, byte sp, String key, IndexEntry e) throws IOException {
+            if (!ns.equals(namespace) || sp != space) {
+                endRun();
+                namespace = ns;
+                space = sp;
+            }
+            byte[] keyBytes = key.getBytes(StandardCharsets.UTF_8);
+            int length = (int) RecordDescriptor.align(CheckpointDescriptor.ENTRY_KEY_OFFSET + keyBytes.length);
+            room(length);
+            long at = position();
+            if (at > Integer.MAX_VALUE) {
+                throw new IOException("a checkpoint past 2 GiB: the index has outgrown checkpoints");
+            }
+            slots.addInt((int) at);
+            hashes.addInt(key.hashCode());
+            int segment = segmentIndex.computeIfAbsent(e.segment.id(), id -> {
+                segments.add(new long[] {id, 0});
+                return segments.size() - 1;
+            });
+            segments.get(segment)[1] += e.recordBytes();
+            boolean blob = e instanceof BlobEntry;
+            if (blob) {
+                blobs.merge(((BlobEntry) e).blobId, 1L, Long::sum);
+            }
+            int start = out.position();
+            out.putInt(segment).putInt(e.recordOffset).putInt(e.recordBytes()).putShort((short) keyBytes.length)
+                .put(blob ? CheckpointDescriptor.ENTRY_BLOB : 0).put((byte) 0).put(keyBytes);
+            out.position(start + length);
+        }
+
+        /** Writes the namespace, slots and hash buckets of the run just streamed, and its directory entry. */
+        private void endRun() throws IOException {
+            int entries = slots.size();
+            if (entries == 0) {
+                return;
+            }
+            byte[] ns = namespace.getBytes(StandardCharsets.UTF_8);
+            long namespaceAt = position();
+            room(ns.length);
+            out.put(ns);
+            padded();
+            long slotsAt = position();
+            for (int i = 0; i < entries; i++) {
+                room(Integer.BYTES);
+                out.putInt(slots.getInt(i));
+            }
+            padded();
+            int bucketCount = CheckpointDescriptor.buckets(entries);
+            long[] buckets = new long[bucketCount];
+            for (int i = 0; i < entries; i++) {
+                int hash = hashes.getInt(i);
+                int b = CheckpointDescriptor.bucket(hash, bucketCount);
+                while (buckets[b] != 0) {
+                    b = (b + 1) & (bucketCount - 1);
+                }
+                buckets[b] = CheckpointDescriptor.bucketValue(hash, i);
+            }
+            long bucketsAt = position();
+            for (long bucket : buckets) {
+                room(Long.BYTES);
+                out.putLong(bucket);
+            }
+            if (position() > Integer.MAX_VALUE) {
+                throw new IOException("a checkpoint past 2 GiB: the index has outgrown checkpoints");
+            }
+            if (directory.remaining() < CheckpointDescriptor.RUN_LENGTH) {
+                directory = ByteBuffer.allocate(directory.capacity() * 2).order(ByteOrder.LITTLE_ENDIAN).put(directory.flip());
+            }
+            directory.putInt((int) namespaceAt).putInt(ns.length).putInt(space).putInt(entries)
+                .putInt((int) slotsAt).putInt((int) bucketsAt).putInt(bucketCount).putInt(0);
+            runCount++;
+            slots.clear();
+            hashes.clear();
+        }
+
+        private long position() {
+            return flushed + out.position();
+        }
+
+        private void padded() throws IOException {
+            int pad = (int) (RecordDescriptor.align(position()) - position());
+            room(pad);
+            out.position(out.position() + pad);
+        }
+
+        /** Makes room for {@code bytes} (at most the buffer) in the buffer. */
+        private void room(int bytes) throws IOException {
+            if (out.remaining() < bytes) {
+                flush();
+            }
+        }
+
+        private void flush() throws IOException {
+            out.flip();
+            crc.update(out.duplicate());
+            while (out.hasRemaining()) {
+                flushed += channel.write(out, flushed);
+            }
+            out.clear();
+            // The buffer is reused: entries skip their padding bytes, which must read as zeros.
+            while (out.hasRemaining()) {
+                out.putLong(0);
+            }
+            out.clear();
+        }
     }
 
     /** Checkpoint files, oldest first; stray temporary files of a crashed write are deleted when {@code deleteStrays}. */
@@ -186,132 +283,107 @@ final class Checkpoints {
     }
 
     /**
-     * Reads one checkpoint into a fresh index: the file is mapped, its CRC32C checked in one pass,
-     * then its entries decoded straight from the mapping (no stream layers per field).
+     * Maps one checkpoint as the base of a fresh index: its CRC32C and structure are checked in one
+     * pass; its entries are read only when used ({@link CheckpointRun}).
      *
      * @throws IOException with the reason if the file is damaged or names segments that do not hold it
      */
     static Loaded read(Path file, Map<Long, Segment> segments) throws IOException {
-        MappedByteBuffer mapped;
+        CheckpointRun.Mapping mapping;
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = channel.size();
-            if (size < HEADER_LENGTH + 1 + Integer.BYTES || size > Integer.MAX_VALUE) {
+            if (size < CheckpointDescriptor.HEADER_LENGTH || size > Integer.MAX_VALUE) {
                 throw new IOException(size > Integer.MAX_VALUE ? "of " + size + " bytes, above 2 GiB" : "truncated");
             }
-            mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, size);
+            mapping = new CheckpointRun.Mapping(file.toString(), channel.map(FileChannel.MapMode.READ_ONLY, 0, size));
         }
         try {
-            ByteBuffer in = mapped.order(ByteOrder.BIG_ENDIAN);
-            if (in.getLong(0) != MAGIC || in.getInt(Long.BYTES) != VERSION) {
-                throw new IOException("not a version " + VERSION + " checkpoint");
-            }
-            int crcAt = in.capacity() - Integer.BYTES;
-            CRC32C crc = new CRC32C();
-            crc.update(in.duplicate().limit(crcAt));
-            int expected = (int) crc.getValue();
-            int stored = in.getInt(crcAt);
-            if (stored != expected) {
-                throw new IOException(String.format("CRC32C mismatch: stored %08x, computed %08x", stored, expected));
-            }
-            in.position(Long.BYTES + Integer.BYTES).limit(crcAt);
-            Point point = new Point(in.getLong(), in.getInt(), in.getLong());
-            if (!segments.containsKey(point.segmentId())) {
-                throw new IOException("names segment " + point.segmentId() + ", which does not exist");
-            }
-            LogIndex index = new LogIndex();
-            try {
-                readEntries(in, segments, index);
-                if (in.hasRemaining()) {
-                    throw new IOException(in.remaining() + " bytes after the last entry");
-                }
-                return new Loaded(point, index);
-            } catch (IOException | RuntimeException e) {
-                index.discard();
-                throw e;
-            }
-        } catch (BufferUnderflowException e) {
-            throw new IOException("truncated", e);
-        } catch (RuntimeException e) {
-            throw new IOException("malformed: " + e, e);
-        } finally {
-            IoUtil.unmap(mapped);
+            return read(mapping, segments);
+        } catch (IOException | RuntimeException e) {
+            mapping.release();
+            throw e;
         }
     }
 
-    private static void readEntries(ByteBuffer in, Map<Long, Segment> segments, LogIndex index) throws IOException {
-        Run run = new Run();
-        String namespace = null;
-        String contentType = ObjectAttributes.DEFAULT_CONTENT_TYPE;
-        while (in.get() == 1) {
-            // Entries of a run repeat its namespace, and most share one content type: reuse the
-            // String when the bytes are the same instead of decoding them again.
-            namespace = readUtf(in, namespace);
-            byte space = in.get();
-            String key = readUtf(in, null);
-            long lsn = in.getLong();
-            Segment segment = segments.get(in.getLong());
-            int recordOffset = in.getInt();
-            int valueOffset = in.getInt();
-            int valueLength = in.getInt();
-            boolean blob = in.get() != 0;
-            long timestamp = in.getLong();
-            contentType = readUtf(in, contentType);
-            String descriptor = in.get() != 0 ? readUtf(in, null) : null;
-            if (segment == null || space < 0 || space > RecordDescriptor.SPACE_STAGED || recordOffset < 0
-                || valueOffset < recordOffset + RecordDescriptor.HEADER_LENGTH || valueLength < 0
-                || (long) valueOffset + valueLength > segment.capacity()
-                || (blob && valueLength != RecordDescriptor.BLOB_REFERENCE_LENGTH)) {
-                throw new IOException("entry " + namespace + "/" + key + " points outside the segments");
-            }
-            byte[] meta = null;
-            if (space == RecordDescriptor.SPACE_META) {
-                meta = new byte[valueLength];
-                segment.buffer().getBytes(valueOffset, meta);
-            }
-            ObjectAttributes attributes = ObjectAttributes.DEFAULT_CONTENT_TYPE.equals(contentType) && descriptor == null
-                ? ObjectAttributes.DEFAULT : new ObjectAttributes(contentType, descriptor);
-            run.add(index, namespace, space, key,
-                BlobEntry.of(blob, lsn, segment, recordOffset, valueOffset, valueLength, timestamp, attributes, meta));
+    private static Loaded read(CheckpointRun.Mapping mapping, Map<Long, Segment> segments) throws IOException {
+        UnsafeBuffer in = mapping.buffer();
+        if (in.getLong(CheckpointDescriptor.MAGIC_OFFSET, ByteOrder.LITTLE_ENDIAN) != CheckpointDescriptor.MAGIC
+            || in.getInt(CheckpointDescriptor.VERSION_OFFSET, ByteOrder.LITTLE_ENDIAN) != CheckpointDescriptor.VERSION) {
+            throw new IOException("not a version " + CheckpointDescriptor.VERSION + " checkpoint");
         }
-        run.flush(index);
+        long length = in.getLong(CheckpointDescriptor.FILE_LENGTH_OFFSET, ByteOrder.LITTLE_ENDIAN);
+        if (length != in.capacity()) {
+            throw new IOException("truncated: " + in.capacity() + " bytes of " + length);
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(in.byteBuffer().duplicate().position(CheckpointDescriptor.HEADER_LENGTH));
+        crc.update(in.byteBuffer().duplicate().position(0).limit(CheckpointDescriptor.CRC_OFFSET));
+        int stored = in.getInt(CheckpointDescriptor.CRC_OFFSET, ByteOrder.LITTLE_ENDIAN);
+        if (stored != (int) crc.getValue()) {
+            throw new IOException(String.format("CRC32C mismatch: stored %08x, computed %08x", stored, (int) crc.getValue()));
+        }
+        Point point = new Point(in.getLong(CheckpointDescriptor.SEGMENT_ID_OFFSET, ByteOrder.LITTLE_ENDIAN),
+            in.getInt(CheckpointDescriptor.POSITION_OFFSET, ByteOrder.LITTLE_ENDIAN),
+            in.getLong(CheckpointDescriptor.LSN_OFFSET, ByteOrder.LITTLE_ENDIAN));
+        if (!segments.containsKey(point.segmentId())) {
+            throw new IOException("names segment " + point.segmentId() + ", which does not exist");
+        }
+        int runs = in.getInt(CheckpointDescriptor.RUNS_OFFSET, ByteOrder.LITTLE_ENDIAN);
+        int segmentCount = in.getInt(CheckpointDescriptor.SEGMENTS_OFFSET, ByteOrder.LITTLE_ENDIAN);
+        int blobCount = in.getInt(CheckpointDescriptor.BLOBS_OFFSET, ByteOrder.LITTLE_ENDIAN);
+        long tables = Integer.toUnsignedLong(in.getInt(CheckpointDescriptor.TABLES_OFFSET, ByteOrder.LITTLE_ENDIAN));
+        if (runs < 0 || segmentCount < 0 || blobCount < 0 || tables < CheckpointDescriptor.HEADER_LENGTH
+            || tables + (long) runs * CheckpointDescriptor.RUN_LENGTH
+                + (segmentCount + (long) blobCount) * CheckpointDescriptor.TABLE_ENTRY_LENGTH != length) {
+            throw new IOException("malformed: its tables do not fill the file");
+        }
+        int segmentTable = (int) (tables + (long) runs * CheckpointDescriptor.RUN_LENGTH);
+        Segment[] bySegment = new Segment[segmentCount];
+        Map<Segment, Long> liveBytes = new HashMap<>();
+        for (int i = 0; i < segmentCount; i++) {
+            int at = segmentTable + i * CheckpointDescriptor.TABLE_ENTRY_LENGTH;
+            long id = in.getLong(at, ByteOrder.LITTLE_ENDIAN);
+            bySegment[i] = segments.get(id);
+            if (bySegment[i] == null) {
+                throw new IOException("names segment " + id + ", which does not exist");
+            }
+            liveBytes.merge(bySegment[i], in.getLong(at + Long.BYTES, ByteOrder.LITTLE_ENDIAN), Long::sum);
+        }
+        Map<Long, Integer> blobReferences = new HashMap<>();
+        int blobTable = segmentTable + segmentCount * CheckpointDescriptor.TABLE_ENTRY_LENGTH;
+        for (int i = 0; i < blobCount; i++) {
+            int at = blobTable + i * CheckpointDescriptor.TABLE_ENTRY_LENGTH;
+            blobReferences.put(in.getLong(at, ByteOrder.LITTLE_ENDIAN), (int) in.getLong(at + Long.BYTES, ByteOrder.LITTLE_ENDIAN));
+        }
+        LogIndex index = new LogIndex();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (int r = 0; r < runs; r++) {
+            int at = (int) tables + r * CheckpointDescriptor.RUN_LENGTH;
+            int namespaceAt = in.getInt(at + CheckpointDescriptor.RUN_NAMESPACE_OFFSET, ByteOrder.LITTLE_ENDIAN);
+            int namespaceLength = in.getInt(at + CheckpointDescriptor.RUN_NAMESPACE_LENGTH_OFFSET, ByteOrder.LITTLE_ENDIAN);
+            int space = in.getInt(at + CheckpointDescriptor.RUN_SPACE_OFFSET, ByteOrder.LITTLE_ENDIAN);
+            int entries = in.getInt(at + CheckpointDescriptor.RUN_ENTRIES_OFFSET, ByteOrder.LITTLE_ENDIAN);
+            int slotsAt = in.getInt(at + CheckpointDescriptor.RUN_SLOTS_OFFSET, ByteOrder.LITTLE_ENDIAN);
+            int bucketsAt = in.getInt(at + CheckpointDescriptor.RUN_BUCKETS_OFFSET, ByteOrder.LITTLE_ENDIAN);
+            int bucketCount = in.getInt(at + CheckpointDescriptor.RUN_BUCKET_COUNT_OFFSET, ByteOrder.LITTLE_ENDIAN);
+            if (!within(namespaceAt, namespaceLength, tables) || space < 0 || space > RecordDescriptor.SPACE_STAGED
+                || entries < 1 || !within(slotsAt, (long) entries * Integer.BYTES, tables)
+                || bucketCount < 2 * (long) entries || Integer.bitCount(bucketCount) != 1
+                || !within(bucketsAt, (long) bucketCount * Long.BYTES, tables)) {
+                throw new IOException("malformed: run " + r + " points outside the file");
+            }
+            String namespace = in.getStringWithoutLengthUtf8(namespaceAt, namespaceLength);
+            if (!seen.add(namespace + "\u0000" + space)) {
+                throw new IOException("namespace " + namespace + " space " + space + " appears in two runs");
+            }
+            index.install(namespace, (byte) space,
+                new CheckpointRun(mapping, bySegment, (byte) space, entries, slotsAt, bucketsAt, bucketCount));
+        }
+        index.installTotals(liveBytes, blobReferences, mapping);
+        return new Loaded(point, index);
     }
 
-    /**
-     * Reads a string as {@link DataOutputStream#writeUTF} wrote it (length, modified UTF-8);
-     * returns {@code previous} itself when it is the same string. ASCII (the usual case) is decoded
-     * directly; anything else goes through {@link DataInputStream#readUTF}.
-     */
-    private static String readUtf(ByteBuffer in, String previous) throws IOException {
-        int length = Short.toUnsignedInt(in.getShort());
-        int at = in.position();
-        if (length > in.remaining()) {
-            throw new BufferUnderflowException();
-        }
-        if (previous != null && previous.length() == length && sameAscii(in, at, previous)) {
-            in.position(at + length);
-            return previous;
-        }
-        byte[] bytes = new byte[length];
-        in.get(bytes);
-        for (byte b : bytes) {
-            if (b <= 0) {
-                // A non-ASCII char, or NUL (two bytes in modified UTF-8).
-                byte[] framed = new byte[length + 2];
-                framed[0] = (byte) (length >>> 8);
-                framed[1] = (byte) length;
-                System.arraycopy(bytes, 0, framed, 2, length);
-                return new DataInputStream(new ByteArrayInputStream(framed)).readUTF();
-            }
-        }
-        return new String(bytes, StandardCharsets.ISO_8859_1);
-    }
-
-    private static boolean sameAscii(ByteBuffer in, int at, String s) {
-        for (int i = 0; i < s.length(); i++) {
-            if (in.get(at + i) != s.charAt(i)) {
-                return false;
-            }
-        }
-        return true;
+    private static boolean within(long offset, long length, long end) {
+        return offset >= CheckpointDescriptor.HEADER_LENGTH && length >= 0 && offset + length <= end;
     }
 }

@@ -1,6 +1,8 @@
 package dev.stowage.log;
 
+import dev.stowage.CorruptionException;
 import dev.stowage.ObjectAttributes;
+import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * Where the current version of one key lives. Immutable: the writer replaces entries, never
@@ -68,6 +70,34 @@ final class BlobEntry extends IndexEntry {
     @Override
     long size() {
         return blobLength;
+    }
+
+    /**
+     * The entry for the valid put record at {@code offset} of {@code segment} (replay, or a
+     * checkpoint entry read on first use); meta documents are copied out of the segment.
+     *
+     * @throws CorruptionException if its attributes or blob reference are malformed
+     */
+    static IndexEntry read(Segment segment, int offset) {
+        UnsafeBuffer b = segment.buffer();
+        int valueStart = RecordCodec.valueStart(b, offset);
+        int valueLength = (int) RecordCodec.valueLength(b, offset);
+        int attributesLength = RecordCodec.attributesLength(b, offset);
+        ObjectAttributes attributes = RecordCodec.decodeAttributes(b, valueStart - attributesLength, attributesLength);
+        if (attributes == null) {
+            throw new CorruptionException(segment.path().toString(), offset, "malformed object attributes");
+        }
+        byte[] meta = null;
+        if (RecordCodec.space(b, offset) == RecordDescriptor.SPACE_META) {
+            meta = new byte[valueLength];
+            b.getBytes(valueStart, meta);
+        }
+        boolean blob = (RecordCodec.flags(b, offset) & RecordDescriptor.FLAG_BLOB) != 0;
+        if (blob && valueLength != RecordDescriptor.BLOB_REFERENCE_LENGTH) {
+            throw new CorruptionException(segment.path().toString(), offset, "blob reference of " + valueLength + " bytes");
+        }
+        return of(blob, RecordCodec.lsn(b, offset), segment, offset, valueStart, valueLength, RecordCodec.timestamp(b, offset),
+            attributes, meta);
     }
 
     /** Builds the right entry for a record's value at {@code valueOffset} of {@code segment}. */

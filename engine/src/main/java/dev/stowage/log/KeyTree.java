@@ -43,8 +43,6 @@ import java.util.NoSuchElementException;
 final class KeyTree implements Iterable<String> {
     /** Most entries (keys of a leaf, children of an inner node) one node holds. */
     static final int NODE_CAPACITY = 64;
-    /** Entries per node of a tree built from sorted keys: room for inserts before the first split. */
-    static final int BUILD_FILL = NODE_CAPACITY * 3 / 4;
     /** Code points of a key, after the prefix its node's keys share, kept beside it as a comparable {@code long}. */
     static final int CHUNK_CODE_POINTS = 3;
     private static final int MERGE_BELOW = NODE_CAPACITY / 4;
@@ -140,40 +138,6 @@ final class KeyTree implements Iterable<String> {
     private final int[] slots = new int[MAX_DEPTH];
 
     KeyTree() {
-    }
-
-    /** A tree of {@code sortedKeys}, which must be strictly ascending in {@link Names#KEY_ORDER}; linear time. */
-    static KeyTree ofSorted(List<String> sortedKeys) {
-        KeyTree tree = new KeyTree();
-        int n = sortedKeys.size();
-        if (n == 0) {
-            return tree;
-        }
-        int count = (n + BUILD_FILL - 1) / BUILD_FILL;
-        Node[] level = new Node[count];
-        String[] lowest = new String[count];
-        for (int i = 0, from = 0; i < count; i++) {
-            int to = from + (n - from) / (count - i);
-            String[] keys = sortedKeys.subList(from, to).toArray(new String[0]);
-            level[i] = leaf(keys, null, -1);
-            lowest[i] = keys[0];
-            from = to;
-        }
-        while (level.length > 1) {
-            int parents = (level.length + BUILD_FILL - 1) / BUILD_FILL;
-            Node[] up = new Node[parents];
-            String[] upLowest = new String[parents];
-            for (int i = 0, from = 0; i < parents; i++) {
-                int to = from + (level.length - from) / (parents - i);
-                up[i] = inner(Arrays.copyOfRange(lowest, from + 1, to), null, -1, Arrays.copyOfRange(level, from, to));
-                upLowest[i] = lowest[from];
-                from = to;
-            }
-            level = up;
-            lowest = upLowest;
-        }
-        tree.root = level[0];
-        return tree;
     }
 
     /**

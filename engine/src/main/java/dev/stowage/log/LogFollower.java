@@ -86,13 +86,15 @@ public final class LogFollower extends IndexedBackend {
         this.pollInterval = b.pollInterval;
         StoreRoot.Manifest manifest = StoreRoot.readManifest(root);
         this.watermark = CommitWatermark.openForFollower(root);
+        LogIndex opened = null;
         try {
             CommitWatermark.Mark mark = watermark.read();
             mapSegments(manifest.start().firstSegment(), mark.segmentId());
             Recovery.checkConsecutive(segments, manifest.start().firstSegment());
             List<String> rejected = new ArrayList<>();
             Checkpoints.Loaded checkpoint = LogStore.newestUsableCheckpoint(root, segments, rejected, false);
-            this.index = checkpoint == null ? new LogIndex() : checkpoint.index();
+            opened = checkpoint == null ? new LogIndex() : checkpoint.index();
+            this.index = opened;
             this.position = checkpoint == null ? new Recovery.Position(0, 0, manifest.start().baseLsn() + 1)
                 : new Recovery.Position(segmentIndex(checkpoint.point().segmentId()), checkpoint.point().offset(),
                     checkpoint.point().lsn() + 1);
@@ -106,6 +108,9 @@ public final class LogFollower extends IndexedBackend {
             LOG.info("following {} from LSN {} (checkpoint {})", root, appliedLsn,
                 checkpoint == null ? "none" : checkpoint.point().lsn());
         } catch (IOException | RuntimeException e) {
+            if (opened != null) {
+                opened.close();
+            }
             segments.forEach(Segment::release);
             watermark.close();
             throw e;
@@ -346,6 +351,7 @@ public final class LogFollower extends IndexedBackend {
             Thread.currentThread().interrupt();
         }
         feed.close();
+        index.close();
         segments.forEach(Segment::release);
         segments.clear();
         watermark.close();

@@ -8,12 +8,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
 
 /**
  * The in-memory index: per namespace and space (spaces as {@link RecordDescriptor}'s space codes,
  * staged payloads included), a hash map from key to {@link IndexEntry} for point lookups and a
- * sorted set of the same keys ({@link KeyTree}) for prefix listing.
+ * sorted set of the same keys ({@link KeyTree}) for prefix listing; under both, after an open
+ * from a checkpoint, the checkpoint itself ({@link CheckpointRun}, mapped and read in place).
  *
  * <p>Why two structures: a point lookup or an update of an existing key is one hash probe (a
  * sorted structure of a million keys costs about twenty key comparisons, most of them cache
@@ -21,41 +23,96 @@ import java.util.function.BiFunction;
  * key's entry from the map, so they never see a superseded version. The cost is about 45 bytes of
  * heap per key (the map's node and table slot), measured by {@code HeapPerKey} in docs/benchmarks.md.
  *
+ * <p>Why a checkpoint base: building the two structures for a million keys took over a second of
+ * every open. With a base, an open maps the checkpoint and is done; a key of the base costs no
+ * heap until it is used. The map then holds, above the base, the entries written since (a
+ * removed base key as a tombstone) and the base entries already used (cached on first lookup, so
+ * a key's entry is one object for as long as it is current); the sorted set holds only keys the
+ * base lacks, and listings merge the two orders.
+ *
  * <p>It also keeps what compaction needs to know without scanning it: the live record bytes of
  * each segment ({@link Segment#liveBytes()}) and how many entries reference each blob file
- * ({@link #blobReferences(long)}; copies and promotes share a blob).
+ * ({@link #blobReferences(long)}; copies and promotes share a blob). A checkpoint carries both as
+ * totals, so a base is counted without reading its entries.
  *
  * <p>Thread-safety: written by one thread at a time (recovery, then whichever thread publishes the
- * writer's batches, only after a batch is durable); read concurrently and lock-free by any thread.
- * A new key goes into the map before the set and a removed one leaves the set before the map, so
- * a concurrent listing may miss a key added or see one removed at that instant (never acknowledged
- * yet, or acknowledged just now), and a point lookup sees exactly one version. The one write from
- * another thread is {@link #listAhead}, from the writer thread while batches are published.
+ * writer's batches, only after a batch is durable); read concurrently and lock-free by any thread,
+ * and a reader's first lookup of a base key caches its entry ({@code putIfAbsent}: never over an
+ * entry the writer put). A new key goes into the map before the set and a removed one leaves the
+ * set before the map, so a concurrent listing may miss a key added or see one removed at that
+ * instant (never acknowledged yet, or acknowledged just now), and a point lookup sees exactly one
+ * version. The one write from another thread is {@link #listAhead}, from the writer thread while
+ * batches are published.
  */
 final class LogIndex {
     private static final int SPACES = RecordDescriptor.SPACE_STAGED + 1;
+    /** A key of the base removed since the checkpoint. */
+    private static final IndexEntry REMOVED = new IndexEntry(-1, null, 0, 0, 0, 0, null, null);
 
     /** The keys and entries of one space of one namespace. */
     private static final class Space {
-        final ConcurrentHashMap<String, IndexEntry> entries;
-        final KeyTree keys;
+        final ConcurrentHashMap<String, IndexEntry> entries = new ConcurrentHashMap<>();
+        final KeyTree keys = new KeyTree();
+        final CheckpointRun base;
+        /** Live keys; written by the index's writing thread only. */
+        final AtomicLong live;
 
-        Space() {
-            this(new ConcurrentHashMap<>(), new KeyTree());
+        Space(CheckpointRun base) {
+            this.base = base;
+            this.live = new AtomicLong(base == null ? 0 : base.size());
         }
 
-        Space(ConcurrentHashMap<String, IndexEntry> entries, KeyTree keys) {
-            this.entries = entries;
-            this.keys = keys;
+        /** The base's entry for {@code key}, or {@code null}; {@link CheckpointRun#RELEASED} if its segment went meanwhile. */
+        IndexEntry fromBase(String key) {
+            if (base == null) {
+                return null;
+            }
+            int slot = base.find(key);
+            return slot < 0 ? null : base.entry(slot);
+        }
+
+        /** The current entry of {@code key}, or {@code null}; {@code cache}: keep a base entry above the base. */
+        IndexEntry get(String key, boolean cache) {
+            for (int attempt = 0; ; attempt++) {
+                IndexEntry e = entries.get(key);
+                if (e == null) {
+                    e = fromBase(key);
+                    if (e == CheckpointRun.RELEASED) {
+                        // Compaction moved the version out of that segment and released it: the
+                        // map holds the moved entry by now.
+                        if (attempt > 0) {
+                            throw new IllegalStateException("base entry of " + key + " names a released segment but has no newer entry");
+                        }
+                        continue;
+                    }
+                    if (e != null && cache) {
+                        IndexEntry raced = entries.putIfAbsent(key, e);
+                        e = raced != null ? raced : e;
+                    }
+                }
+                return e == REMOVED ? null : e;
+            }
+        }
+
+        /** Keys in order from {@code key} on: the base's and the set's merged. */
+        java.util.Iterator<String> keysFrom(String key, boolean inclusive) {
+            java.util.Iterator<String> added = keys.iterator(key, inclusive);
+            return base == null ? added : new MergedKeys(base.keysFrom(key, inclusive), added);
         }
     }
 
     private final ConcurrentHashMap<String, Space[]> namespaces = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, Integer> blobReferences = new ConcurrentHashMap<>();
+    /** Live bytes per segment a checkpoint added ({@link #installTotals}), for {@link #discard}. */
+    private Map<Segment, Long> baseLiveBytes = Map.of();
+    /** The mapped checkpoint under the spaces, if any. */
+    private CheckpointRun.Mapping base;
+    /** Whether anything was put or removed since the base was installed (written by the writing thread). */
+    private boolean changed;
 
     IndexEntry get(String namespace, byte space, String key) {
         Space[] spaces = namespaces.get(namespace);
-        return spaces == null ? null : spaces[space].entries.get(key);
+        return spaces == null ? null : spaces[space].get(key, true);
     }
 
     void put(String namespace, byte space, String key, IndexEntry entry) {
@@ -64,13 +121,27 @@ final class LogIndex {
 
     /** As {@link #put(String, byte, String, IndexEntry)}; {@code listed}: {@link #listAhead} added the key to the set already. */
     void put(String namespace, byte space, String key, IndexEntry entry, boolean listed) {
+        changed = true;
         counted(entry, 1);
         Space s = spaces(namespace)[space];
         IndexEntry previous = s.entries.put(key, entry);
-        if (previous != null) {
+        if (previous == null) {
+            previous = s.fromBase(key);
+            if (previous == CheckpointRun.RELEASED) {
+                throw new IllegalStateException("base entry of " + key + " names a released segment but has no newer entry");
+            }
+            if (previous == null) {
+                s.live.incrementAndGet();
+                if (!listed) {
+                    s.keys.add(key);
+                }
+                return;
+            }
+        }
+        if (previous == REMOVED) {
+            s.live.incrementAndGet(); // a base key again, listed by the base
+        } else {
             counted(previous, -1);
-        } else if (!listed) {
-            s.keys.add(key);
         }
     }
 
@@ -81,6 +152,7 @@ final class LogIndex {
      * until {@code put(..., listed = true)} publishes the entry; what this gains is that the
      * insertion (some twenty cache-missing comparisons in a set of a million keys) runs on the
      * writer thread, not on the one publishing durable batches, whose time every caller waits for.
+     * (A removed key of the base may end up in both; listings merge them into one.)
      */
     void listAhead(String namespace, byte space, String key) {
         spaces(namespace)[space].keys.add(key);
@@ -90,7 +162,7 @@ final class LogIndex {
         return namespaces.computeIfAbsent(namespace, n -> {
             Space[] spaces = new Space[SPACES];
             for (int i = 0; i < SPACES; i++) {
-                spaces[i] = new Space();
+                spaces[i] = new Space(null);
             }
             return spaces;
         });
@@ -100,17 +172,41 @@ final class LogIndex {
     private void counted(IndexEntry entry, int sign) {
         entry.segment.addLiveBytes(sign * (long) entry.recordBytes());
         if (entry instanceof BlobEntry) {
-            blobReferences.merge(((BlobEntry) entry).blobId, sign, (a, b) -> a + b == 0 ? null : a + b);
+            countBlob(((BlobEntry) entry).blobId, sign);
         }
+    }
+
+    private void countBlob(long id, int delta) {
+        blobReferences.merge(id, delta, (a, b) -> a + b == 0 ? null : a + b);
     }
 
     /**
      * Takes back what every entry added to segment and blob counts: for an index that is thrown
-     * away (a checkpoint read back but not used), since the counts live in shared segments.
+     * away (a checkpoint read back but not used, whose entries are then not read), since the
+     * counts live in shared segments.
      */
     void discard() {
-        forEach((namespace, space, key, entry) -> counted(entry, -1));
+        if (changed) {
+            forEach((namespace, space, key, entry) -> counted(entry, -1));
+        } else {
+            baseLiveBytes.forEach((segment, bytes) -> segment.addLiveBytes(-bytes));
+        }
+        baseLiveBytes = Map.of();
         namespaces.clear();
+        blobReferences.clear();
+        close();
+    }
+
+    /**
+     * Releases the checkpoint mapping under the index (once no reader is inside it): for the
+     * store's close. Lookups that would need it then throw {@link dev.stowage.ClosedException}.
+     */
+    void close() {
+        CheckpointRun.Mapping mapping = base;
+        base = null;
+        if (mapping != null) {
+            mapping.release();
+        }
     }
 
     /** Entries that reference blob {@code id}; 0 once no current version needs its file. */
@@ -118,17 +214,20 @@ final class LogIndex {
         return blobReferences.getOrDefault(id, 0);
     }
 
+    /** Installs a checkpoint's run as the base of a space, which must be untouched (loading a checkpoint). */
+    void install(String namespace, byte space, CheckpointRun run) {
+        spaces(namespace)[space] = new Space(run);
+    }
+
     /**
-     * Installs a whole space of a namespace from keys already in {@link Names#KEY_ORDER}, in linear
-     * time (loading a checkpoint). The space must be empty.
+     * Adds the totals of the installed checkpoint (live bytes per segment, references per blob),
+     * and takes over the mapping's reference, dropped by {@link #close}.
      */
-    void load(String namespace, byte space, List<String> sortedKeys, List<IndexEntry> entries) {
-        ConcurrentHashMap<String, IndexEntry> map = new ConcurrentHashMap<>(Math.max(16, sortedKeys.size() * 4 / 3 + 1));
-        for (int i = 0; i < sortedKeys.size(); i++) {
-            map.put(sortedKeys.get(i), entries.get(i));
-        }
-        spaces(namespace)[space] = new Space(map, KeyTree.ofSorted(sortedKeys));
-        entries.forEach(e -> counted(e, 1));
+    void installTotals(Map<Segment, Long> liveBytes, Map<Long, Integer> references, CheckpointRun.Mapping mapping) {
+        this.base = mapping;
+        liveBytes.forEach((segment, bytes) -> segment.addLiveBytes(bytes));
+        baseLiveBytes = liveBytes;
+        references.forEach(this::countBlob);
     }
 
     void remove(String namespace, byte space, String key) {
@@ -136,9 +235,21 @@ final class LogIndex {
         if (spaces == null) {
             return;
         }
+        changed = true;
         Space s = spaces[space];
-        if (s.keys.remove(key)) {
-            counted(s.entries.remove(key), -1);
+        boolean listed = s.keys.remove(key);
+        IndexEntry previous;
+        if (s.base != null && s.base.find(key) >= 0) {
+            previous = s.entries.put(key, REMOVED);
+            if (previous == null) {
+                previous = s.fromBase(key);
+            }
+        } else {
+            previous = listed ? s.entries.remove(key) : null;
+        }
+        if (previous != null && previous != REMOVED && previous != CheckpointRun.RELEASED) {
+            counted(previous, -1);
+            s.live.decrementAndGet();
         }
     }
 
@@ -149,8 +260,8 @@ final class LogIndex {
             return new Page<>(List.of(), false, null);
         }
         Space s = spaces[space];
-        return Listings.page(s.keys::iterator, request, key -> {
-            IndexEntry entry = s.entries.get(key);
+        return Listings.page(s::keysFrom, request, key -> {
+            IndexEntry entry = s.get(key, false);
             return entry == null ? null : mapper.apply(key, entry);
         });
     }
@@ -160,7 +271,7 @@ final class LogIndex {
         List<String> names = new ArrayList<>();
         namespaces.forEach((name, spaces) -> {
             for (Space s : spaces) {
-                if (!s.entries.isEmpty()) {
+                if (s.live.get() > 0) {
                     names.add(name);
                     return;
                 }
@@ -175,14 +286,15 @@ final class LogIndex {
         void visit(String namespace, byte space, String key, IndexEntry entry);
     }
 
-    /** Visits every entry, each space's keys in {@link Names#KEY_ORDER}. */
+    /** Visits every entry, each space's keys in {@link Names#KEY_ORDER}; base entries are read, not cached. */
     void forEach(EntryVisitor visitor) {
         namespaces.forEach((namespace, spaces) -> {
             for (int space = 0; space < SPACES; space++) {
                 byte code = (byte) space;
                 Space s = spaces[space];
-                for (String key : s.keys) {
-                    IndexEntry entry = s.entries.get(key);
+                for (java.util.Iterator<String> keys = s.keysFrom("", true); keys.hasNext(); ) {
+                    String key = keys.next();
+                    IndexEntry entry = s.get(key, false);
                     if (entry != null) {
                         visitor.visit(namespace, code, key, entry);
                     }
@@ -197,10 +309,46 @@ final class LogIndex {
         namespaces.forEach((namespace, spaces) -> {
             long n = 0;
             for (Space s : spaces) {
-                n += s.entries.size();
+                n += s.live.get();
             }
             counts.put(namespace, n);
         });
         return counts;
+    }
+
+    /** Two ascending key sequences as one, a key in both once. */
+    private static final class MergedKeys implements java.util.Iterator<String> {
+        private final java.util.Iterator<String> a;
+        private final java.util.Iterator<String> b;
+        private String nextA;
+        private String nextB;
+
+        MergedKeys(java.util.Iterator<String> a, java.util.Iterator<String> b) {
+            this.a = a;
+            this.b = b;
+            this.nextA = a.hasNext() ? a.next() : null;
+            this.nextB = b.hasNext() ? b.next() : null;
+        }
+
+        @Override
+        public boolean hasNext() {
+            return nextA != null || nextB != null;
+        }
+
+        @Override
+        public String next() {
+            if (!hasNext()) {
+                throw new java.util.NoSuchElementException();
+            }
+            int c = nextA == null ? 1 : nextB == null ? -1 : Names.KEY_ORDER.compare(nextA, nextB);
+            String key = c <= 0 ? nextA : nextB;
+            if (c <= 0) {
+                nextA = a.hasNext() ? a.next() : null;
+            }
+            if (c >= 0) {
+                nextB = b.hasNext() ? b.next() : null;
+            }
+            return key;
+        }
     }
 }

@@ -127,6 +127,7 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
         this.storeRoot = StoreRoot.acquire(b.root, b.syncer);
         SegmentLog segmentLog = null;
         CommitWatermark mark = null;
+        LogIndex opened = null;
         try {
             StoreRoot.LogStart logStart = storeRoot.logStart();
             this.nfs = b.nfs.applies(b.root);
@@ -140,7 +141,8 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
             Recovery.checkConsecutive(all, logStart.firstSegment());
             List<String> rejected = new ArrayList<>();
             Checkpoints.Loaded checkpoint = newestUsableCheckpoint(b.root, all, rejected, true);
-            this.index = checkpoint == null ? new LogIndex() : checkpoint.index();
+            opened = checkpoint == null ? new LogIndex() : checkpoint.index();
+            this.index = opened;
             Recovery.Position from = checkpoint == null ? new Recovery.Position(0, 0, logStart.baseLsn() + 1)
                 : new Recovery.Position(indexOf(all, checkpoint.point().segmentId()), checkpoint.point().offset(),
                     checkpoint.point().lsn() + 1);
@@ -217,6 +219,9 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
             }
             OPEN_STORES.incrementAndGet();
         } catch (IOException | RuntimeException e) {
+            if (opened != null) {
+                opened.close();
+            }
             if (mark != null) {
                 mark.close();
             }
@@ -892,6 +897,7 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
         }
         feed.close();
         compactor.close();
+        index.close();
         segments.close();
         watermark.close();
         OPEN_STORES.decrementAndGet();

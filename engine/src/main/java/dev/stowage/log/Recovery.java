@@ -281,24 +281,7 @@ final class Recovery {
                 listener.applied(namespace, space, key, true, lsn);
             };
         }
-        int valueStart = RecordCodec.valueStart(b, offset);
-        int valueLength = (int) RecordCodec.valueLength(b, offset);
-        int attributesLength = RecordCodec.attributesLength(b, offset);
-        ObjectAttributes attributes = RecordCodec.decodeAttributes(b, valueStart - attributesLength, attributesLength);
-        if (attributes == null) {
-            throw new CorruptionException(segment.path().toString(), offset, "malformed object attributes");
-        }
-        byte[] meta = null;
-        if (space == RecordDescriptor.SPACE_META) {
-            meta = new byte[valueLength];
-            b.getBytes(valueStart, meta);
-        }
-        boolean blob = (RecordCodec.flags(b, offset) & RecordDescriptor.FLAG_BLOB) != 0;
-        if (blob && valueLength != RecordDescriptor.BLOB_REFERENCE_LENGTH) {
-            throw new CorruptionException(segment.path().toString(), offset, "blob reference of " + valueLength + " bytes");
-        }
-        IndexEntry entry = BlobEntry.of(blob, RecordCodec.lsn(b, offset), segment, offset, valueStart, valueLength,
-            RecordCodec.timestamp(b, offset), attributes, meta);
+        IndexEntry entry = BlobEntry.read(segment, offset);
         if (copied) {
             return () -> index.put(namespace, space, key, entry);
         }
