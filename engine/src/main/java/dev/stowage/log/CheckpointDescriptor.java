@@ -16,7 +16,8 @@ package dev.stowage.log;
  *  40 int   blobs               entries of the blob table
  *  44 int   tables offset       run directory, then segment table, then blob table
  *  48 long  file length
- *  56 int   reserved (0)
+ *  56 int   fingerprint         CRC32C of the {@link #FINGERPRINT_BYTES} (or fewer) segment bytes
+ *                               before the position, 0 at a segment's start (see {@link #fingerprint})
  *  60 int   CRC32C              of bytes [64, file length), then of header bytes [0, 60)
  *
  * a run's entries, in key order ({@link dev.stowage.Names#KEY_ORDER}), each 8-aligned:
@@ -27,6 +28,7 @@ package dev.stowage.log;
  *  14 byte  flags               {@link #ENTRY_BLOB}
  *  15 byte  reserved (0)
  *  16 ...   key (UTF-8)
+ *  then, for {@link #ENTRY_BLOB} entries, at the next 8-byte boundary: long blob id
  * then the run's namespace (UTF-8), its slots (int per entry: the entry's file offset, in key
  * order, so that entry i is found in constant time) and its hash buckets (long each:
  * {@code String.hashCode} of the key in the high half, slot index + 1 in the low half, 0 =
@@ -40,7 +42,8 @@ package dev.stowage.log;
  * </pre>
  *
  * The tables carry what the index otherwise counts entry by entry (each segment's live bytes for
- * compaction, each blob's references), so an open reads none of the entries.
+ * compaction, each blob's references), so an open reads none of the entries; and an entry holds
+ * all the next checkpoint needs of it, so writing one reads no record either.
  */
 final class CheckpointDescriptor {
     static final long MAGIC = 0x53544F57434B5033L;
@@ -57,6 +60,7 @@ final class CheckpointDescriptor {
     static final int BLOBS_OFFSET = 40;
     static final int TABLES_OFFSET = 44;
     static final int FILE_LENGTH_OFFSET = 48;
+    static final int FINGERPRINT_OFFSET = 56;
     static final int CRC_OFFSET = 60;
     static final int HEADER_LENGTH = 64;
 
@@ -80,7 +84,33 @@ final class CheckpointDescriptor {
 
     static final int TABLE_ENTRY_LENGTH = 16;
 
+    /** Segment bytes before a checkpoint's position that its fingerprint covers. */
+    static final int FINGERPRINT_BYTES = 4096;
+
     private CheckpointDescriptor() {
+    }
+
+    /**
+     * CRC32C of the bytes of {@code segment} before {@code offset} (at most
+     * {@link #FINGERPRINT_BYTES}): the records a checkpoint was taken after. An open compares it
+     * with the log's bytes instead of walking every record up to the position: a log cut short, or
+     * one that went on differently (a copy of an older state), shows other bytes there.
+     */
+    static int fingerprint(Segment segment, int offset) {
+        int from = Math.max(0, offset - FINGERPRINT_BYTES);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(segment.slice(from, offset - from));
+        return (int) crc.getValue();
+    }
+
+    /** Bytes of an entry with a key of {@code keyLength} UTF-8 bytes. */
+    static int entryLength(int keyLength, boolean blob) {
+        return blobIdOffset(keyLength) + (blob ? Long.BYTES : 0);
+    }
+
+    /** Where a blob entry's blob id starts, from the entry's start. */
+    static int blobIdOffset(int keyLength) {
+        return (int) RecordDescriptor.align(ENTRY_KEY_OFFSET + keyLength);
     }
 
     /** Buckets for {@code entries}: a power of two at least twice as many (probes stay short). */

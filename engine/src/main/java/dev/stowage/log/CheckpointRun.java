@@ -212,15 +212,43 @@ final class CheckpointRun {
                 throw corrupt(at, problem + " (" + segment.path().getFileName() + " offset " + offset + ")");
             }
             IndexEntry entry = BlobEntry.read(segment, offset);
-            boolean blob = (buffer.getByte(at + ENTRY_FLAGS_OFFSET) & ENTRY_BLOB) != 0;
             if (entry.recordBytes() != buffer.getInt(at + ENTRY_RECORD_BYTES_OFFSET, ByteOrder.LITTLE_ENDIAN)
-                || blob != entry instanceof BlobEntry) {
+                || blobId(at) != (entry instanceof BlobEntry ? ((BlobEntry) entry).blobId : LogIndex.NO_BLOB)) {
                 throw corrupt(at, "disagrees with its record (" + segment.path().getFileName() + " offset " + offset + ")");
             }
             return entry;
         } finally {
             segment.release();
         }
+    }
+
+    /** The entry's blob id, {@link LogIndex#NO_BLOB} for an inline value. */
+    private long blobId(int at) {
+        return (buffer.getByte(at + ENTRY_FLAGS_OFFSET) & ENTRY_BLOB) == 0 ? LogIndex.NO_BLOB
+            : buffer.getLong(at + CheckpointDescriptor.blobIdOffset(keyLength(at)), ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** Visits slot {@code slot}'s version as a checkpoint records it, from this run alone: no record is read. */
+    void visitVersion(int slot, String namespace, String key, LogIndex.VersionVisitor visitor) {
+        long segmentId;
+        int recordOffset;
+        int recordBytes;
+        long blobId;
+        mapping.retain();
+        try {
+            int at = entryAt(slot);
+            int index = buffer.getInt(at + ENTRY_SEGMENT_OFFSET, ByteOrder.LITTLE_ENDIAN);
+            if (index < 0 || index >= segments.length) {
+                throw corrupt(at, "segment " + index + " outside the segment table");
+            }
+            segmentId = segments[index].id();
+            recordOffset = buffer.getInt(at + ENTRY_RECORD_OFFSET, ByteOrder.LITTLE_ENDIAN);
+            recordBytes = buffer.getInt(at + ENTRY_RECORD_BYTES_OFFSET, ByteOrder.LITTLE_ENDIAN);
+            blobId = blobId(at);
+        } finally {
+            mapping.release();
+        }
+        visitor.visit(namespace, space, key, segmentId, recordOffset, recordBytes, blobId);
     }
 
     private boolean sameKeyBytes(int at, UnsafeBuffer record, int offset) {

@@ -13,7 +13,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  * (4 to 8), the sorted set's leaf slots ({@link KeyTree}: 12 bytes at 50-100 % occupancy) = about
  * 145 bytes + key length (172 bytes measured for 11-character keys, {@code HeapPerKey}); meta
  * documents add their bytes (16 + length). Shared defaults ({@link ObjectAttributes#DEFAULT}) cost
- * nothing per key.
+ * nothing per key. A key the store opened with, in its checkpoint ({@link CheckpointRun}), costs
+ * none of this until it is first used (then its entry and the map's node), only its share of the
+ * mapped checkpoint (about 52 bytes of page cache for 10-byte keys).
  */
 class IndexEntry {
     final long lsn;

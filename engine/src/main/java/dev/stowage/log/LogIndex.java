@@ -288,15 +288,68 @@ final class LogIndex {
 
     /** Visits every entry, each space's keys in {@link Names#KEY_ORDER}; base entries are read, not cached. */
     void forEach(EntryVisitor visitor) {
+        walk((namespace, space, s, key, entry, slot) -> {
+            IndexEntry current = entry != null ? entry : s.get(key, false);
+            if (current != null) {
+                visitor.visit(namespace, space, key, current);
+            }
+        });
+    }
+
+    /** What {@link #forEachVersion} passes as the blob id of an inline value. */
+    static final long NO_BLOB = -1;
+
+    /** Visits current versions as a checkpoint records them. */
+    interface VersionVisitor {
+        /** {@code blobId}: the blob holding the value, or {@link #NO_BLOB}. */
+        void visit(String namespace, byte space, String key, long segmentId, int recordOffset, int recordBytes, long blobId);
+    }
+
+    /**
+     * Visits every current version as {@link #forEach} does, but a key still as the base holds it
+     * comes from the base alone: writing a checkpoint after an open reads no record of the keys
+     * that did not change since.
+     */
+    void forEachVersion(VersionVisitor visitor) {
+        walk((namespace, space, s, key, entry, slot) -> {
+            if (entry != null) {
+                visitor.visit(namespace, space, key, entry.segment.id(), entry.recordOffset, entry.recordBytes(),
+                    entry instanceof BlobEntry ? ((BlobEntry) entry).blobId : NO_BLOB);
+            } else {
+                s.base.visitVersion(slot, namespace, key, visitor);
+            }
+        });
+    }
+
+    /** A key of a walk: its entry above the base, or ({@code entry == null}) its slot in the base. */
+    private interface KeyVisitor {
+        void visit(String namespace, byte space, Space s, String key, IndexEntry entry, int slot);
+    }
+
+    /** Walks each space's live keys in order, merging the base's slots with the keys added above it. */
+    private void walk(KeyVisitor visitor) {
         namespaces.forEach((namespace, spaces) -> {
             for (int space = 0; space < SPACES; space++) {
                 byte code = (byte) space;
                 Space s = spaces[space];
-                for (java.util.Iterator<String> keys = s.keysFrom("", true); keys.hasNext(); ) {
-                    String key = keys.next();
-                    IndexEntry entry = s.get(key, false);
-                    if (entry != null) {
-                        visitor.visit(namespace, code, key, entry);
+                java.util.Iterator<String> added = s.keys.iterator();
+                String nextAdded = added.hasNext() ? added.next() : null;
+                int slots = s.base == null ? 0 : s.base.size();
+                int slot = 0;
+                String nextBase = slots > 0 ? s.base.keyOf(0) : null;
+                while (nextBase != null || nextAdded != null) {
+                    int c = nextBase == null ? 1 : nextAdded == null ? -1 : Names.KEY_ORDER.compare(nextBase, nextAdded);
+                    String key = c <= 0 ? nextBase : nextAdded;
+                    IndexEntry entry = s.entries.get(key);
+                    if (entry != REMOVED && (entry != null || c <= 0)) {
+                        visitor.visit(namespace, code, s, key, entry, slot);
+                    }
+                    if (c <= 0) {
+                        slot++;
+                        nextBase = slot < slots ? s.base.keyOf(slot) : null;
+                    }
+                    if (c >= 0) {
+                        nextAdded = added.hasNext() ? added.next() : null;
                     }
                 }
             }

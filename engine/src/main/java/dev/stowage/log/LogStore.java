@@ -275,7 +275,7 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
             Path file = files.get(i);
             try {
                 Checkpoints.Loaded loaded = Checkpoints.read(file, byId);
-                String gap = logReaches(loaded.point(), segments);
+                String gap = logReaches(loaded, segments);
                 if (gap == null) {
                     return loaded;
                 }
@@ -288,38 +288,47 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
         return null;
     }
 
-    /** Why the log does not hold every record up to {@code point}, or {@code null} if it does. */
-    private static String logReaches(Checkpoints.Point point, List<Segment> segments) {
+    /**
+     * Why the log does not hold every record up to {@code loaded}'s position, or {@code null} if
+     * it does: the bytes before the position must be those the checkpoint was taken after (its
+     * fingerprint); at a segment's start, the previous segment's records must end with its LSN.
+     */
+    private static String logReaches(Checkpoints.Loaded loaded, List<Segment> segments) {
+        Checkpoints.Point point = loaded.point();
         if (point.lsn() == 0) {
             return null;
         }
         int index = indexOf(segments, point.segmentId());
-        Segment segment = point.offset() == 0 ? (index == 0 ? null : segments.get(index - 1)) : segments.get(index);
-        if (segment == null) {
+        if (point.offset() != 0) {
+            Segment segment = segments.get(index);
+            if (point.offset() > segment.capacity()
+                || CheckpointDescriptor.fingerprint(segment, point.offset()) != loaded.fingerprint()) {
+                return "checkpoint is newer than the log: the bytes before its position " + point.offset() + " of "
+                    + segment.path().getFileName() + " are not those it was taken after (the log ends earlier or went on differently)";
+            }
+            return null;
+        }
+        if (index == 0) {
             return "no record before the checkpoint position";
         }
-        int end = point.offset() == 0 ? segment.capacity() : point.offset();
+        Segment segment = segments.get(index - 1);
         long lastLsn = -1;
         int offset = 0;
         org.agrona.concurrent.UnsafeBuffer b = segment.buffer();
-        while (offset < end && offset + RecordDescriptor.HEADER_LENGTH <= segment.capacity()) {
+        while (offset + RecordDescriptor.HEADER_LENGTH <= segment.capacity()) {
             int frame = RecordCodec.frameLength(b, offset);
-            if (frame == 0 && point.offset() == 0) {
+            if (frame == 0) {
                 break;
             }
             if (frame < RecordDescriptor.HEADER_LENGTH || offset + (long) frame > segment.capacity()) {
-                return "checkpoint is newer than the log: the log ends at offset " + offset + " of " + segment.path().getFileName()
-                    + ", before the checkpoint position " + point.offset();
+                return "checkpoint is newer than the log: " + segment.path().getFileName() + " is cut at offset " + offset;
             }
             if ((RecordCodec.flags(b, offset) & RecordDescriptor.FLAG_COPIED) == 0) {
                 lastLsn = RecordCodec.lsn(b, offset);
             }
             offset = (int) Math.min(segment.capacity(), RecordDescriptor.align(offset + (long) frame));
         }
-        if (point.offset() != 0 && offset != point.offset()) {
-            return "the checkpoint position " + point.offset() + " is not a record boundary of " + segment.path().getFileName();
-        }
-        // A segment holding only compaction copies up to the point carries no ordinary LSN to compare.
+        // A segment holding only compaction copies carries no ordinary LSN to compare.
         return lastLsn == point.lsn() || lastLsn == -1 ? null
             : "checkpoint is newer than the log: it covers LSN " + point.lsn() + " but the log holds LSN " + lastLsn + " there";
     }
@@ -462,10 +471,19 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
     private long writeCheckpoint(boolean evenIfUnchanged) throws IOException {
         Checkpoints.Point point = writer.durablePoint();
         if ((evenIfUnchanged || point.lsn() > lastCheckpointLsn) && writer.failure() == null) {
-            Checkpoints.write(root, index, point, syncer);
+            Checkpoints.write(root, index, point, segmentOf(point), syncer);
             lastCheckpointLsn = point.lsn();
         }
         return lastCheckpointLsn;
+    }
+
+    private Segment segmentOf(Checkpoints.Point point) throws IOException {
+        for (Segment s : segments.segments()) {
+            if (s.id() == point.segmentId()) {
+                return s;
+            }
+        }
+        throw new IOException("segment " + point.segmentId() + " of the checkpoint position is gone");
     }
 
     /** What recovery found and repaired when this store was opened. */

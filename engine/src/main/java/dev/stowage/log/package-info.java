@@ -16,7 +16,8 @@
  * writer epoch, log start after compaction), {@code root/COMMITTED} (the commit watermark page
  * followers tail, {@link dev.stowage.log.CommitWatermark}), {@code root/segments/<16 hex id>.seg} (fixed-size, zero-filled, see
  * {@link dev.stowage.log.RecordDescriptor} for the record layout), {@code root/blobs/<id>.blob}
- * (values above the inline threshold), {@code root/checkpoints/<lsn>.ckpt} (index snapshots).
+ * (values above the inline threshold), {@code root/checkpoints/<lsn>.ckpt} (index snapshots,
+ * {@link dev.stowage.log.CheckpointDescriptor}).
  *
  * <p><b>Choices recorded here.</b>
  * <ul>

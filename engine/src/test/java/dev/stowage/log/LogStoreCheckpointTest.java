@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.stowage.Content;
 import dev.stowage.NotFoundException;
 import dev.stowage.ObjectAttributes;
 import dev.stowage.Precondition;
@@ -45,6 +46,18 @@ class LogStoreCheckpointTest extends LeakCheckingTest {
         }
     }
 
+
+    /** Stores k0..k99 as {@link #storeHundredKeys} does, copying the live store to {@code copy} after k49. */
+    private void storeHundredKeysCopyingAfterFifty(Path root, Path copy) throws IOException {
+        try (LogStore store = builder(root).open()) {
+            for (int i = 0; i < 100; i++) {
+                if (i == 50) {
+                    LogFiles.copyTree(root, copy);
+                }
+                store.storeMeta(NS, "k" + i, bytes("v" + i), Precondition.any());
+            }
+        }
+    }
 
     @Test
     void cleanCloseWritesACheckpointAndReopenReplaysNothing() {
@@ -204,15 +217,7 @@ class LogStoreCheckpointTest extends LeakCheckingTest {
     void checkpointNewerThanTheLogIsRejected() throws Exception {
         Path root = dir.resolve("store");
         Path older = dir.resolve("older");
-        try (LogStore store = builder(root).open()) {
-            for (int i = 0; i < 50; i++) {
-                store.storeMeta(NS, "k" + i, bytes("v" + i), Precondition.any());
-            }
-            LogFiles.copyTree(root, older);
-            for (int i = 50; i < 100; i++) {
-                store.storeMeta(NS, "k" + i, bytes("v" + i), Precondition.any());
-            }
-        }
+        storeHundredKeysCopyingAfterFifty(root, older);
         // The older log, with the checkpoint written at LSN 100 by the clean close.
         LogFiles.copyTree(root.resolve(Checkpoints.DIR), older.resolve(Checkpoints.DIR));
         try (LogStore store = builder(older).open()) {
@@ -221,6 +226,82 @@ class LogStoreCheckpointTest extends LeakCheckingTest {
             assertThat(report.checkpointsRejected()).contains("newer than the log");
             assertThat(report.records()).isEqualTo(50);
             assertThatThrownBy(() -> store.readMeta(NS, "k50")).isInstanceOf(NotFoundException.class);
+        }
+    }
+
+    /**
+     * Two copies of a log that went on differently (same LSNs, same record boundaries, other keys):
+     * a checkpoint of one is rejected by the other, whose bytes before the checkpoint's position
+     * are not those it was taken after, rather than trusted to point at records of other keys.
+     */
+    @Test
+    void checkpointOfALogThatWentOnDifferentlyIsRejected() throws Exception {
+        Path root = dir.resolve("store");
+        Path other = dir.resolve("other");
+        storeHundredKeysCopyingAfterFifty(root, other);
+        try (LogStore store = builder(other).open()) {
+            for (int i = 50; i < 100; i++) {
+                store.storeMeta(NS, "x" + i, bytes("w" + i), Precondition.any());
+            }
+        }
+        // Both closes wrote a checkpoint at LSN 100, under the same name: the store's replaces the other's.
+        LogFiles.copyTree(root.resolve(Checkpoints.DIR), other.resolve(Checkpoints.DIR));
+        try (LogStore store = builder(other).open()) {
+            assertThat(store.recoveryReport().checkpointsRejected()).contains("not those it was taken after");
+            assertThat(store.recoveryReport().checkpointLsn()).isLessThan(100);
+            assertThat(store.readMeta(NS, "x50").toByteArray()).isEqualTo(bytes("w50"));
+            assertThat(store.readMeta(NS, "k49").toByteArray()).isEqualTo(bytes("v49"));
+            assertThatThrownBy(() -> store.readMeta(NS, "k50")).isInstanceOf(NotFoundException.class);
+            assertThat(store.listMeta(NS, dev.stowage.ListRequest.all()).items()).hasSize(100);
+        }
+    }
+
+    /**
+     * Blob references survive checkpoints taken from a checkpoint base: an open deletes every blob
+     * file no entry references, so a reference count lost on the way would delete a live value.
+     * The second checkpoint is written by a store that opened on the first and changed one key,
+     * so most of its entries come from the base without their records being read.
+     */
+    @Test
+    void blobReferencesSurviveCheckpointsOfACheckpointBase() throws Exception {
+        Path root = dir.resolve("store");
+        byte[] first = new byte[3000];
+        byte[] second = new byte[5000];
+        java.util.Arrays.fill(first, (byte) 1);
+        java.util.Arrays.fill(second, (byte) 2);
+        try (LogStore store = builder(root).blobThreshold(1024).open()) {
+            for (int i = 0; i < 10; i++) {
+                store.putObject(NS, "blob" + i, ReplayableBody.ofBytes(first), ObjectAttributes.DEFAULT, Precondition.any());
+            }
+            store.copyObject(NS, "blob0", "copy", Precondition.any()); // shares blob0's file
+            store.putObject(NS, "blob0", ReplayableBody.ofBytes(second), ObjectAttributes.DEFAULT, Precondition.any());
+        }
+        for (int round = 0; round < 2; round++) {
+            try (LogStore store = builder(root).blobThreshold(1024).open()) {
+                assertThat(store.recoveryReport().records()).as("round %d replays nothing", round).isZero();
+                store.storeMeta(NS, "round", bytes("r" + round), Precondition.any());
+            }
+        }
+        try (LogStore store = builder(root).blobThreshold(1024).open();
+             Stream<Path> files = Files.list(root.resolve(BlobStore.DIR))) {
+            assertThat(files.count()).as("blob files: ten values and the copy's shared one").isEqualTo(11);
+            for (int i = 0; i < 10; i++) {
+                try (Content c = store.getObject(NS, "blob" + i)) {
+                    assertThat(c.readAllBytes()).isEqualTo(i == 0 ? second : first);
+                }
+            }
+            try (Content c = store.getObject(NS, "copy")) {
+                assertThat(c.readAllBytes()).isEqualTo(first);
+            }
+            store.deleteObject(NS, "copy", Precondition.any());
+            store.deleteObject(NS, "blob0", Precondition.any());
+        }
+        try (LogStore store = builder(root).blobThreshold(1024).open();
+             Stream<Path> files = Files.list(root.resolve(BlobStore.DIR))) {
+            assertThat(files.count()).as("the deleted values' blobs went at this open").isEqualTo(9);
+            try (Content c = store.getObject(NS, "blob9")) {
+                assertThat(c.readAllBytes()).isEqualTo(first);
+            }
         }
     }
 
