@@ -35,12 +35,7 @@ public final class LogVerifier {
         List<Segment> segments = new ArrayList<>();
         try {
             StoreRoot.LogStart start = StoreRoot.logStart(root);
-            for (Path file : segmentFiles(dir)) {
-                long id = Segment.parseId(file.getFileName().toString());
-                if (id >= start.firstSegment()) { // older ones are compacted away (the next open deletes them)
-                    segments.add(Segment.openReadOnly(file, id));
-                }
-            }
+            mapLog(root, start, segments);
             LogIndex index = new LogIndex();
             Recovery recovery = new Recovery(index, false, (int) LogStore.Builder.DEFAULT_BLOB_THRESHOLD + LogStore.RECORD_RESERVE);
             RecoveryReport[] report = new RecoveryReport[1];
@@ -79,17 +74,24 @@ public final class LogVerifier {
         }
     }
 
-    private static List<Path> segmentFiles(Path dir) throws IOException {
+    /**
+     * Maps read-only, in id order, the segments of {@code root} from {@code start} on (older ones
+     * are compacted away; the next open deletes them). Each goes into {@code into} as it is
+     * mapped, so the caller releases them all even when one fails.
+     */
+    static void mapLog(Path root, StoreRoot.LogStart start, List<Segment> into) throws IOException {
         List<Path> files = new ArrayList<>();
-        try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, "*" + Segment.SUFFIX)) {
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(root.resolve(StoreRoot.SEGMENTS_DIR), "*" + Segment.SUFFIX)) {
             stream.forEach(p -> {
-                if (Segment.parseId(p.getFileName().toString()) >= 0) {
+                if (Segment.parseId(p.getFileName().toString()) >= start.firstSegment()) {
                     files.add(p);
                 }
             });
         }
         files.sort(null);
-        return files;
+        for (Path file : files) {
+            into.add(Segment.openReadOnly(file, Segment.parseId(file.getFileName().toString())));
+        }
     }
 
     /** The first live blob whose file is missing or of the wrong size, or {@code null}. */

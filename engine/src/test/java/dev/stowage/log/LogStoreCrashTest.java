@@ -217,15 +217,10 @@ class LogStoreCrashTest extends LeakCheckingTest {
     private java.util.function.BiFunction<Byte, String, byte[]> replayOfTheWholeLog() throws java.io.IOException {
         StoreRoot.LogStart start = StoreRoot.logStart(dir);
         List<Segment> segments = new ArrayList<>();
-        for (Path file : LogFiles.segments(dir)) {
-            long id = Segment.parseId(file.getFileName().toString());
-            if (id >= start.firstSegment()) {
-                segments.add(Segment.openReadOnly(file, id));
-            }
-        }
         LogIndex index = new LogIndex();
         Map<String, byte[]> values = new HashMap<>();
         try {
+            LogVerifier.mapLog(dir, start, segments);
             new Recovery(index, false, 0).replay(segments, start, new RecoveryReport[1]);
             index.forEach((namespace, space, key, entry) -> {
                 byte[] value = new byte[entry.valueLength];
