@@ -153,11 +153,18 @@ final class CheckpointRun {
         return key(at).equals(key);
     }
 
+    /** Where the entry of {@code slot} starts; checked to lie in the file with its key and blob id. */
     private int entryAt(int slot) {
         if (slot < 0 || slot >= entries) {
             throw corrupt(slots, "slot " + slot + " outside the run of " + entries);
         }
-        return buffer.getInt(slots + slot * Integer.BYTES, ByteOrder.LITTLE_ENDIAN);
+        int at = buffer.getInt(slots + slot * Integer.BYTES, ByteOrder.LITTLE_ENDIAN);
+        if (at < CheckpointDescriptor.HEADER_LENGTH || at > buffer.capacity() - ENTRY_KEY_OFFSET
+            || at + (long) CheckpointDescriptor.entryLength(keyLength(at), (buffer.getByte(at + ENTRY_FLAGS_OFFSET) & ENTRY_BLOB) != 0)
+                > buffer.capacity()) {
+            throw corrupt(slots + slot * Integer.BYTES, "slot " + slot + " points outside the file (offset " + at + ")");
+        }
+        return at;
     }
 
     private int keyLength(int at) {

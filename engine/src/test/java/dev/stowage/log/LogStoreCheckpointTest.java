@@ -305,6 +305,50 @@ class LogStoreCheckpointTest extends LeakCheckingTest {
         }
     }
 
+    /**
+     * An entry whose file CRC is right but which names the wrong record (a buggy writer) or a
+     * place outside the file is a typed corruption when its key is used, naming the checkpoint;
+     * the other keys are served, and the open itself reads no entry to notice.
+     */
+    @Test
+    void checkpointEntriesThatDisagreeWithTheLogAreCorruptionWhenUsed() throws Exception {
+        Path root = dir.resolve("store");
+        storeHundredKeys(root);
+        Path checkpoint = Checkpoints.list(root.resolve(Checkpoints.DIR), false).get(0);
+        java.nio.ByteBuffer file = java.nio.ByteBuffer.wrap(Files.readAllBytes(checkpoint)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int run = file.getInt(CheckpointDescriptor.TABLES_OFFSET);
+        int slots = file.getInt(run + CheckpointDescriptor.RUN_SLOTS_OFFSET);
+        java.util.Map<String, Integer> slotOf = new java.util.HashMap<>();
+        for (int i = 0; i < file.getInt(run + CheckpointDescriptor.RUN_ENTRIES_OFFSET); i++) {
+            int at = file.getInt(slots + i * Integer.BYTES);
+            byte[] key = new byte[file.getShort(at + CheckpointDescriptor.ENTRY_KEY_LENGTH_OFFSET)];
+            file.get(at + CheckpointDescriptor.ENTRY_KEY_OFFSET, key);
+            slotOf.put(new String(key, UTF_8), i);
+        }
+        // k5 names k6's record (same length), and k7's slot points past the end of the file.
+        int k5 = file.getInt(slots + slotOf.get("k5") * Integer.BYTES);
+        int k6 = file.getInt(slots + slotOf.get("k6") * Integer.BYTES);
+        file.putInt(k5 + CheckpointDescriptor.ENTRY_RECORD_OFFSET, file.getInt(k6 + CheckpointDescriptor.ENTRY_RECORD_OFFSET));
+        file.putInt(slots + slotOf.get("k7") * Integer.BYTES, file.capacity() - 8);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(file.array(), CheckpointDescriptor.HEADER_LENGTH, file.capacity() - CheckpointDescriptor.HEADER_LENGTH);
+        crc.update(file.array(), 0, CheckpointDescriptor.CRC_OFFSET);
+        file.putInt(CheckpointDescriptor.CRC_OFFSET, (int) crc.getValue());
+        Files.write(checkpoint, file.array());
+        try (LogStore store = builder(root).open()) {
+            assertThat(store.recoveryReport().checkpointsRejected()).isNull();
+            assertThat(store.readMeta(NS, "k6").toByteArray()).isEqualTo(bytes("v6"));
+            assertThatThrownBy(() -> store.readMeta(NS, "k5")).isInstanceOf(dev.stowage.CorruptionException.class)
+                .hasMessageContaining(checkpoint.toString()).hasMessageContaining("names a record of another key");
+            assertThatThrownBy(() -> store.readMeta(NS, "k7")).isInstanceOf(dev.stowage.CorruptionException.class)
+                .hasMessageContaining(checkpoint.toString()).hasMessageContaining("points outside the file");
+            assertThatThrownBy(() -> store.storeMeta(NS, "k5", bytes("again"), Precondition.any()))
+                .isInstanceOf(dev.stowage.CorruptionException.class);
+            assertThat(store.storeMeta(NS, "k8", bytes("again"), Precondition.any())).isNotNull();
+            assertThat(store.readMeta(NS, "k8").toByteArray()).isEqualTo(bytes("again"));
+        }
+    }
+
     @Test
     void onlyTheNewestCheckpointsAreKept() throws Exception {
         Path root = dir.resolve("store");
