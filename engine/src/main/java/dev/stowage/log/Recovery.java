@@ -1,7 +1,6 @@
 package dev.stowage.log;
 
 import dev.stowage.CorruptionException;
-import dev.stowage.ObjectAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
