@@ -239,10 +239,11 @@ final class LogIndex {
         Space s = spaces[space];
         boolean listed = s.keys.remove(key);
         IndexEntry previous;
-        if (s.base != null && s.base.find(key) >= 0) {
+        int slot = s.base == null ? -1 : s.base.find(key);
+        if (slot >= 0) {
             previous = s.entries.put(key, REMOVED);
             if (previous == null) {
-                previous = s.fromBase(key);
+                previous = s.base.entry(slot);
             }
         } else {
             previous = listed ? s.entries.remove(key) : null;
