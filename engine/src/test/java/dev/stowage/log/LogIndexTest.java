@@ -54,32 +54,41 @@ class LogIndexTest extends LeakCheckingTest {
             SplittableRandom random = new SplittableRandom(seed);
             LogIndex index = new LogIndex();
             TreeMap<String, IndexEntry> model = new TreeMap<>(Names.KEY_ORDER);
-            for (int op = 0; op < 2_000; op++) {
-                String key = "k/" + (char) ('a' + random.nextInt(4)) + "/" + random.nextInt(60);
-                if (random.nextInt(4) == 0) {
-                    index.remove(NS, SPACE, key);
-                    model.remove(key);
-                } else if (!model.containsKey(key) && random.nextBoolean()) {
-                    // The writer's way for a new key: listed ahead, invisible until its entry is put.
-                    index.listAhead(NS, SPACE, key);
-                    if (random.nextInt(3) == 0) {
-                        assertAgrees(index, model, random);
-                    }
-                    IndexEntry e = entry(op, random.nextInt(100));
-                    index.put(NS, SPACE, key, e, true);
-                    model.put(key, e);
-                } else {
-                    IndexEntry e = entry(op, random.nextInt(100));
-                    index.put(NS, SPACE, key, e);
-                    model.put(key, e);
-                }
-                if (op % 97 == 0) {
-                    assertAgrees(index, model, random);
-                }
-            }
+            applyRandomChanges(index, model, random, 2_000, (key, op) -> entry(op, random.nextInt(100)));
             assertAgrees(index, model, random);
             index.discard();
             assertThat(segment.liveBytes()).isZero();
+        }
+    }
+
+    /**
+     * {@code ops} seeded random puts, overwrites, removals and new keys listed ahead (the writer's
+     * way: listed, invisible until the entry is put), applied to the index and the model alike;
+     * agreement is checked every 97 operations and between listing ahead and putting.
+     */
+    private void applyRandomChanges(LogIndex index, TreeMap<String, IndexEntry> model, SplittableRandom random, int ops,
+                                    java.util.function.BiFunction<String, Integer, IndexEntry> newEntry) {
+        for (int op = 0; op < ops; op++) {
+            String key = "k/" + (char) ('a' + random.nextInt(4)) + "/" + random.nextInt(60);
+            if (random.nextInt(4) == 0) {
+                index.remove(NS, SPACE, key);
+                model.remove(key);
+            } else if (!model.containsKey(key) && random.nextBoolean()) {
+                index.listAhead(NS, SPACE, key);
+                if (random.nextInt(3) == 0) {
+                    assertAgrees(index, model, random);
+                }
+                IndexEntry e = newEntry.apply(key, op);
+                index.put(NS, SPACE, key, e, true);
+                model.put(key, e);
+            } else {
+                IndexEntry e = newEntry.apply(key, op);
+                index.put(NS, SPACE, key, e);
+                model.put(key, e);
+            }
+            if (op % 97 == 0) {
+                assertAgrees(index, model, random);
+            }
         }
     }
 
@@ -122,25 +131,7 @@ class LogIndexTest extends LeakCheckingTest {
             index.forEach((namespace, space, key, entry) -> model.put(key, entry));
             assertThat(model).hasSizeGreaterThan(100);
             assertAgrees(index, model, random);
-            for (int op = 0; op < 1_500; op++) {
-                String key = "k/" + (char) ('a' + random.nextInt(4)) + "/" + random.nextInt(60);
-                if (random.nextInt(4) == 0) {
-                    index.remove(NS, SPACE, key);
-                    model.remove(key);
-                } else if (!model.containsKey(key) && random.nextBoolean()) {
-                    index.listAhead(NS, SPACE, key);
-                    IndexEntry e = record(key, random.nextInt(100), 1_000 + op);
-                    index.put(NS, SPACE, key, e, true);
-                    model.put(key, e);
-                } else {
-                    IndexEntry e = record(key, random.nextInt(100), 1_000 + op);
-                    index.put(NS, SPACE, key, e);
-                    model.put(key, e);
-                }
-                if (op % 97 == 0) {
-                    assertAgrees(index, model, random);
-                }
-            }
+            applyRandomChanges(index, model, random, 1_500, (key, op) -> record(key, random.nextInt(100), 1_000 + op));
             assertAgrees(index, model, random);
             // What the index holds now, written and read back, is the same index again.
             Path again = Checkpoints.write(dir, index, new Checkpoints.Point(segment.id(), appendAt, 2_000), segment, Syncer.REAL);
