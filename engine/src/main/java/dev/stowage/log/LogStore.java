@@ -1,8 +1,12 @@
 package dev.stowage.log;
 
+import com.lmax.disruptor.BatchEventProcessor;
+import com.lmax.disruptor.BatchEventProcessorBuilder;
 import com.lmax.disruptor.BlockingWaitStrategy;
+import com.lmax.disruptor.EventTranslator;
 import com.lmax.disruptor.PhasedBackoffWaitStrategy;
 import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.Sequence;
 import com.lmax.disruptor.WaitStrategy;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
@@ -63,11 +67,12 @@ import org.slf4j.LoggerFactory;
  * by default. Readers never see a write before it is acknowledged.
  *
  * <p><b>Thread-safety</b>: every method may be called from any thread. Reads are lock-free from
- * the index and the mappings; writes are serialized by the writer thread. The
- * {@code CompletableFuture} variants let one thread keep many durable writes in flight; they
- * complete on the committer thread under {@code SYNC} durability and on the writer thread
- * otherwise, so attach work with the {@code ...Async} methods of {@link CompletableFuture} rather
- * than delay every other write.
+ * the index and the mappings; writes are serialized by the writer role: the writer thread, or,
+ * with mapped writes, a caller that finds the writer idle and appends its own write
+ * ({@link Builder#callerAppends}). The {@code CompletableFuture} variants let one thread keep many
+ * durable writes in flight; they complete on the committer thread under {@code SYNC} durability
+ * and otherwise on the writer thread or the appending caller's, so attach work with the
+ * {@code ...Async} methods of {@link CompletableFuture} rather than delay every other write.
  *
  * <p><b>Processes</b>: one writer per root, enforced by an OS file lock; a second open fails with
  * {@link StoreLockedException} naming the holder. Each open raises a durable writer epoch stamped
@@ -97,6 +102,10 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
     private final LogWriter writer;
     private final Disruptor<WriteCommand> disruptor;
     private final RingBuffer<WriteCommand> ring;
+    /** The last ring sequence the writer thread has handled. */
+    private final Sequence handled;
+    /** Whether a caller that finds the writer idle appends its write itself ({@link Builder#callerAppends}). */
+    private final boolean callerAppends;
     private final ChangeFeed feed;
     private final PayloadStaging staging;
     private final Capabilities capabilities;
@@ -182,8 +191,12 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
                 t.setDaemon(true);
                 return t;
             }, ProducerType.MULTI, b.waitStrategy.get());
-            disruptor.handleEventsWith(writer);
-            this.ring = disruptor.start();
+            this.ring = disruptor.getRingBuffer();
+            BatchEventProcessor<WriteCommand> processor = new BatchEventProcessorBuilder().build(ring, ring.newBarrier(), writer);
+            this.handled = processor.getSequence();
+            disruptor.handleEventsWith(processor);
+            disruptor.start();
+            this.callerAppends = b.callerAppends && writeMode == WriteMode.MAPPED;
             this.staging = new PayloadStaging(this, new StagedPayloads());
             this.capabilities = Capabilities.of(EnumSet.of(Capability.STAGING, Capability.CHANGE_FEED,
                 Capability.SERVER_SIDE_COPY, Capability.SINGLE_WRITER, Capability.NAMESPACE_LISTING,
@@ -739,11 +752,8 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
         byte[] keyBytes = key.getBytes(StandardCharsets.UTF_8);
         long expectedLsn = lsnOf(precondition);
         CompletableFuture<String> result = new CompletableFuture<>();
-        publishers.incrementAndGet();
-        try {
-            ensureOpen();
-            ring.publishEvent((c, sequence) -> {
-                c.kind = kind;
+        EventTranslator<WriteCommand> command = (c, sequence) -> {
+            c.kind = kind;
                 c.space = space;
                 c.namespace = namespace;
                 c.namespaceBytes = namespaceBytes;
@@ -752,12 +762,18 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
                 c.attributes = RecordCodec.NO_ATTRIBUTES;
                 c.precondition = precondition;
                 c.expectedLsn = expectedLsn;
-                c.result = result;
-                fill.accept(c);
-                if (c.sourceKey != null) {
-                    c.sourceKeyBytes = c.sourceKey.getBytes(StandardCharsets.UTF_8);
-                }
-            });
+            c.result = result;
+            fill.accept(c);
+            if (c.sourceKey != null) {
+                c.sourceKeyBytes = c.sourceKey.getBytes(StandardCharsets.UTF_8);
+            }
+        };
+        publishers.incrementAndGet();
+        try {
+            ensureOpen();
+            if (!(callerAppends && writer.appendIfIdle(command, handled, ring))) {
+                ring.publishEvent(command);
+            }
         } finally {
             publishers.decrementAndGet();
         }
@@ -975,6 +991,8 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
         public static final Duration DEFAULT_SEGMENT_DELETE_GRACE = Duration.ofSeconds(10);
         /** Default retention: off (keys are kept until deleted). */
         public static final Duration DEFAULT_RETENTION = Duration.ZERO;
+        /** Default {@link #callerAppends}: on. */
+        public static final boolean DEFAULT_CALLER_APPENDS = true;
 
         private final Path root;
         private int segmentSize = DEFAULT_SEGMENT_SIZE;
@@ -996,6 +1014,7 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
         private Duration retention = DEFAULT_RETENTION;
         private NfsMode nfs = NfsMode.AUTO;
         private WriteMode writeMode = WriteMode.AUTO;
+        private boolean callerAppends = DEFAULT_CALLER_APPENDS;
 
         private Builder(Path root) {
             this.root = Objects.requireNonNull(root, "root").toAbsolutePath();
@@ -1133,6 +1152,22 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
          */
         public Builder writeMode(WriteMode mode) {
             this.writeMode = Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
+        /**
+         * Whether a caller that finds the writer idle appends its write on its own thread rather
+         * than handing it to the writer thread and waiting to be woken (default
+         * {@value #DEFAULT_CALLER_APPENDS}). One thread at a time writes either way, in ring order,
+         * so preconditions, batches and acknowledgements stay as they are; a busy writer still takes
+         * every write from the ring. What the caller saves is the hand-off to the writer thread and
+         * back, most of a buffered write's latency on a machine with few cores. Applies to
+         * {@link WriteMode#MAPPED} writes only (the {@code AUTO} choice under NONE and GROUP
+         * durability): positional writes go through a file channel, which an interrupt of a
+         * caller's thread would close.
+         */
+        public Builder callerAppends(boolean callerAppends) {
+            this.callerAppends = callerAppends;
             return this;
         }
 

@@ -55,6 +55,9 @@ final class Segment {
      */
     private volatile long liveBytes;
 
+    /** Bytes between two touched bytes of a fresh mapping: the smallest page size in use (larger pages are touched as often). */
+    private static final int TOUCH_STRIDE = 4096;
+
     /** Mappings not yet released, in this JVM (for leak checks). */
     static final AtomicInteger LIVE_MAPPINGS = new AtomicInteger();
 
@@ -105,8 +108,24 @@ final class Segment {
         Files.move(temp, path, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         syncer.syncDirectory(directory);
         Segment segment = map(id, path, size, positional);
-        segment.mapped.load();
+        if (positional) {
+            segment.mapped.load();
+        } else {
+            segment.touchForWriting();
+        }
         return segment;
+    }
+
+    /**
+     * Stores a zero (what the page holds) into every page of a read-write mapping. Reading the
+     * pages in ({@code load}) maps them read-only, as the kernel tracks a shared mapping's dirty
+     * pages by write-protecting clean ones, so the writer would still take a fault at its first
+     * record in each page (most of a buffered append's time here); a store leaves them writable.
+     */
+    private void touchForWriting() {
+        for (int at = 0; at < buffer.capacity(); at += TOUCH_STRIDE) {
+            buffer.putByte(at, (byte) 0);
+        }
     }
 
     /** Maps an existing segment for reading and appending (through the mapping, or positional). */

@@ -10,8 +10,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -192,14 +192,12 @@ final class SegmentLog implements AutoCloseable {
         }
         Segment prepared;
         try {
-            prepared = next.get();
-        } catch (ExecutionException e) {
+            // Uninterruptibly: a caller running the writer (LogWriter.appendIfIdle) may be interrupted.
+            prepared = next.join();
+        } catch (CompletionException e) {
             next = null;
             throw new StorageException("cannot prepare the next segment in " + directory + ": " + e.getCause().getMessage(),
                 e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StorageException("interrupted while waiting for the next segment", e);
         }
         segments.add(prepared);
         active = prepared;

@@ -10,7 +10,10 @@
  * {@code maxBatchOps} / {@code maxBatchBytes} reached) syncs the written range once, publishes the
  * index changes and completes the callers. Under {@code SYNC} durability (outside the NFS mode) a
  * {@code Committer} thread does the sync and what follows while the writer appends the next
- * batch; the batches queued during one sync share the next.
+ * batch; the batches queued during one sync share the next. With mapped writes, a caller that
+ * finds the writer idle (nothing in the ring, no one holding the writer role) runs the writer for
+ * its own command instead of publishing it, saving two thread hand-offs
+ * ({@link dev.stowage.log.LogStore.Builder#callerAppends}).
  *
  * <p><b>Files.</b> {@code root/LOCK} (OS lock, holder), {@code root/store.meta} (format, store id,
  * writer epoch, log start after compaction), {@code root/COMMITTED} (the commit watermark page

@@ -49,4 +49,13 @@ class LogStoreConformanceTest {
             return LogStore.builder(dir.resolve("none")).durability(Durability.none()).open();
         }
     }
+
+    /** Every write handed to the writer thread, none appended by its caller ({@link LogStore.Builder#callerAppends}). */
+    @Nested
+    class NoDurabilityThroughTheRing extends BackendConformanceTest {
+        @Override
+        protected Backend openBackend() {
+            return LogStore.builder(dir.resolve("ring")).durability(Durability.none()).callerAppends(false).open();
+        }
+    }
 }

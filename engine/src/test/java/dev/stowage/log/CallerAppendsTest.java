@@ -1,0 +1,192 @@
+package dev.stowage.log;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stowage.Content;
+import dev.stowage.ListRequest;
+import dev.stowage.ObjectAttributes;
+import dev.stowage.Precondition;
+import dev.stowage.PreconditionFailedException;
+import dev.stowage.ReplayableBody;
+import dev.stowage.conformance.LeakCheckingTest;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link LogStore.Builder#callerAppends}: a caller that finds the writer idle appends its own write;
+ * one that finds it busy goes through the ring, behind what is already there.
+ */
+class CallerAppendsTest extends LeakCheckingTest {
+    private static final String NS = "c";
+
+    @TempDir
+    Path dir;
+
+    private static ReplayableBody body(long value) {
+        return ReplayableBody.ofBytes(ByteBuffer.allocate(Long.BYTES).putLong(value).array());
+    }
+
+    @Test
+    void aCallerFindingTheWriterIdleIsAcknowledgedBeforeTheCallReturns() {
+        try (LogStore store = LogStore.builder(dir).durability(Durability.none()).open()) {
+            for (int i = 0; i < 100; i++) {
+                CompletableFuture<String> write = store.putObjectAsync(NS, "k" + i, body(i), ObjectAttributes.DEFAULT, Precondition.any());
+                assertThat(write).as("write %d, appended by the calling thread", i).isCompleted();
+            }
+            assertThat(store.listObjects(NS, ListRequest.all()).items()).hasSize(100);
+        }
+    }
+
+    /** A writer thread that holds the role (here: stuck in a group sync) gets the caller's write through the ring, in order. */
+    @Test
+    void aCallerFindingTheWriterBusyQueuesBehindIt() throws Exception {
+        AtomicBoolean holdSyncs = new AtomicBoolean();
+        CountDownLatch syncEntered = new CountDownLatch(1);
+        CountDownLatch releaseSync = new CountDownLatch(1);
+        Syncer holding = (segment, from, to) -> {
+            if (holdSyncs.get()) {
+                syncEntered.countDown();
+                try {
+                    releaseSync.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            segment.force(from, to);
+        };
+        try (LogStore store = LogStore.builder(dir).durability(Durability.group(Duration.ofHours(1))).syncer(holding).open()) {
+            String first = store.putObject(NS, "k", body(1), ObjectAttributes.DEFAULT, Precondition.any());
+            holdSyncs.set(true);
+            CompletableFuture<Void> sync = CompletableFuture.runAsync(store::sync);
+            syncEntered.await();
+            CompletableFuture<String> second = store.putObjectAsync(NS, "k", body(2), ObjectAttributes.DEFAULT, Precondition.ifMatch(first));
+            CompletableFuture<String> stale = store.putObjectAsync(NS, "k", body(3), ObjectAttributes.DEFAULT, Precondition.ifMatch(first));
+            assertThat(second).as("queued behind the sync that holds the writer").isNotDone();
+            assertThat(stale).isNotDone();
+            holdSyncs.set(false);
+            releaseSync.countDown();
+            sync.join();
+            String etag = second.join();
+            assertThat(stale).failsWithin(Duration.ofMinutes(1)).withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                .withCauseInstanceOf(PreconditionFailedException.class);
+            assertThat(read(store, "k")).isEqualTo(new Counter(2, etag));
+        }
+    }
+
+    /**
+     * Callers that append themselves and commands that go through the ring (syncs, and writes of
+     * callers that found the writer busy) take turns: compare-and-swap increments of shared
+     * counters from several threads lose nothing and never reuse an ETag.
+     */
+    @Test
+    void casIncrementsStayExactWhileCallersAndTheWriterThreadTakeTurns() throws Exception {
+        int threads = 4;
+        int incrementsPerThread = 400;
+        String[] counters = {"n0", "n1", "n2"};
+        try (LogStore store = LogStore.builder(dir).durability(Durability.group(Duration.ofMillis(1)))
+            .segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).open()) {
+            for (String counter : counters) {
+                store.putObject(NS, counter, body(0), ObjectAttributes.DEFAULT, Precondition.mustNotExist());
+            }
+            Set<String> etags = ConcurrentHashMap.newKeySet();
+            List<CompletableFuture<int[]>> workers = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                Random random = new Random(7 + t);
+                workers.add(CompletableFuture.supplyAsync(() -> {
+                    int[] done = new int[counters.length];
+                    for (int i = 0; i < incrementsPerThread; i++) {
+                        int c = random.nextInt(counters.length);
+                        while (true) {
+                            Counter current = read(store, counters[c]);
+                            try {
+                                CompletableFuture<String> write = store.putObjectAsync(NS, counters[c], body(current.value() + 1),
+                                    ObjectAttributes.DEFAULT, Precondition.ifMatch(current.etag()));
+                                assertThat(etags.add(write.join())).as("a fresh ETag").isTrue();
+                                done[c]++;
+                                break;
+                            } catch (CompletionException e) {
+                                assertThat(e.getCause()).isInstanceOf(PreconditionFailedException.class);
+                            }
+                        }
+                        if (random.nextInt(50) == 0) {
+                            store.sync();
+                        }
+                    }
+                    return done;
+                }, runnable -> new Thread(runnable).start()));
+            }
+            long[] expected = new long[counters.length];
+            for (CompletableFuture<int[]> w : workers) {
+                int[] done = w.get();
+                for (int c = 0; c < counters.length; c++) {
+                    expected[c] += done[c];
+                }
+            }
+            for (int c = 0; c < counters.length; c++) {
+                assertThat(read(store, counters[c]).value()).as(counters[c]).isEqualTo(expected[c]);
+            }
+            assertThat(expected[0] + expected[1] + expected[2]).isEqualTo((long) threads * incrementsPerThread);
+        }
+        try (LogStore reopened = LogStore.builder(dir).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).open()) {
+            long sum = 0;
+            for (String counter : counters) {
+                sum += read(reopened, counter).value();
+            }
+            assertThat(sum).as("after reopen").isEqualTo((long) threads * incrementsPerThread);
+        }
+    }
+
+    /**
+     * A caller whose thread is interrupted still appends its writes, across segment rolls (the wait
+     * for the next prepared segment does not give way to the interrupt), and keeps its interrupt.
+     */
+    @Test
+    void anInterruptedCallerAppendsAcrossRollsAndKeepsItsInterrupt() {
+        byte[] value = new byte[8 * 1024];
+        int writes = 40;
+        try (LogStore store = LogStore.builder(dir).durability(Durability.none()).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).open()) {
+            Thread.currentThread().interrupt();
+            try {
+                for (int i = 0; i < writes; i++) {
+                    value[0] = (byte) i;
+                    store.putObject(NS, "i" + i, ReplayableBody.ofBytes(value.clone()), ObjectAttributes.DEFAULT, Precondition.any());
+                }
+                assertThat(Thread.currentThread().isInterrupted()).isTrue();
+            } finally {
+                Thread.interrupted();
+            }
+        }
+        try (LogStore reopened = LogStore.builder(dir).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).open()) {
+            assertThat(reopened.recoveryReport().segments()).as("rolled").isGreaterThan(3);
+            for (int i = 0; i < writes; i++) {
+                try (Content stored = reopened.getObject(NS, "i" + i)) {
+                    byte[] bytes = stored.readAllBytes();
+                    assertThat(bytes).hasSize(value.length);
+                    assertThat(bytes[0]).isEqualTo((byte) i);
+                }
+            }
+        }
+    }
+
+    /** A counter's value and the ETag of its version. */
+    private record Counter(long value, String etag) {
+    }
+
+    private static Counter read(LogStore store, String key) {
+        try (Content content = store.getObject(NS, key)) {
+            return new Counter(ByteBuffer.wrap(content.readAllBytes()).getLong(), content.etag());
+        }
+    }
+}
