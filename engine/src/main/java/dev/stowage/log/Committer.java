@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * record bytes are submitted and not yet synced, so a fast writer cannot run ahead of the disk.
  *
  * <p>Thread-safety: {@link #start}, {@link #submit}, {@link #awaitIdle} and {@link #close} from
- * the writer thread; the {@link Outcome} runs on the committer's own thread, one batch at a time.
+ * the thread holding the writer role (see {@link LogWriter}); the {@link Outcome} runs on the
+ * committer's own thread, one batch at a time.
  *
  * @param <T> what the writer needs back to publish or cut a batch
  */

@@ -24,8 +24,8 @@ import java.util.concurrent.TimeUnit;
  * (A single record larger than half a segment can reach the end first; that roll waits.) A preparation that fails (a full disk) fails the write that needed the roll with a
  * typed error and is retried on the next roll; the store stays readable.
  *
- * <p>Thread-safety: {@link #position()}, {@link #advance}, {@link #roll()} are called by the writer
- * thread only; {@link #segments()}, {@link #active()} and {@link #sealed()} may be read by any
+ * <p>Thread-safety: {@link #position()}, {@link #advance}, {@link #roll()} are called by the thread
+ * holding the writer role ({@link LogWriter}) only; {@link #segments()}, {@link #active()} and {@link #sealed()} may be read by any
  * thread; {@link #retire} is called by compaction.
  */
 final class SegmentLog implements AutoCloseable {
@@ -143,7 +143,7 @@ final class SegmentLog implements AutoCloseable {
         return active;
     }
 
-    /** Called on the writer thread after each roll (a segment was sealed); must not block. */
+    /** Called by the writer (the thread holding its role) after each roll (a segment was sealed); must not block. */
     void onRoll(Runnable listener) {
         this.onRoll = listener;
     }

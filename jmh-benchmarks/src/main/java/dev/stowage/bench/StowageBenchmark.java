@@ -41,6 +41,10 @@ public class StowageBenchmark {
     @Param({"AUTO"})
     String writeMode;
 
+    /** The buffered store's {@link LogStore.Builder#callerAppends}; {@code -p callerAppends=true,false} compares the two. */
+    @Param({"true"})
+    boolean callerAppends;
+
     LogStore durableStore;
     LogStore bufferedStore;
     Path durableDir;
@@ -53,7 +57,7 @@ public class StowageBenchmark {
         durableDir = Engines.scratch("durable");
         bufferedDir = Engines.scratch("buffered");
         durableStore = LogStore.builder(durableDir).durability(Durability.sync()).writeMode(LogStore.WriteMode.valueOf(writeMode)).open();
-        bufferedStore = LogStore.builder(bufferedDir).durability(Durability.none()).open();
+        bufferedStore = LogStore.builder(bufferedDir).durability(Durability.none()).callerAppends(callerAppends).open();
         hotEtag = durableStore.storeMeta(Engines.NS, "hot", new byte[64], Precondition.any());
     }
 
