@@ -20,14 +20,18 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link LogStore.Builder#callerAppends}: a caller that finds the writer idle appends its own write;
- * one that finds it busy goes through the ring, behind what is already there.
+ * one that finds it busy goes through the ring, behind what is already there. The timeout turns a
+ * writer whose state two threads corrupted (its callers then wait forever) into a failure.
  */
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
 class CallerAppendsTest extends LeakCheckingTest {
     private static final String NS = "c";
 
@@ -145,6 +149,50 @@ class CallerAppendsTest extends LeakCheckingTest {
                 sum += read(reopened, counter).value();
             }
             assertThat(sum).as("after reopen").isEqualTo((long) threads * incrementsPerThread);
+        }
+    }
+
+    /**
+     * A caller's writes apply in the order it issued them, whether it appended them itself or they
+     * went through the ring behind others (never one appended directly ahead of an earlier one
+     * still in the ring): the LSNs in their ETags rise, and each key ends at its last write.
+     */
+    @Test
+    void eachCallersWritesApplyInTheOrderItIssuedThem() throws Exception {
+        int writers = 3;
+        int writesPerWriter = 5000;
+        try (LogStore store = LogStore.builder(dir).durability(Durability.none()).open()) {
+            AtomicBoolean done = new AtomicBoolean();
+            CompletableFuture<Void> syncs = CompletableFuture.runAsync(() -> {
+                while (!done.get()) {
+                    store.sync();
+                }
+            }, runnable -> new Thread(runnable).start());
+            List<CompletableFuture<Void>> workers = new ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                String key = "ordered" + w;
+                workers.add(CompletableFuture.runAsync(() -> {
+                    List<CompletableFuture<String>> writes = new ArrayList<>();
+                    for (int i = 0; i < writesPerWriter; i++) {
+                        writes.add(store.putObjectAsync(NS, key, body(i), ObjectAttributes.DEFAULT, Precondition.any()));
+                    }
+                    long previousLsn = -1;
+                    for (CompletableFuture<String> write : writes) {
+                        String etag = write.join();
+                        long lsn = Long.parseLong(etag.substring(etag.lastIndexOf('-') + 1), 16);
+                        assertThat(lsn).as("%s: LSN of the next write", key).isGreaterThan(previousLsn);
+                        previousLsn = lsn;
+                    }
+                }, runnable -> new Thread(runnable).start()));
+            }
+            for (CompletableFuture<Void> w : workers) {
+                w.get();
+            }
+            done.set(true);
+            syncs.get();
+            for (int w = 0; w < writers; w++) {
+                assertThat(read(store, "ordered" + w).value()).isEqualTo(writesPerWriter - 1);
+            }
         }
     }
 
