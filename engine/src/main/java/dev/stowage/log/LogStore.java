@@ -754,14 +754,14 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
         CompletableFuture<String> result = new CompletableFuture<>();
         EventTranslator<WriteCommand> command = (c, sequence) -> {
             c.kind = kind;
-                c.space = space;
-                c.namespace = namespace;
-                c.namespaceBytes = namespaceBytes;
-                c.key = key;
-                c.keyBytes = keyBytes;
-                c.attributes = RecordCodec.NO_ATTRIBUTES;
-                c.precondition = precondition;
-                c.expectedLsn = expectedLsn;
+            c.space = space;
+            c.namespace = namespace;
+            c.namespaceBytes = namespaceBytes;
+            c.key = key;
+            c.keyBytes = keyBytes;
+            c.attributes = RecordCodec.NO_ATTRIBUTES;
+            c.precondition = precondition;
+            c.expectedLsn = expectedLsn;
             c.result = result;
             fill.accept(c);
             if (c.sourceKey != null) {
