@@ -19,7 +19,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
@@ -34,6 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 class CallerAppendsTest extends LeakCheckingTest {
     private static final String NS = "c";
+    /** Runs each task on a thread of its own: the workers block, and a shared pool may have too few threads. */
+    private static final Executor ON_ITS_OWN_THREAD = task -> new Thread(task).start();
 
     @TempDir
     Path dir;
@@ -56,31 +58,17 @@ class CallerAppendsTest extends LeakCheckingTest {
     /** A writer thread that holds the role (here: stuck in a group sync) gets the caller's write through the ring, in order. */
     @Test
     void aCallerFindingTheWriterBusyQueuesBehindIt() throws Exception {
-        AtomicBoolean holdSyncs = new AtomicBoolean();
-        CountDownLatch syncEntered = new CountDownLatch(1);
-        CountDownLatch releaseSync = new CountDownLatch(1);
-        Syncer holding = (segment, from, to) -> {
-            if (holdSyncs.get()) {
-                syncEntered.countDown();
-                try {
-                    releaseSync.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            segment.force(from, to);
-        };
+        HeldSyncer holding = new HeldSyncer();
         try (LogStore store = LogStore.builder(dir).durability(Durability.group(Duration.ofHours(1))).syncer(holding).open()) {
             String first = store.putObject(NS, "k", body(1), ObjectAttributes.DEFAULT, Precondition.any());
-            holdSyncs.set(true);
+            holding.arm();
             CompletableFuture<Void> sync = CompletableFuture.runAsync(store::sync);
-            syncEntered.await();
+            assertThat(holding.awaitHeld(1, TimeUnit.MINUTES)).as("the group sync began").isTrue();
             CompletableFuture<String> second = store.putObjectAsync(NS, "k", body(2), ObjectAttributes.DEFAULT, Precondition.ifMatch(first));
             CompletableFuture<String> stale = store.putObjectAsync(NS, "k", body(3), ObjectAttributes.DEFAULT, Precondition.ifMatch(first));
             assertThat(second).as("queued behind the sync that holds the writer").isNotDone();
             assertThat(stale).isNotDone();
-            holdSyncs.set(false);
-            releaseSync.countDown();
+            holding.release();
             sync.join();
             String etag = second.join();
             assertThat(stale).failsWithin(Duration.ofMinutes(1)).withThrowableOfType(java.util.concurrent.ExecutionException.class)
@@ -129,7 +117,7 @@ class CallerAppendsTest extends LeakCheckingTest {
                         }
                     }
                     return done;
-                }, runnable -> new Thread(runnable).start()));
+                }, ON_ITS_OWN_THREAD));
             }
             long[] expected = new long[counters.length];
             for (CompletableFuture<int[]> w : workers) {
@@ -167,7 +155,7 @@ class CallerAppendsTest extends LeakCheckingTest {
                 while (!done.get()) {
                     store.sync();
                 }
-            }, runnable -> new Thread(runnable).start());
+            }, ON_ITS_OWN_THREAD);
             List<CompletableFuture<Void>> workers = new ArrayList<>();
             for (int w = 0; w < writers; w++) {
                 String key = "ordered" + w;
@@ -183,7 +171,7 @@ class CallerAppendsTest extends LeakCheckingTest {
                         assertThat(lsn).as("%s: LSN of the next write", key).isGreaterThan(previousLsn);
                         previousLsn = lsn;
                     }
-                }, runnable -> new Thread(runnable).start()));
+                }, ON_ITS_OWN_THREAD));
             }
             for (CompletableFuture<Void> w : workers) {
                 w.get();

@@ -107,33 +107,19 @@ class LogFollowerTest extends LeakCheckingTest {
 
     @Test
     void neverSeesAWriteBeforeItsSyncCompleted() throws Exception {
-        CountDownLatch syncing = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        boolean[] hold = {false};
-        Syncer blocking = (segment, from, to) -> {
-            if (hold[0]) {
-                syncing.countDown();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            segment.force(from, to);
-        };
+        HeldSyncer blocking = new HeldSyncer();
         try (LogStore store = writer().syncer(blocking).open(); LogFollower follower = manualFollower()) {
             String before = store.storeMeta(NS, "before", bytes("b"), Precondition.any());
-            hold[0] = true;
+            blocking.arm();
             CompletableFuture<String> pending = store.storeMetaAsync(NS, "pending", bytes("p"), Precondition.any());
-            assertThat(syncing.await(30, TimeUnit.SECONDS)).isTrue();
-            hold[0] = false;
+            assertThat(blocking.awaitHeld(30, TimeUnit.SECONDS)).isTrue();
 
             // The record is in the mapping, but not synced, so not acknowledged and not committed.
             follower.poll(false);
             assertThat(follower.readMeta(NS, "before").etag()).isEqualTo(before);
             assertThatThrownBy(() -> follower.readMeta(NS, "pending")).isInstanceOf(NotFoundException.class);
 
-            release.countDown();
+            blocking.release();
             String etag = pending.get(30, TimeUnit.SECONDS);
             follower.poll(false);
             assertThat(follower.readMeta(NS, "pending").etag()).isEqualTo(etag);

@@ -112,31 +112,20 @@ class LogStoreWriterTest extends LeakCheckingTest {
      */
     @Test
     void writesAppendedWhileABatchIsSyncedSeeItAndAFailedSyncCutsThemAll() throws Exception {
-        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        AtomicBoolean hold = new AtomicBoolean();
         AtomicBoolean failSyncs = new AtomicBoolean();
-        Syncer holdingSyncer = (segment, from, to) -> {
-            if (hold.getAndSet(false)) {
-                held.countDown();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
+        HeldSyncer holdingSyncer = new HeldSyncer((segment, from, to) -> {
             if (failSyncs.get()) {
                 throw new UncheckedIOException(new IOException("EIO (injected)"));
             }
             segment.force(from, to);
-        };
+        });
         try (LogStore store = builder().syncer(holdingSyncer).open()) {
             org.junit.jupiter.api.Assumptions.assumeFalse(store.nfsMode(), "the NFS mode syncs on the writer thread");
             store.storeMeta(NS, "before", bytes("durable"), Precondition.any());
-            hold.set(true);
+            holdingSyncer.arm();
             failSyncs.set(true);
             CompletableFuture<String> first = store.storeMetaAsync(NS, "first", bytes("1"), Precondition.mustNotExist());
-            assertThat(held.await(1, java.util.concurrent.TimeUnit.MINUTES)).as("the sync of the first batch began").isTrue();
+            assertThat(holdingSyncer.awaitHeld(1, java.util.concurrent.TimeUnit.MINUTES)).as("the sync of the first batch began").isTrue();
             // Checked and refused while the first batch's sync is held: the writer is not waiting for it.
             assertThatThrownBy(() -> store.storeMeta(NS, "first", bytes("2"), Precondition.mustNotExist()))
                 .isInstanceOf(PreconditionFailedException.class);
@@ -147,7 +136,7 @@ class LogStoreWriterTest extends LeakCheckingTest {
                 .isInstanceOf(PreconditionFailedException.class);
             assertThat(store.listMeta(NS, dev.stowage.ListRequest.all()).items()).as("listed before the sync")
                 .extracting(dev.stowage.EntryInfo::key).containsExactly("before");
-            release.countDown();
+            holdingSyncer.release();
             for (CompletableFuture<String> f : List.of(first, second)) {
                 assertThatThrownBy(f::join).hasCauseInstanceOf(StorageException.class).hasMessageContaining("sync failed");
             }
