@@ -160,8 +160,7 @@ final class CheckpointRun {
         }
         int at = buffer.getInt(slots + slot * Integer.BYTES, ByteOrder.LITTLE_ENDIAN);
         if (at < CheckpointDescriptor.HEADER_LENGTH || at > buffer.capacity() - ENTRY_KEY_OFFSET
-            || at + (long) CheckpointDescriptor.entryLength(keyLength(at), (buffer.getByte(at + ENTRY_FLAGS_OFFSET) & ENTRY_BLOB) != 0)
-                > buffer.capacity()) {
+            || at + (long) CheckpointDescriptor.entryLength(keyLength(at), hasBlob(at)) > buffer.capacity()) {
             throw corrupt(slots + slot * Integer.BYTES, "slot " + slot + " points outside the file (offset " + at + ")");
         }
         return at;
@@ -229,10 +228,15 @@ final class CheckpointRun {
         }
     }
 
+    /** Whether the entry's value lives in a blob file (the entry then ends with the blob id). */
+    private boolean hasBlob(int at) {
+        return (buffer.getByte(at + ENTRY_FLAGS_OFFSET) & ENTRY_BLOB) != 0;
+    }
+
     /** The entry's blob id, {@link LogIndex#NO_BLOB} for an inline value. */
     private long blobId(int at) {
-        return (buffer.getByte(at + ENTRY_FLAGS_OFFSET) & ENTRY_BLOB) == 0 ? LogIndex.NO_BLOB
-            : buffer.getLong(at + CheckpointDescriptor.blobIdOffset(keyLength(at)), ByteOrder.LITTLE_ENDIAN);
+        return hasBlob(at) ? buffer.getLong(at + CheckpointDescriptor.blobIdOffset(keyLength(at)), ByteOrder.LITTLE_ENDIAN)
+            : LogIndex.NO_BLOB;
     }
 
     /** Visits slot {@code slot}'s version as a checkpoint records it, from this run alone: no record is read. */
