@@ -16,8 +16,9 @@ import java.util.Set;
  * {@code compactionMaxSegments}, {@code compactionBytesPerSecond} (0 = unlimited),
  * {@code segmentDeleteGrace} and {@code retention} (durations, {@code 0s} = off); defaults as in
  * {@link LogStore.Builder}; {@code nfs} ({@code auto}, {@code on}, {@code off}); {@code writeMode}
- * ({@code auto}, {@code mapped}, {@code positional}); {@code callerAppends} ({@code true}, {@code false}). {@code mode=follower} opens a read-only {@link LogFollower} instead
- * (option {@code pollInterval} only).
+ * ({@code auto}, {@code mapped}, {@code positional}); {@code callerAppends} ({@code true},
+ * {@code false}). {@code mode=follower} opens a read-only {@link LogFollower} instead (option
+ * {@code pollInterval} only).
  */
 public final class LogStoreProvider implements BackendProvider {
     public static final String DURABILITY = "durability";

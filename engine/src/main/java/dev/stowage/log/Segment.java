@@ -32,10 +32,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * one more. The mapping is released deterministically when the last reference goes, never while a
  * reader can still touch it.
  *
- * <p><b>Thread-safety</b>: appends come from the thread holding the writer role ({@link LogWriter}) only; syncs, and zeros over a
- * cut batch, of ranges the writer has written also from its {@link Committer} (while the file
- * stays open: the writer closes it only when the committer is idle); reads of committed ranges
- * from any thread; reference counting is thread-safe.
+ * <p><b>Thread-safety</b>: appends come from the thread holding the writer role
+ * ({@link LogWriter}) only; syncs, and zeros over a cut batch, of ranges the writer has written
+ * also from its {@link Committer} (while the file stays open: the writer closes it only when the
+ * committer is idle); reads of committed ranges from any thread; reference counting is thread-safe.
  */
 final class Segment {
     /** File name suffix of segment files. */

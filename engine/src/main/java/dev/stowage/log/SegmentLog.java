@@ -25,8 +25,8 @@ import java.util.concurrent.TimeUnit;
  * typed error and is retried on the next roll; the store stays readable.
  *
  * <p>Thread-safety: {@link #position()}, {@link #advance}, {@link #roll()} are called by the thread
- * holding the writer role ({@link LogWriter}) only; {@link #segments()}, {@link #active()} and {@link #sealed()} may be read by any
- * thread; {@link #retire} is called by compaction.
+ * holding the writer role ({@link LogWriter}) only; {@link #segments()}, {@link #active()} and
+ * {@link #sealed()} may be read by any thread; {@link #retire} is called by compaction.
  */
 final class SegmentLog implements AutoCloseable {
     private final Path directory;
