@@ -209,11 +209,13 @@ final class CheckpointRun {
         }
         try {
             UnsafeBuffer record = segment.buffer();
-            String problem = offset < 0 || offset > segment.capacity() - RecordDescriptor.HEADER_LENGTH
-                || RecordCodec.frameLength(record, offset) < RecordDescriptor.HEADER_LENGTH
-                || offset + (long) RecordCodec.frameLength(record, offset) > segment.capacity() ? "record outside its segment"
-                : RecordCodec.type(record, offset) != RecordDescriptor.TYPE_PUT || RecordCodec.space(record, offset) != space
-                    || !sameKeyBytes(at, record, offset) ? "names a record of another key" : null;
+            // The open did not scan this segment: the record's layout is checked before any field is
+            // trusted (its CRC is not: that would read every value a listing passes over).
+            String problem = RecordCodec.layoutProblem(record, offset, segment.capacity());
+            if (problem == null && (RecordCodec.type(record, offset) != RecordDescriptor.TYPE_PUT
+                || RecordCodec.space(record, offset) != space || !sameKeyBytes(at, record, offset))) {
+                problem = "names a record of another key";
+            }
             if (problem != null) {
                 throw corrupt(at, problem + " (" + segment.path().getFileName() + " offset " + offset + ")");
             }

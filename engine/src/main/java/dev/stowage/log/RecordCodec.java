@@ -94,6 +94,32 @@ final class RecordCodec {
      * @return {@code null} if the record is whole and valid, otherwise why it is not
      */
     String check(DirectBuffer buffer, int offset, int limit) {
+        String problem = frameProblem(buffer, offset, limit);
+        if (problem != null) {
+            return problem;
+        }
+        int stored = buffer.getInt(offset + CRC_OFFSET, ByteOrder.LITTLE_ENDIAN);
+        int computed = crcOf(buffer, offset, frameLength(buffer, offset));
+        if (stored != computed) {
+            return String.format("CRC32C mismatch: stored %08x, computed %08x", stored, computed);
+        }
+        return partsProblem(buffer, offset);
+    }
+
+    /**
+     * Checks the layout of the record at {@code offset} without its CRC: the frame, the type, the
+     * space and the part lengths. After it passes, every field accessor below stays inside the
+     * frame. For records that passed {@link #check} once and are read again (a checkpoint's
+     * entries, whose segments the open does not scan).
+     *
+     * @return {@code null} if the layout is consistent, otherwise why it is not
+     */
+    static String layoutProblem(DirectBuffer buffer, int offset, int limit) {
+        String problem = frameProblem(buffer, offset, limit);
+        return problem != null ? problem : partsProblem(buffer, offset);
+    }
+
+    private static String frameProblem(DirectBuffer buffer, int offset, int limit) {
         if (offset < 0 || offset + HEADER_LENGTH > limit) {
             return "header does not fit before " + limit;
         }
@@ -104,11 +130,10 @@ final class RecordCodec {
         if (buffer.getByte(offset + VERSION_OFFSET) != VERSION) {
             return "unknown record version " + buffer.getByte(offset + VERSION_OFFSET);
         }
-        int stored = buffer.getInt(offset + CRC_OFFSET, ByteOrder.LITTLE_ENDIAN);
-        int computed = crcOf(buffer, offset, frameLength);
-        if (stored != computed) {
-            return String.format("CRC32C mismatch: stored %08x, computed %08x", stored, computed);
-        }
+        return null;
+    }
+
+    private static String partsProblem(DirectBuffer buffer, int offset) {
         byte type = buffer.getByte(offset + TYPE_OFFSET);
         if (type != RecordDescriptor.TYPE_PUT && type != RecordDescriptor.TYPE_DELETE && type != RecordDescriptor.TYPE_COMMIT) {
             return "unknown record type " + type;
@@ -121,6 +146,7 @@ final class RecordCodec {
         int keyLength = Short.toUnsignedInt(buffer.getShort(offset + KEY_LENGTH_OFFSET, ByteOrder.LITTLE_ENDIAN));
         int attrLength = buffer.getInt(offset + ATTRIBUTES_LENGTH_OFFSET, ByteOrder.LITTLE_ENDIAN);
         long valueLength = buffer.getLong(offset + VALUE_LENGTH_OFFSET, ByteOrder.LITTLE_ENDIAN);
+        int frameLength = frameLength(buffer, offset);
         if (attrLength < 0 || valueLength < 0
             || (long) HEADER_LENGTH + nsLength + keyLength + attrLength + valueLength != frameLength) {
             return "part lengths (" + nsLength + ", " + keyLength + ", " + attrLength + ", " + valueLength
