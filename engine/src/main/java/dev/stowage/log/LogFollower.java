@@ -98,7 +98,7 @@ public final class LogFollower extends IndexedBackend {
             this.position = checkpoint == null ? new Recovery.Position(0, 0, manifest.start().baseLsn() + 1)
                 : new Recovery.Position(segmentIndex(checkpoint.point().segmentId()), checkpoint.point().offset(),
                     checkpoint.point().lsn() + 1);
-            this.tail = new Recovery(index, false, 0);
+            this.tail = new Recovery(index, false, 0, StoreRoot.ALL_SYNCED);
             this.position = tail.advance(segments, position, segmentIndex(mark.segmentId()), mark.offset());
             this.lastMark = mark;
             this.appliedLsn = tail.lastLsn();

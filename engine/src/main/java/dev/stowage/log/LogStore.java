@@ -156,11 +156,13 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
                 : new Recovery.Position(indexOf(all, checkpoint.point().segmentId()), checkpoint.point().offset(),
                     checkpoint.point().lsn() + 1);
             RecoveryReport[] report = new RecoveryReport[1];
-            Recovery.Position position = new Recovery(index, true, maxRecordBytes(b)).replay(all, from, report);
+            long unsyncedFrom = storeRoot.unsyncedFrom();
+            Recovery.Position position = new Recovery(index, true, maxRecordBytes(b), unsyncedFrom).replay(all, from, report);
             this.recoveryReport = report[0].withCheckpoint(checkpoint == null ? -1 : checkpoint.point().lsn(),
                 rejected.isEmpty() ? null : String.join("; ", rejected), Duration.ofNanos(System.nanoTime() - recoveryStart));
             this.lastCheckpointLsn = checkpoint == null ? -1 : checkpoint.point().lsn();
             segmentLog.resumeAt(position.segmentIndex(), position.offset());
+            recordUnsyncedSegments(storeRoot, segmentLog, unsyncedFrom, LogWriter.sealsInBackground(b.durability, nfs), b.syncer);
             if (recoveryReport.repaired() || recoveryReport.checkpointsRejected() != null) {
                 LOG.warn("recovered {}: {}", root, recoveryReport);
             } else {
@@ -185,7 +187,7 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
             AppendWindow window = positional ? AppendWindow.positional(maxRecordBytes(b)) : AppendWindow.mapped();
             this.writer = new LogWriter(segmentLog, index, feed, b.clock, b.durability, b.syncer, watermark, window, nfs, etagPrefix,
                 storeRoot.epoch(),
-                b.maxBatchOps, b.maxBatchBytes, position.nextLsn(), "stowage-committer-" + root.getFileName());
+                b.maxBatchOps, b.maxBatchBytes, position.nextLsn(), storeRoot, root.getFileName().toString());
             this.disruptor = new Disruptor<>(WriteCommand::new, b.ringSize, r -> {
                 Thread t = new Thread(r, "stowage-writer-" + root.getFileName());
                 t.setDaemon(true);
@@ -264,6 +266,28 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
     /** The largest record a writer with these options appends: an inline value and its names. */
     static int maxRecordBytes(Builder b) {
         return (int) Math.min(b.segmentSize, Math.max(b.blobThreshold, Builder.DEFAULT_BLOB_THRESHOLD) + RECORD_RESERVE);
+    }
+
+    /**
+     * Syncs what recovery kept of the segments a background seal may have left unsynced
+     * ({@code unsyncedFrom} on), then records from which segment that may happen from now on: the
+     * active one if this writer seals in the background, none otherwise (damage in a sealed segment
+     * is then corruption again). Nothing to do for a store that neither did nor will.
+     */
+    private static void recordUnsyncedSegments(StoreRoot root, SegmentLog log, long unsyncedFrom, boolean sealsInBackground,
+                                               Syncer syncer) throws IOException {
+        for (Segment s : log.segments()) {
+            if (s.id() >= unsyncedFrom) {
+                syncer.sync(s, 0, s == log.active() ? log.position() : s.capacity());
+                if (s != log.active()) {
+                    s.closeFile();
+                }
+            }
+        }
+        long from = sealsInBackground ? log.active().id() : StoreRoot.ALL_SYNCED;
+        if (from != unsyncedFrom) {
+            root.recordUnsyncedFrom(from);
+        }
     }
 
     private static int indexOf(List<Segment> segments, long id) {

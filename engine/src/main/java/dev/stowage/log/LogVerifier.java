@@ -34,10 +34,12 @@ public final class LogVerifier {
         }
         List<Segment> segments = new ArrayList<>();
         try {
-            StoreRoot.LogStart start = StoreRoot.logStart(root);
+            StoreRoot.Manifest manifest = StoreRoot.readManifest(root);
+            StoreRoot.LogStart start = manifest.start();
             mapLog(root, start, segments);
             LogIndex index = new LogIndex();
-            Recovery recovery = new Recovery(index, false, (int) LogStore.Builder.DEFAULT_BLOB_THRESHOLD + LogStore.RECORD_RESERVE);
+            Recovery recovery = new Recovery(index, false, (int) LogStore.Builder.DEFAULT_BLOB_THRESHOLD + LogStore.RECORD_RESERVE,
+                manifest.unsyncedFrom());
             RecoveryReport[] report = new RecoveryReport[1];
             String corruption = null;
             try {

@@ -103,6 +103,8 @@ final class LogWriter implements EventHandler<WriteCommand> {
     private final WriteCommand direct = new WriteCommand();
     /** Syncs and publishes batches behind the writer; {@code null} when the writer does it itself. */
     private final Committer<Appended> committer;
+    /** Syncs sealed segments behind the writer under NONE durability; {@code null} when a roll syncs itself. */
+    private final Sealer sealer;
 
     /** The latest change of every key written and not yet published; a published change stays until forgotten. */
     private final Map<OverlayKey, Change> overlay = new HashMap<>();
@@ -127,12 +129,13 @@ final class LogWriter implements EventHandler<WriteCommand> {
     private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
 
     /**
-     * @param committerName name of the committer thread, started with the writer when every batch
-     *                      is synced outside the NFS mode
+     * @param root          where a {@link Sealer} records which segments may be unsynced
+     * @param threadSuffix  names the committer thread (started with the writer when every batch is
+     *                      synced outside the NFS mode) and the sealer's (NONE durability)
      */
     LogWriter(SegmentLog log, LogIndex index, ChangeFeed feed, InstantSource clock, Durability durability, Syncer syncer,
               CommitWatermark watermark, AppendWindow window, boolean closeAfterBatch, String etagPrefix, int epoch, int maxBatchOps,
-              long maxBatchBytes, long nextLsn, String committerName) {
+              long maxBatchBytes, long nextLsn, StoreRoot root, String threadSuffix) {
         this.log = log;
         this.index = index;
         this.feed = feed;
@@ -163,8 +166,18 @@ final class LogWriter implements EventHandler<WriteCommand> {
                     zero(appended.ranges, appended.last, appended.end.offset());
                     fail(appended.applied, cause);
                 }
-            }, maxBatchBytes, committerName)
+            }, maxBatchBytes, "stowage-committer-" + threadSuffix)
             : null;
+        this.sealer = sealsInBackground(durability, closeAfterBatch)
+            ? new Sealer(syncer, root, this::sealFailed, "stowage-sealer-" + threadSuffix) : null;
+    }
+
+    /**
+     * Whether sealed segments are synced by a {@link Sealer}: under NONE durability, outside the
+     * NFS mode (which closes the active file after each batch and syncs as it goes).
+     */
+    static boolean sealsInBackground(Durability durability, boolean closeAfterBatch) {
+        return durability.mode() == Durability.Mode.NONE && !closeAfterBatch;
     }
 
     @Override
@@ -183,9 +196,29 @@ final class LogWriter implements EventHandler<WriteCommand> {
         return durablePoint;
     }
 
-    /** Records the current end of the log as durable and indexed; call only when both hold. */
+    /** Records the current end of the log as durable and indexed; call only when both hold (a sealer idle). */
     private void markDurable() {
         durablePoint = endOfLog();
+    }
+
+    /**
+     * Moves the durable point on to {@code published} (the end of a batch published before a seal,
+     * durable now), unless it is there already. Runs while the role holder waits for no seal, or on
+     * the sealer's thread, while the role holder cannot move the point (it awaits the sealer first).
+     */
+    private void moveDurablePoint(Checkpoints.Point published) {
+        if (published != null && published.lsn() > durablePoint.lsn()) {
+            durablePoint = published;
+        }
+    }
+
+    /** A background seal failed: the store fails; the writes were acknowledged before any sync (NONE). */
+    private void sealFailed(RuntimeException e) {
+        if (failStore(new StorageException("syncing a sealed segment failed; the store refuses writes until reopened"
+            + " (under NONE durability the writes since the last completed sync may not survive a power loss): "
+            + e.getMessage(), e))) {
+            LOG.error("logstore sync of a sealed segment failed; refusing further writes", e);
+        }
     }
 
     /** The failure that stopped the writer, or {@code null}. */
@@ -245,6 +278,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
                 // steady load where the batch is never empty.
                 commitBatch();
                 awaitCommitted();
+                awaitSealed();
                 if (failure != null) {
                     throw failure;
                 }
@@ -456,19 +490,22 @@ final class LogWriter implements EventHandler<WriteCommand> {
             throw new InvalidRequestException("record of " + bytes + " bytes exceeds the segment size " + log.active().capacity());
         }
         if (log.position() + bytes > log.active().capacity()) {
-            // Sealing syncs the old segment whole, so sealed segments are always durable.
             Segment sealed = log.active();
             awaitCommitted();
             if (failure != null) {
                 throw failure;
             }
             window.flush();
-            syncer.sync(sealed, unsyncedFrom, log.position());
-            sealed.closeFile();
-            if (committer == null && publishedEnd != null && publishedEnd.lsn() > durablePoint.lsn()) {
-                // Every published batch ended in this segment or before it, all synced now: under
-                // NONE durability the seal is what lets checkpoints move on between syncs.
-                durablePoint = publishedEnd;
+            // Every published batch ended in this segment or before it: once it is synced, under
+            // NONE or GROUP durability, the seal lets checkpoints move on between syncs.
+            Checkpoints.Point published = committer == null ? publishedEnd : null;
+            if (sealer != null) {
+                sealer.seal(sealed, unsyncedFrom, log.position(), () -> moveDurablePoint(published));
+            } else {
+                // Sealed segments are synced whole before the next one gets a record.
+                syncer.sync(sealed, unsyncedFrom, log.position());
+                sealed.closeFile();
+                moveDurablePoint(published);
             }
             log.roll();
             unsyncedFrom = 0;
@@ -647,6 +684,17 @@ final class LogWriter implements EventHandler<WriteCommand> {
         }
     }
 
+    /** Waits until the sealer (if any) has synced every segment handed to it; its failure fails the store. */
+    private void awaitSealed() {
+        if (sealer != null) {
+            try {
+                sealer.await();
+            } catch (StorageException e) {
+                sealFailed(e);
+            }
+        }
+    }
+
     /** Waits until the committer (if any) has published or failed every batch submitted to it. */
     private void awaitCommitted() {
         if (committer != null) {
@@ -747,6 +795,10 @@ final class LogWriter implements EventHandler<WriteCommand> {
             } finally {
                 if (committer != null) {
                     committer.close();
+                }
+                if (sealer != null) {
+                    awaitSealed();
+                    sealer.close();
                 }
             }
             if (failure == null) {

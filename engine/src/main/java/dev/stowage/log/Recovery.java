@@ -21,6 +21,12 @@ import org.agrona.concurrent.UnsafeBuffer;
  *       after it is zeroed and synced, and what was cut is reported.</li>
  *   <li>A bad record in an earlier (sealed) segment, or a gap in the LSN sequence across segments,
  *       is a {@link CorruptionException} naming file and offset: never skipped silently.</li>
+ *   <li>Except in sealed segments that may not have been synced whole ({@code NONE} durability
+ *       syncs a sealed segment in the background, see {@link StoreRoot#unsyncedFrom()}): after a
+ *       power loss such a segment may miss any of its pages, so the first damage in it (a bad
+ *       record, or records ending before the next segment's first LSN) ends the log like a torn
+ *       tail. It is cut there, the later segments are dropped (the writer deletes them), and both
+ *       are reported.</li>
  *   <li>Records of an atomic group apply only when their commit marker is present.</li>
  *   <li>Writer epochs never decrease along the log: a record of a lower epoch after a higher one
  *       was appended by a writer that had been superseded (fenced), and ends the valid log like a
@@ -44,6 +50,8 @@ final class Recovery {
     private final int tailScanBytes;
     /** Per segment (in replay order): valid records and the offset where they end. */
     private final List<long[]> segmentStats = new ArrayList<>();
+    /** Id of the first segment that may not have been synced whole; see {@link StoreRoot#unsyncedFrom()}. */
+    private final long unsyncedFrom;
 
     private long records;
     private long lastLsn;
@@ -62,11 +70,15 @@ final class Recovery {
      * @param tailScanBytes how far after the end of the log to look for the bytes of a record cut
      *                      short before its frame length was written (the largest record a writer
      *                      appends); 0 for a follower, which reads only up to the committed mark
+     * @param unsyncedFrom  id of the first segment that may not have been synced whole
+     *                      ({@link StoreRoot#unsyncedFrom()}; {@link StoreRoot#ALL_SYNCED} if every
+     *                      sealed segment was)
      */
-    Recovery(LogIndex index, boolean repair, int tailScanBytes) {
+    Recovery(LogIndex index, boolean repair, int tailScanBytes, long unsyncedFrom) {
         this.index = index;
         this.repair = repair;
         this.tailScanBytes = tailScanBytes;
+        this.unsyncedFrom = unsyncedFrom;
     }
 
     /** Listens to applied changes from now on (a follower's change feed). */
@@ -161,9 +173,8 @@ final class Recovery {
         while (last > from.segmentIndex() && segments.get(last).buffer().getInt(0) == 0) {
             last--;
         }
-        String truncatedSegment = null;
-        long truncatedAt = -1;
-        long bytesCut = 0;
+        int cutIndex = -1;
+        int cutOffset = -1;
         String reason = null;
         int position = from.offset();
         for (int i = from.segmentIndex(); i <= last && i < segments.size(); i++) {
@@ -185,34 +196,60 @@ final class Recovery {
                 // a record whose write was cut short (a killed writer), to be cut like a torn one.
                 problem = "bytes of a record whose frame length was never written (a write cut short)";
             }
+            segmentStats.add(new long[] {records - recordsBefore, offset});
             if (problem != null && offset == 0 && i > 0 && codec.check(buffer, 0, segment.capacity()) == null) {
                 Segment previous = segments.get(i - 1);
-                throw new CorruptionException(previous.path().toString(), position,
-                    "records missing: the segment ends at LSN " + lastLsn + " but " + segment.path().getFileName()
-                        + " starts at LSN " + RecordCodec.lsn(buffer, 0));
+                String missing = "records missing: the segment ends at LSN " + lastLsn + " but " + segment.path().getFileName()
+                    + " starts at LSN " + RecordCodec.lsn(buffer, 0);
+                if (!mayBeIncomplete(previous) || i == from.segmentIndex()) {
+                    throw new CorruptionException(previous.path().toString(), position, missing);
+                }
+                cutIndex = i - 1;
+                cutOffset = position;
+                reason = missing + " (a segment not yet synced when the writer stopped)";
+                break;
             }
             if (problem != null) {
-                if (i != last) {
+                if (i != last && !mayBeIncomplete(segment)) {
                     throw new CorruptionException(segment.path().toString(), offset, problem + " in a sealed segment");
                 }
-                truncatedSegment = segment.path().toString();
-                truncatedAt = offset;
-                bytesCut = nonZeroBytes(buffer, offset, segment.capacity());
-                reason = problem;
-                if (repair) {
-                    segment.zero(offset, segment.capacity());
-                    segment.force(offset, segment.capacity());
-                    segment.closeFile();
-                }
+                cutIndex = i;
+                cutOffset = offset;
+                reason = i == last ? problem : problem + " (a segment not yet synced when the writer stopped)";
+                break;
             }
-            segmentStats.add(new long[] {records - recordsBefore, offset});
             position = offset;
+        }
+        String truncatedSegment = null;
+        long bytesCut = 0;
+        int segmentsDropped = 0;
+        if (cutIndex >= 0) {
+            Segment cut = segments.get(cutIndex);
+            truncatedSegment = cut.path().toString();
+            bytesCut = nonZeroBytes(cut.buffer(), cutOffset, cut.capacity());
+            for (Segment later : segments.subList(cutIndex + 1, segments.size())) {
+                long bytes = nonZeroBytes(later.buffer(), 0, later.capacity());
+                bytesCut += bytes;
+                segmentsDropped += bytes > 0 ? 1 : 0;
+            }
+            if (repair) {
+                cut.zero(cutOffset, cut.capacity());
+                cut.force(cutOffset, cut.capacity());
+                cut.closeFile();
+            }
+            last = cutIndex;
+            position = cutOffset;
         }
         groupRecordsDropped += pendingGroup.size();
         pendingGroup.clear();
-        reportOut[0] = new RecoveryReport(segments.size(), records, lastLsn, truncatedSegment, truncatedAt, bytesCut, reason,
-            groupRecordsDropped, Duration.ofNanos(System.nanoTime() - start), -1, null);
+        reportOut[0] = new RecoveryReport(segments.size(), records, lastLsn, truncatedSegment, cutOffset, bytesCut, segmentsDropped,
+            reason, groupRecordsDropped, Duration.ofNanos(System.nanoTime() - start), -1, null);
         return new Position(Math.max(from.segmentIndex(), Math.min(last, segments.size() - 1)), position, lastLsn + 1);
+    }
+
+    /** Whether {@code segment} may not have been synced whole, so that damage in it is a torn end of the log. */
+    private boolean mayBeIncomplete(Segment segment) {
+        return segment.id() >= unsyncedFrom;
     }
 
     private static boolean anyNonZero(UnsafeBuffer buffer, int from, int to) {
@@ -232,10 +269,18 @@ final class Recovery {
 
     private static long nonZeroBytes(UnsafeBuffer buffer, int from, int to) {
         long n = 0;
-        for (int i = from; i < to; i++) {
-            if (buffer.getByte(i) != 0) {
-                n++;
+        int i = from;
+        for (; i < to && (i & (Long.BYTES - 1)) != 0; i++) {
+            n += buffer.getByte(i) != 0 ? 1 : 0;
+        }
+        for (; i + Long.BYTES <= to; i += Long.BYTES) {
+            long word = buffer.getLong(i);
+            for (; word != 0; word >>>= Byte.SIZE) {
+                n += (word & 0xFF) != 0 ? 1 : 0;
             }
+        }
+        for (; i < to; i++) {
+            n += buffer.getByte(i) != 0 ? 1 : 0;
         }
         return n;
     }

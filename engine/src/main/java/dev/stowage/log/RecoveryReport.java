@@ -10,7 +10,10 @@ import java.time.Duration;
  * @param lastLsn               LSN of the last valid record (0 for an empty store)
  * @param truncatedSegment      file whose torn tail was cut, or {@code null}
  * @param truncatedAtOffset     offset from which it was cut (zeroed), or -1
- * @param bytesCut              non-zero bytes found in the cut tail
+ * @param bytesCut              non-zero bytes found in the cut tail (dropped segments included)
+ * @param segmentsDropped       segments after the cut that held bytes, dropped with it (only a
+ *                              sealed segment not yet synced when the writer stopped is cut short
+ *                              before later ones, see {@code NONE} in {@link Durability})
  * @param truncationReason      why the first cut record was rejected, or {@code null}
  * @param groupRecordsDropped   records of atomic groups dropped because their commit marker was missing
  * @param elapsed               time taken by recovery
@@ -19,12 +22,12 @@ import java.time.Duration;
  * @param checkpointsRejected   why newer checkpoints were not used (damaged, newer than the log), or {@code null}
  */
 public record RecoveryReport(int segments, long records, long lastLsn, String truncatedSegment, long truncatedAtOffset,
-                             long bytesCut, String truncationReason, long groupRecordsDropped, Duration elapsed,
+                             long bytesCut, int segmentsDropped, String truncationReason, long groupRecordsDropped, Duration elapsed,
                              long checkpointLsn, String checkpointsRejected) {
 
     /** This report with the checkpoint recovery started from, and what was rejected before it. */
     RecoveryReport withCheckpoint(long lsn, String rejected, Duration total) {
-        return new RecoveryReport(segments, records, lastLsn, truncatedSegment, truncatedAtOffset, bytesCut, truncationReason,
+        return new RecoveryReport(segments, records, lastLsn, truncatedSegment, truncatedAtOffset, bytesCut, segmentsDropped, truncationReason,
             groupRecordsDropped, total, lsn, rejected);
     }
 

@@ -25,25 +25,31 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <pre>
  *   root/LOCK          lock file: "pid N on HOST"
- *   root/store.meta    format=1, storeId=hex, epoch=N, firstSegment=N, baseLsn=N
+ *   root/store.meta    format=1, storeId=hex, epoch=N, firstSegment=N, baseLsn=N, [unsyncedFrom=N]
  *                      (rewritten atomically: temp, sync, rename, sync dir)
  *   root/segments/     segment files, see {@link Segment}
  * </pre>
  *
- * <p>Not thread-safe: owned by one {@link LogStore}.
+ * <p>Owned by one {@link LogStore}. Thread-safe for what its threads share: the manifest is
+ * rewritten by compaction ({@link #recordLogStart}) and by the writer's {@link Sealer}
+ * ({@link #recordUnsyncedFrom}), one rewrite at a time, and read as one version.
  */
 final class StoreRoot implements AutoCloseable {
     static final String LOCK_FILE = "LOCK";
     static final String MANIFEST_FILE = "store.meta";
     static final String SEGMENTS_DIR = "segments";
     static final int FORMAT = 1;
+    /** {@link #unsyncedFrom()} when every sealed segment was synced before the next one got records. */
+    static final long ALL_SYNCED = Long.MAX_VALUE;
+    private static final String UNSYNCED_FROM = "unsyncedFrom";
 
     private final Path root;
     private final FileChannel lockChannel;
     private final FileLock lock;
     private final String storeId;
     private final int epoch;
-    private final Properties manifest;
+    /** Replaced whole, never changed once published, so readers on other threads see one version. */
+    private volatile Properties manifest;
     private final Syncer syncer;
 
     private StoreRoot(Path root, FileChannel lockChannel, FileLock lock, Properties manifest, int epoch, Syncer syncer) {
@@ -61,8 +67,8 @@ final class StoreRoot implements AutoCloseable {
         static final LogStart ORIGIN = new LogStart(1, 0);
     }
 
-    /** What a reader without the lock needs of the manifest. */
-    record Manifest(String storeId, LogStart start) {
+    /** What a reader without the lock needs of the manifest; {@code unsyncedFrom} as {@link #unsyncedFrom()}. */
+    record Manifest(String storeId, LogStart start, long unsyncedFrom) {
     }
 
     /**
@@ -80,7 +86,7 @@ final class StoreRoot implements AutoCloseable {
             throw new CorruptionException(file.toString(), CorruptionException.UNKNOWN_OFFSET,
                 "unsupported store format " + p.getProperty("format") + " (this build reads " + FORMAT + ")");
         }
-        return new Manifest(p.getProperty("storeId"), logStart(p, file));
+        return new Manifest(p.getProperty("storeId"), logStart(p, file), unsyncedFrom(p, file));
     }
 
     /** Reads the log start from a manifest; {@link LogStart#ORIGIN} when none is recorded. */
@@ -96,6 +102,41 @@ final class StoreRoot implements AutoCloseable {
         }
     }
 
+    private static long unsyncedFrom(Properties p, Path manifest) {
+        try {
+            String value = p.getProperty(UNSYNCED_FROM);
+            return value == null ? ALL_SYNCED : Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new CorruptionException(manifest.toString(), CorruptionException.UNKNOWN_OFFSET, "bad " + UNSYNCED_FROM + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Id of the first segment that may not have been synced whole, {@link #ALL_SYNCED} if none: a
+     * {@code NONE} writer syncs a sealed segment in the background while it appends to the next
+     * one, so after a power loss recovery must take damage in such a segment for the end of the log.
+     */
+    long unsyncedFrom() {
+        return unsyncedFrom(manifest, root.resolve(MANIFEST_FILE));
+    }
+
+    /**
+     * Durably records {@link #unsyncedFrom()}: lowered before records may reach a segment after
+     * one not yet synced, raised once the segments below the new value are synced.
+     *
+     * @param segmentId {@link #ALL_SYNCED} to record that every sealed segment is synced
+     * @throws IOException if the manifest could not be replaced
+     */
+    void recordUnsyncedFrom(long segmentId) throws IOException {
+        rewrite(next -> {
+            if (segmentId == ALL_SYNCED) {
+                next.remove(UNSYNCED_FROM);
+            } else {
+                next.setProperty(UNSYNCED_FROM, String.valueOf(segmentId));
+            }
+        });
+    }
+
     /** The log start this writer's manifest records. */
     LogStart logStart() {
         return logStart(manifest, root.resolve(MANIFEST_FILE));
@@ -106,12 +147,19 @@ final class StoreRoot implements AutoCloseable {
      *
      * @throws IOException if the manifest could not be replaced
      */
-    synchronized void recordLogStart(LogStart start) throws IOException {
+    void recordLogStart(LogStart start) throws IOException {
+        rewrite(next -> {
+            next.setProperty("firstSegment", String.valueOf(start.firstSegment()));
+            next.setProperty("baseLsn", String.valueOf(start.baseLsn()));
+        });
+    }
+
+    /** Replaces the manifest by a copy with {@code change} applied (compaction and the writer's sealer both record). */
+    private synchronized void rewrite(java.util.function.Consumer<Properties> change) throws IOException {
         Properties next = (Properties) manifest.clone();
-        next.setProperty("firstSegment", String.valueOf(start.firstSegment()));
-        next.setProperty("baseLsn", String.valueOf(start.baseLsn()));
+        change.accept(next);
         writeAtomically(root, root.resolve(MANIFEST_FILE), next, syncer);
-        manifest.putAll(next);
+        manifest = next;
     }
 
     /**
@@ -163,6 +211,7 @@ final class StoreRoot implements AutoCloseable {
             }
             p.setProperty("epoch", String.valueOf(epoch));
             logStart(p, manifest);
+            unsyncedFrom(p, manifest);
             writeAtomically(root, manifest, p, syncer);
             return new StoreRoot(root, channel, lock, p, epoch, syncer);
         } catch (IOException | RuntimeException e) {

@@ -77,6 +77,19 @@ final class LogFiles {
         }
     }
 
+    /** Rewrites the manifest's mark of the first segment that may be unsynced, as a background seal cut short leaves it. */
+    static void recordUnsyncedFrom(Path root, long segmentId) throws IOException {
+        Path manifest = root.resolve(StoreRoot.MANIFEST_FILE);
+        java.util.Properties p = new java.util.Properties();
+        try (java.io.Reader r = Files.newBufferedReader(manifest)) {
+            p.load(r);
+        }
+        p.setProperty("unsyncedFrom", String.valueOf(segmentId));
+        try (java.io.Writer w = Files.newBufferedWriter(manifest)) {
+            p.store(w, null);
+        }
+    }
+
     static void zero(Path file, long offset, int length) throws IOException {
         try (FileChannel c = FileChannel.open(file, StandardOpenOption.WRITE)) {
             c.write(ByteBuffer.allocate(length), offset);

@@ -221,7 +221,7 @@ class LogStoreCrashTest extends LeakCheckingTest {
         Map<String, byte[]> values = new HashMap<>();
         try {
             LogVerifier.mapLog(dir, start, segments);
-            new Recovery(index, false, 0).replay(segments, start, new RecoveryReport[1]);
+            new Recovery(index, false, 0, StoreRoot.ALL_SYNCED).replay(segments, start, new RecoveryReport[1]);
             index.forEach((namespace, space, key, entry) -> {
                 byte[] value = new byte[entry.valueLength];
                 entry.segment.buffer().getBytes(entry.valueOffset, value);

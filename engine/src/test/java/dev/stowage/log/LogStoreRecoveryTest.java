@@ -193,6 +193,67 @@ class LogStoreRecoveryTest extends LeakCheckingTest {
         assertThat(e.getMessage()).contains("records missing");
     }
 
+    /**
+     * A sealed segment the manifest names as possibly unsynced (a NONE writer's background seal
+     * that a power loss cut short) may miss any page: its first damage ends the log like a torn
+     * tail, the later segment is dropped, and both are reported. The same damage below the mark
+     * is corruption (first open). The open then syncs what it kept and, as a SYNC writer, clears
+     * the mark: the next open is strict again and finds nothing to repair.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"flipped bit", "zeroed page"})
+    void damageInASegmentNotYetSyncedEndsTheLogThere(String damage) throws Exception {
+        int written = 0;
+        byte[] value = new byte[2000];
+        java.util.Arrays.fill(value, (byte) 7);
+        try (LogStore store = open()) {
+            // Until segment 3 holds a few records (no more: it must not fill up and roll).
+            for (; LogFiles.segments(dir).size() < 3 || LogFiles.recordOffsets(LogFiles.segments(dir).get(2)).size() < 3; written++) {
+                store.writeState(NS, "m" + written, ReplayableBody.ofBytes(value), Precondition.any());
+            }
+        }
+        List<Path> segments = LogFiles.segments(dir);
+        Path unsynced = segments.get(1);
+        int kept = LogFiles.recordOffsets(segments.get(0)).size() + 3;
+        int victim = LogFiles.recordOffsets(unsynced).get(3);
+        if (damage.equals("flipped bit")) {
+            LogFiles.flipBit(unsynced, victim + RecordDescriptor.HEADER_LENGTH + 10, 0);
+        } else {
+            LogFiles.zero(unsynced, victim, 4096);
+        }
+        assertThat(catchThrowableOfType(CorruptionException.class, this::open)).as("below the mark").isNotNull();
+
+        LogFiles.recordUnsyncedFrom(dir, Segment.parseId(unsynced.getFileName().toString()));
+        try (LogStore store = open()) {
+            RecoveryReport report = store.recoveryReport();
+            assertThat(report.truncatedSegment()).isEqualTo(unsynced.toString());
+            assertThat(report.truncatedAtOffset()).isEqualTo(victim);
+            assertThat(report.segmentsDropped()).isEqualTo(1);
+            assertThat(report.bytesCut()).as("the cut records but the (up to 3) a zeroed page held")
+                .isGreaterThan(2000L * (written - kept - 3));
+            assertThat(report.truncationReason()).contains("not yet synced");
+            assertThat(report.lastLsn()).isEqualTo(kept);
+            for (int i = 0; i < written; i++) {
+                String key = "m" + i;
+                if (i < kept) {
+                    try (Content c = store.readState(NS, key)) {
+                        assertThat(c.readAllBytes()).as(key).isEqualTo(value);
+                    }
+                } else {
+                    assertThatThrownBy(() -> store.readState(NS, key)).as(key).isInstanceOf(NotFoundException.class);
+                }
+            }
+            assertThat(Files.exists(segments.get(2))).as("the dropped segment's file").isFalse();
+            store.storeMeta(NS, "after", bytes("cut"), Precondition.mustNotExist());
+        }
+        assertThat(StoreRoot.readManifest(dir).unsyncedFrom()).as("cleared by the SYNC writer").isEqualTo(StoreRoot.ALL_SYNCED);
+        try (LogStore store = open()) {
+            assertThat(store.recoveryReport().repaired()).isFalse();
+            assertThat(store.readMeta(NS, "after").toByteArray()).isEqualTo(bytes("cut"));
+            assertThat(store.recoveryReport().lastLsn()).isEqualTo(kept + 1);
+        }
+    }
+
     /** A missing first segment (the manifest names where the log starts) or a missing middle one. */
     @ParameterizedTest
     @ValueSource(ints = {0, 1})

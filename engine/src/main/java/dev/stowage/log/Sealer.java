@@ -1,0 +1,114 @@
+package dev.stowage.log;
+
+import dev.stowage.StorageException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Syncs sealed segments on a background thread, for {@code NONE} durability: there a roll used to
+ * sync the sealed segment whole on the thread holding the writer role, a stall of 250-650 ms per
+ * 128 MiB on the disk this was measured on, landing on whichever caller appended the record that
+ * did not fit. Now the roll hands the segment over and the appends go on in the next segment.
+ *
+ * <p>Recovery must then allow for a sealed segment that never reached the disk whole (a power loss
+ * during its sync): the manifest's {@link StoreRoot#unsyncedFrom()} names the first segment that
+ * may be incomplete, and damage there ends the log instead of being corruption (see
+ * {@link Recovery}). The writer records that mark at open, before any segment is handed over;
+ * each seal raises it past its segment once the sync is done, then runs its {@code whenSynced}.
+ *
+ * <p>Back-pressure: {@link #seal} first waits for the previous seal, so at most one sealed
+ * segment is ever unsynced (besides the active one), and a writer faster than the disk slows to it.
+ *
+ * <p>Failure: a failed sync, or a failed update of the mark, goes to {@code onFailure} (the writer
+ * fails the store: under {@code NONE} the writes were acknowledged before any sync), and every later
+ * {@link #seal} and {@link #await} throws it.
+ *
+ * <p>Thread-safety: {@link #seal}, {@link #await} and {@link #close} from the thread holding the
+ * writer role (see {@link LogWriter}); the sync, the mark and {@code whenSynced} run on the sealer's
+ * own thread, one segment at a time, and are done when {@link #await} returns.
+ */
+final class Sealer implements AutoCloseable {
+    private final Syncer syncer;
+    private final StoreRoot root;
+    private final Consumer<RuntimeException> onFailure;
+    private final ExecutorService thread;
+    /** The latest seal; guarded by the writer role. */
+    private CompletableFuture<Void> last = CompletableFuture.completedFuture(null);
+
+    Sealer(Syncer syncer, StoreRoot root, Consumer<RuntimeException> onFailure, String threadName) {
+        this.syncer = syncer;
+        this.root = root;
+        this.onFailure = onFailure;
+        this.thread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, threadName);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Waits for the previous seal, then syncs {@code [from, to)} of {@code segment} (its records not
+     * yet synced) in the background, closes its file, records that the segments after it are the
+     * first that may be unsynced, and runs {@code whenSynced}.
+     *
+     * @throws StorageException if the previous seal failed
+     */
+    void seal(Segment segment, int from, int to, Runnable whenSynced) {
+        await();
+        if (!segment.retain()) {
+            throw new IllegalStateException(segment + " was released before it was sealed");
+        }
+        last = CompletableFuture.runAsync(() -> {
+            try {
+                syncer.sync(segment, from, to);
+                segment.closeFile();
+                root.recordUnsyncedFrom(segment.id() + 1);
+                whenSynced.run();
+            } catch (IOException e) {
+                throw fail(new UncheckedIOException("recording that " + segment + " is synced failed: " + e.getMessage(), e));
+            } catch (RuntimeException e) {
+                throw fail(e);
+            } finally {
+                segment.release();
+            }
+        }, thread);
+    }
+
+    private RuntimeException fail(RuntimeException e) {
+        onFailure.accept(e);
+        return e;
+    }
+
+    /**
+     * Waits until the latest seal is done (uninterruptibly: the role holder may be an interrupted caller).
+     *
+     * @throws StorageException if it failed
+     */
+    void await() {
+        try {
+            last.join();
+        } catch (CompletionException e) {
+            throw new StorageException("syncing a sealed segment failed: " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    /** Waits for the latest seal (its failure was reported already) and stops the thread. */
+    @Override
+    public void close() {
+        last.exceptionally(e -> null).join();
+        thread.shutdown();
+        try {
+            if (!thread.awaitTermination(1, TimeUnit.MINUTES)) {
+                throw new StorageException("the sealer did not stop within a minute");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
