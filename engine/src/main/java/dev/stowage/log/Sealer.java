@@ -6,8 +6,6 @@ import java.io.UncheckedIOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -45,11 +43,7 @@ final class Sealer implements AutoCloseable {
         this.syncer = syncer;
         this.root = root;
         this.onFailure = onFailure;
-        this.thread = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, threadName);
-            t.setDaemon(true);
-            return t;
-        });
+        this.thread = BackgroundThread.named(threadName);
     }
 
     /**
@@ -98,17 +92,9 @@ final class Sealer implements AutoCloseable {
         }
     }
 
-    /** Waits for the latest seal (its failure was reported already) and stops the thread. */
+    /** Lets the latest seal finish (a failure was reported already) and stops the thread. */
     @Override
     public void close() {
-        last.exceptionally(e -> null).join();
-        thread.shutdown();
-        try {
-            if (!thread.awaitTermination(1, TimeUnit.MINUTES)) {
-                throw new StorageException("the sealer did not stop within a minute");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        BackgroundThread.stop(thread, "sealing");
     }
 }

@@ -13,8 +13,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The ordered segments of a store and the append position. Once the active segment is half
@@ -45,11 +43,7 @@ final class SegmentLog implements AutoCloseable {
         this.positional = positional;
         this.syncer = syncer;
         this.segmentSize = segmentSize;
-        this.preparer = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "stowage-segment-preparer-" + name);
-            t.setDaemon(true);
-            return t;
-        });
+        this.preparer = BackgroundThread.named("stowage-segment-preparer-" + name);
     }
 
     /**
@@ -209,14 +203,7 @@ final class SegmentLog implements AutoCloseable {
     /** Stops preparation and drops the store's reference to every segment (readers keep theirs). */
     @Override
     public void close() {
-        preparer.shutdown();
-        try {
-            if (!preparer.awaitTermination(1, TimeUnit.MINUTES)) {
-                throw new StorageException("segment preparation did not finish within a minute");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        BackgroundThread.stop(preparer, "segment preparation");
         if (next != null && next.isDone() && !next.isCompletedExceptionally()) {
             next.join().release();
         }

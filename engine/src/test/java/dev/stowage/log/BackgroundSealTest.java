@@ -1,14 +1,10 @@
 package dev.stowage.log;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.stowage.NotFoundException;
 import dev.stowage.Precondition;
-import dev.stowage.StorageException;
 import dev.stowage.conformance.LeakCheckingTest;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,7 +12,6 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,7 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Under NONE durability a roll hands the sealed segment to the {@link Sealer} and appends go on
  * in the next segment; {@link LogStore#sync()} and close wait for the seal, and the manifest names
- * the first segment that may be unsynced ({@link StoreRoot#unsyncedFrom()}) for recovery.
+ * the first segment that may be unsynced ({@link StoreRoot#unsyncedFrom()}) for recovery. A failed
+ * seal: {@link LogStoreWriterTest#failedSyncWhileSealingASegmentLosesNoAcknowledgedWrite}; recovery:
+ * {@link LogStoreRecoveryTest#damageInASegmentNotYetSyncedEndsTheLogThere}.
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 class BackgroundSealTest extends LeakCheckingTest {
@@ -92,42 +89,5 @@ class BackgroundSealTest extends LeakCheckingTest {
         try (LogStore store = builder(Durability.none(), Syncer.REAL).open()) {
             assertThat(unsyncedFrom()).as("the active segment").isEqualTo(2);
         }
-    }
-
-    @Test
-    void aFailedSealFailsTheStoreAndKeepsEveryAcknowledgedWrite() throws Exception {
-        AtomicBoolean failing = new AtomicBoolean(true);
-        Syncer failingSyncer = (segment, from, to) -> {
-            if (failing.get()) {
-                throw new UncheckedIOException(new IOException("EIO (injected)"));
-            }
-            segment.force(from, to);
-        };
-        List<String> acknowledged = new ArrayList<>();
-        List<String> refused = new ArrayList<>();
-        try (LogStore store = builder(Durability.none(), failingSyncer).open()) {
-            for (int i = 0; i < 300; i++) {
-                try {
-                    store.storeMeta(NS, "k" + i, VALUE, Precondition.any());
-                    acknowledged.add("k" + i);
-                } catch (StorageException e) {
-                    assertThat(e).hasMessageContaining("syncing a sealed segment failed").hasMessageContaining("EIO (injected)");
-                    refused.add("k" + i);
-                }
-            }
-            assertThat(acknowledged).as("the first segment's writes at least").hasSizeGreaterThan(50);
-            assertThat(refused).as("once the seal failed").isNotEmpty();
-            assertThatThrownBy(store::sync).isInstanceOf(StorageException.class);
-        }
-        failing.set(false);
-        try (LogStore store = builder(Durability.sync(), Syncer.REAL).open()) {
-            for (String key : acknowledged) {
-                assertThat(store.readMeta(NS, key).toByteArray()).as(key).isEqualTo(VALUE);
-            }
-            for (String key : refused) {
-                assertThatThrownBy(() -> store.readMeta(NS, key)).as(key).isInstanceOf(NotFoundException.class);
-            }
-        }
-        assertThat(unsyncedFrom()).as("synced by the SYNC writer's open").isEqualTo(StoreRoot.ALL_SYNCED);
     }
 }

@@ -305,18 +305,32 @@ class LogStoreCheckpointTest extends LeakCheckingTest {
         }
     }
 
-    /** Slot number of each key in the first run of a checkpoint file. */
-    private static java.util.Map<String, Integer> slotsOfFirstRun(java.nio.ByteBuffer file) {
-        int run = file.getInt(CheckpointDescriptor.TABLES_OFFSET);
-        int slots = file.getInt(run + CheckpointDescriptor.RUN_SLOTS_OFFSET);
-        java.util.Map<String, Integer> slotOf = new java.util.HashMap<>();
-        for (int i = 0; i < file.getInt(run + CheckpointDescriptor.RUN_ENTRIES_OFFSET); i++) {
-            int at = file.getInt(slots + i * Integer.BYTES);
-            byte[] key = new byte[file.getShort(at + CheckpointDescriptor.ENTRY_KEY_LENGTH_OFFSET)];
-            file.get(at + CheckpointDescriptor.ENTRY_KEY_OFFSET, key);
-            slotOf.put(new String(key, UTF_8), i);
+    /** A store's first checkpoint file as bytes, with the slot of each key of its first run. */
+    private record CheckpointFile(Path path, java.nio.ByteBuffer bytes, int slots, java.util.Map<String, Integer> slotOf) {
+        static CheckpointFile firstOf(Path root) throws IOException {
+            Path path = Checkpoints.list(root.resolve(Checkpoints.DIR), false).get(0);
+            java.nio.ByteBuffer file = java.nio.ByteBuffer.wrap(Files.readAllBytes(path)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            int run = file.getInt(CheckpointDescriptor.TABLES_OFFSET);
+            int slots = file.getInt(run + CheckpointDescriptor.RUN_SLOTS_OFFSET);
+            java.util.Map<String, Integer> slotOf = new java.util.HashMap<>();
+            for (int i = 0; i < file.getInt(run + CheckpointDescriptor.RUN_ENTRIES_OFFSET); i++) {
+                int at = file.getInt(slots + i * Integer.BYTES);
+                byte[] key = new byte[file.getShort(at + CheckpointDescriptor.ENTRY_KEY_LENGTH_OFFSET)];
+                file.get(at + CheckpointDescriptor.ENTRY_KEY_OFFSET, key);
+                slotOf.put(new String(key, UTF_8), i);
+            }
+            return new CheckpointFile(path, file, slots, slotOf);
         }
-        return slotOf;
+
+        /** Where {@code key}'s slot (the offset of its entry) is in the file. */
+        int slot(String key) {
+            return slots + slotOf.get(key) * Integer.BYTES;
+        }
+
+        /** Where {@code key}'s entry is in the file. */
+        int entry(String key) {
+            return bytes.getInt(slot(key));
+        }
     }
 
     /**
@@ -329,12 +343,9 @@ class LogStoreCheckpointTest extends LeakCheckingTest {
     void damagedRecordsUnderACheckpointAreCorruptionWhenUsed() throws Exception {
         Path root = dir.resolve("store");
         storeHundredKeys(root);
-        Path checkpoint = Checkpoints.list(root.resolve(Checkpoints.DIR), false).get(0);
-        java.nio.ByteBuffer file = java.nio.ByteBuffer.wrap(Files.readAllBytes(checkpoint)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        int slots = file.getInt(file.getInt(CheckpointDescriptor.TABLES_OFFSET) + CheckpointDescriptor.RUN_SLOTS_OFFSET);
-        java.util.Map<String, Integer> slotOf = slotsOfFirstRun(file);
+        CheckpointFile checkpoint = CheckpointFile.firstOf(root);
         java.util.function.ToIntFunction<String> recordOf = key ->
-            file.getInt(file.getInt(slots + slotOf.get(key) * Integer.BYTES) + CheckpointDescriptor.ENTRY_RECORD_OFFSET);
+            checkpoint.bytes().getInt(checkpoint.entry(key) + CheckpointDescriptor.ENTRY_RECORD_OFFSET);
         Path segment = LogFiles.segments(root).get(0);
         try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(segment, java.nio.file.StandardOpenOption.WRITE)) {
             java.nio.ByteBuffer field = java.nio.ByteBuffer.allocate(Long.BYTES).order(java.nio.ByteOrder.LITTLE_ENDIAN);
@@ -362,15 +373,13 @@ class LogStoreCheckpointTest extends LeakCheckingTest {
     void checkpointEntriesThatDisagreeWithTheLogAreCorruptionWhenUsed() throws Exception {
         Path root = dir.resolve("store");
         storeHundredKeys(root);
-        Path checkpoint = Checkpoints.list(root.resolve(Checkpoints.DIR), false).get(0);
-        java.nio.ByteBuffer file = java.nio.ByteBuffer.wrap(Files.readAllBytes(checkpoint)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        int slots = file.getInt(file.getInt(CheckpointDescriptor.TABLES_OFFSET) + CheckpointDescriptor.RUN_SLOTS_OFFSET);
-        java.util.Map<String, Integer> slotOf = slotsOfFirstRun(file);
+        CheckpointFile parsed = CheckpointFile.firstOf(root);
+        Path checkpoint = parsed.path();
+        java.nio.ByteBuffer file = parsed.bytes();
         // k5 names k6's record (same length), and k7's slot points past the end of the file.
-        int k5 = file.getInt(slots + slotOf.get("k5") * Integer.BYTES);
-        int k6 = file.getInt(slots + slotOf.get("k6") * Integer.BYTES);
-        file.putInt(k5 + CheckpointDescriptor.ENTRY_RECORD_OFFSET, file.getInt(k6 + CheckpointDescriptor.ENTRY_RECORD_OFFSET));
-        file.putInt(slots + slotOf.get("k7") * Integer.BYTES, file.capacity() - 8);
+        file.putInt(parsed.entry("k5") + CheckpointDescriptor.ENTRY_RECORD_OFFSET,
+            file.getInt(parsed.entry("k6") + CheckpointDescriptor.ENTRY_RECORD_OFFSET));
+        file.putInt(parsed.slot("k7"), file.capacity() - 8);
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
         crc.update(file.array(), CheckpointDescriptor.HEADER_LENGTH, file.capacity() - CheckpointDescriptor.HEADER_LENGTH);
         crc.update(file.array(), 0, CheckpointDescriptor.CRC_OFFSET);
