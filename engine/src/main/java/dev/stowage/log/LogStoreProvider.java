@@ -16,8 +16,8 @@ import java.util.Set;
  * {@code compactionMaxSegments}, {@code compactionBytesPerSecond} (0 = unlimited),
  * {@code segmentDeleteGrace} and {@code retention} (durations, {@code 0s} = off); defaults as in
  * {@link LogStore.Builder}; {@code nfs} ({@code auto}, {@code on}, {@code off}); {@code writeMode}
- * ({@code auto}, {@code mapped}, {@code positional}); {@code callerAppends} ({@code true},
- * {@code false}). {@code mode=follower} opens a read-only {@link LogFollower} instead (option
+ * ({@code auto}, {@code mapped}, {@code positional}); {@code callerAppends} and
+ * {@code backgroundSync} ({@code true}, {@code false}). {@code mode=follower} opens a read-only {@link LogFollower} instead (option
  * {@code pollInterval} only).
  */
 public final class LogStoreProvider implements BackendProvider {
@@ -43,6 +43,8 @@ public final class LogStoreProvider implements BackendProvider {
     public static final String WRITE_MODE = "writeMode";
     /** {@code true} (the default) or {@code false}: {@link LogStore.Builder#callerAppends}. */
     public static final String CALLER_APPENDS = "callerAppends";
+    /** {@code true} or {@code false} (the default): {@link LogStore.Builder#backgroundSync}. */
+    public static final String BACKGROUND_SYNC = "backgroundSync";
     /** A follower's {@link LogFollower.Builder#pollInterval}. */
     public static final String POLL_INTERVAL = "pollInterval";
 
@@ -55,7 +57,7 @@ public final class LogStoreProvider implements BackendProvider {
     public Set<String> options() {
         return Set.of(DURABILITY, SEGMENT_SIZE, RING_SIZE, MAX_BATCH_OPS, MAX_BATCH_BYTES, CHECKPOINT_INTERVAL, BLOB_THRESHOLD,
             BLOB_SYNC_INTERVAL, COMPACTION_INTERVAL, COMPACTION_DEAD_RATIO, COMPACTION_MAX_SEGMENTS, COMPACTION_BYTES_PER_SECOND,
-            SEGMENT_DELETE_GRACE, RETENTION, MODE, POLL_INTERVAL, NFS, WRITE_MODE, CALLER_APPENDS);
+            SEGMENT_DELETE_GRACE, RETENTION, MODE, POLL_INTERVAL, NFS, WRITE_MODE, CALLER_APPENDS, BACKGROUND_SYNC);
     }
 
     @Override
@@ -110,6 +112,7 @@ public final class LogStoreProvider implements BackendProvider {
                 .nfs(nfs)
                 .writeMode(writeMode)
                 .callerAppends(location.flag(CALLER_APPENDS, LogStore.Builder.DEFAULT_CALLER_APPENDS))
+                .backgroundSync(location.flag(BACKGROUND_SYNC, LogStore.Builder.DEFAULT_BACKGROUND_SYNC))
                 .open();
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException("options of " + location + ": " + e.getMessage(), e);

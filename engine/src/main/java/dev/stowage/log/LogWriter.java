@@ -103,7 +103,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
     private final WriteCommand direct = new WriteCommand();
     /** Syncs and publishes batches behind the writer; {@code null} when the writer does it itself. */
     private final Committer<Appended> committer;
-    /** Syncs sealed segments behind the writer under NONE durability; {@code null} when a roll syncs itself. */
+    /** Syncs the log behind the writer ({@link LogStore.Builder#backgroundSync}); {@code null} when a roll syncs itself. */
     private final Sealer sealer;
 
     /** The latest change of every key written and not yet published; a published change stays until forgotten. */
@@ -129,7 +129,9 @@ final class LogWriter implements EventHandler<WriteCommand> {
     private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
 
     /**
-     * @param root          where a {@link Sealer} records which segments may be unsynced
+     * @param root          where a {@link Sealer} records which segments may be unsynced, if the log
+     *                      is synced in the background ({@link LogStore.Builder#backgroundSync});
+     *                      {@code null} if every roll syncs the sealed segment itself
      * @param threadSuffix  names the committer thread (started with the writer when every batch is
      *                      synced outside the NFS mode) and the sealer's (NONE durability)
      */
@@ -168,16 +170,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
                 }
             }, maxBatchBytes, "stowage-committer-" + threadSuffix)
             : null;
-        this.sealer = sealsInBackground(durability, closeAfterBatch)
-            ? new Sealer(syncer, root, this::sealFailed, "stowage-sealer-" + threadSuffix) : null;
-    }
-
-    /**
-     * Whether sealed segments are synced by a {@link Sealer}: under NONE durability, outside the
-     * NFS mode (which closes the active file after each batch and syncs as it goes).
-     */
-    static boolean sealsInBackground(Durability durability, boolean closeAfterBatch) {
-        return durability.mode() == Durability.Mode.NONE && !closeAfterBatch;
+        this.sealer = root == null ? null : new Sealer(syncer, root, this::sealFailed, "stowage-sealer-" + threadSuffix);
     }
 
     @Override
@@ -212,12 +205,12 @@ final class LogWriter implements EventHandler<WriteCommand> {
         }
     }
 
-    /** A background seal failed: the store fails; the writes were acknowledged before any sync (NONE). */
+    /** A background sync failed: the store fails; the writes were acknowledged before any sync (NONE). */
     private void sealFailed(RuntimeException e) {
-        if (failStore(new StorageException("syncing a sealed segment failed; the store refuses writes until reopened"
+        if (failStore(new StorageException("syncing the log in the background failed; the store refuses writes until reopened"
             + " (under NONE durability the writes since the last completed sync may not survive a power loss): "
             + e.getMessage(), e))) {
-            LOG.error("logstore sync of a sealed segment failed; refusing further writes", e);
+            LOG.error("logstore background sync failed; refusing further writes", e);
         }
     }
 
@@ -600,6 +593,10 @@ final class LogWriter implements EventHandler<WriteCommand> {
             publish(appended);
             publishedEnd = appended.end;
             clearBatch();
+            if (sealer != null && log.position() - unsyncedFrom >= Sealer.SYNC_BEHIND_BYTES
+                && sealer.syncBehind(log.active(), unsyncedFrom, log.position())) {
+                unsyncedFrom = log.position();
+            }
             if (closeAfterBatch) {
                 closeActive();
             }
@@ -684,7 +681,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
         }
     }
 
-    /** Waits until the sealer (if any) has synced every segment handed to it; its failure fails the store. */
+    /** Waits until the sealer (if any) has synced everything handed to it; its failure fails the store. */
     private void awaitSealed() {
         if (sealer != null) {
             try {

@@ -16,9 +16,10 @@ import org.agrona.concurrent.UnsafeBuffer;
 /**
  * One pre-allocated, memory-mapped segment file of the log.
  *
- * <p>Files are created at full size by writing zeros (so the blocks are allocated and a full disk
- * shows up here, not in the middle of an append), synced with their directory, then mapped and
- * pre-touched, all off the writer thread. Zero bytes at a record position mean "no more records".
+ * <p>Files are created at full size by writing zeros (so the blocks are allocated, or reserved,
+ * and a full disk shows up here, not in the middle of an append), synced with their directory
+ * ({@link Zeros} says how far), then mapped and pre-touched, all off the writer thread. Zero bytes
+ * at a record position mean "no more records".
  *
  * <p><b>Two ways to write</b> ({@link LogStore.WriteMode}): a mapped segment is mapped read-write
  * and the writer encodes records straight into the mapping ({@code msync} makes them durable). A
@@ -58,6 +59,22 @@ final class Segment {
     /** Bytes between two touched bytes of a fresh mapping: the smallest page size in use (larger pages are touched as often). */
     private static final int TOUCH_STRIDE = 4096;
 
+    /** How far a fresh segment's zeros reach the disk before it is used. */
+    enum Zeros {
+        /**
+         * Written and synced: syncing appended records then commits no block allocation (each
+         * batch's sync under SYNC durability, each interval's under GROUP).
+         */
+        SYNCED,
+        /**
+         * The file's size synced, its blocks reserved by writing zeros into the page cache: the
+         * appends overwrite them there, so each block reaches the disk once, when the segment is
+         * sealed (NONE durability, where nothing is synced per batch). A power loss leaves a
+         * segment of full size whose unwritten blocks read as zeros.
+         */
+        RESERVED
+    }
+
     /** Mappings not yet released, in this JVM (for leak checks). */
     static final AtomicInteger LIVE_MAPPINGS = new AtomicInteger();
 
@@ -87,20 +104,27 @@ final class Segment {
     }
 
     /**
-     * Creates a zero-filled segment of {@code size} bytes, durable with its directory entry, and
-     * maps it with every page touched.
+     * Creates a zero-filled segment of {@code size} bytes, its directory entry and size durable
+     * (its zeros as {@code zeros} says), and maps it with every page touched.
      */
-    static Segment create(Path directory, long id, int size, Syncer syncer, boolean positional) throws IOException {
+    static Segment create(Path directory, long id, int size, Syncer syncer, boolean positional, Zeros zeros) throws IOException {
         Path path = directory.resolve(fileName(id));
         Path temp = directory.resolve(fileName(id) + ".tmp");
         try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
             StandardOpenOption.WRITE, StandardOpenOption.READ)) {
-            ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
-            for (long written = 0; written < size; ) {
-                zeros.clear().limit((int) Math.min(zeros.capacity(), size - written));
-                written += channel.write(zeros, written);
+            if (zeros == Zeros.RESERVED) {
+                // The size alone (a sparse file: one block and the inode to sync) before the zeros.
+                channel.write(ByteBuffer.allocate(1), size - 1);
+                channel.force(true);
             }
-            channel.force(true);
+            ByteBuffer chunk = ByteBuffer.allocateDirect(1 << 20);
+            for (long written = 0; written < size; ) {
+                chunk.clear().limit((int) Math.min(chunk.capacity(), size - written));
+                written += channel.write(chunk, written);
+            }
+            if (zeros == Zeros.SYNCED) {
+                channel.force(true);
+            }
         } catch (IOException e) {
             Files.deleteIfExists(temp);
             throw e;

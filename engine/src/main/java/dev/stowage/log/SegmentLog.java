@@ -19,8 +19,11 @@ import java.util.concurrent.ExecutorService;
  * full, the next one is prepared (created, zero-filled, synced, mapped, touched) on a background
  * thread, so a roll only swaps a reference: the writer thread neither creates files nor takes page
  * faults on a fresh segment, and an idle store does not hold a spare segment it may never need.
- * (A single record larger than half a segment can reach the end first; that roll waits.) A preparation that fails (a full disk) fails the write that needed the roll with a
- * typed error and is retried on the next roll; the store stays readable.
+ * (A single record larger than half a segment can reach the end first; that roll waits.) Under
+ * {@link Segment.Zeros#RESERVED} (NONE durability) the next one is prepared as soon as a segment
+ * becomes active: appends that wait for no sync fill half a segment faster than it is prepared.
+ * A preparation that fails (a full disk) fails the write that needed the roll with a typed error
+ * and is retried on the next roll; the store stays readable.
  *
  * <p>Thread-safety: {@link #position()}, {@link #advance}, {@link #roll()} are called by the thread
  * holding the writer role ({@link LogWriter}) only; {@link #segments()}, {@link #active()} and
@@ -31,6 +34,7 @@ final class SegmentLog implements AutoCloseable {
     private final Syncer syncer;
     private final int segmentSize;
     private final boolean positional;
+    private final Segment.Zeros zeros;
     private final List<Segment> segments = new CopyOnWriteArrayList<>();
     private final ExecutorService preparer;
     private CompletableFuture<Segment> next;
@@ -38,9 +42,10 @@ final class SegmentLog implements AutoCloseable {
     private volatile Segment active;
     private int position;
 
-    private SegmentLog(Path directory, int segmentSize, String name, Syncer syncer, boolean positional) {
+    private SegmentLog(Path directory, int segmentSize, String name, Syncer syncer, boolean positional, Segment.Zeros zeros) {
         this.directory = directory;
         this.positional = positional;
+        this.zeros = zeros;
         this.syncer = syncer;
         this.segmentSize = segmentSize;
         this.preparer = BackgroundThread.named("stowage-segment-preparer-" + name);
@@ -53,9 +58,9 @@ final class SegmentLog implements AutoCloseable {
      *
      * @throws CorruptionException if compaction moved the log start but no segment is left
      */
-    static SegmentLog open(Path directory, int segmentSize, String name, Syncer syncer, StoreRoot.LogStart start, boolean positional)
-        throws IOException {
-        SegmentLog log = new SegmentLog(directory, segmentSize, name, syncer, positional);
+    static SegmentLog open(Path directory, int segmentSize, String name, Syncer syncer, StoreRoot.LogStart start, boolean positional,
+                           Segment.Zeros zeros) throws IOException {
+        SegmentLog log = new SegmentLog(directory, segmentSize, name, syncer, positional, zeros);
         try {
             List<Long> ids = new ArrayList<>();
             try (DirectoryStream<Path> files = Files.newDirectoryStream(directory)) {
@@ -80,7 +85,7 @@ final class SegmentLog implements AutoCloseable {
                     "records missing: no segment is left, the log starts at segment " + start.firstSegment());
             }
             if (log.segments.isEmpty()) {
-                log.segments.add(Segment.create(directory, start.firstSegment(), segmentSize, syncer, positional));
+                log.segments.add(Segment.create(directory, start.firstSegment(), segmentSize, syncer, positional, zeros));
             }
             return log;
         } catch (IOException | RuntimeException e) {
@@ -113,11 +118,11 @@ final class SegmentLog implements AutoCloseable {
         if (deleted) {
             syncer.syncDirectory(directory);
         }
-        prepareIfHalfFull();
+        prepareIfDue();
     }
 
-    private void prepareIfHalfFull() {
-        if (next == null && position >= active.capacity() / 2) {
+    private void prepareIfDue() {
+        if (next == null && position >= (zeros == Segment.Zeros.RESERVED ? 0 : active.capacity() / 2)) {
             prepareNext();
         }
     }
@@ -126,7 +131,7 @@ final class SegmentLog implements AutoCloseable {
         long id = active.id() + 1;
         next = CompletableFuture.supplyAsync(() -> {
             try {
-                return Segment.create(directory, id, segmentSize, syncer, positional);
+                return Segment.create(directory, id, segmentSize, syncer, positional, zeros);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -172,7 +177,7 @@ final class SegmentLog implements AutoCloseable {
 
     void advance(int bytes) {
         position += bytes;
-        prepareIfHalfFull();
+        prepareIfDue();
     }
 
     /**
@@ -197,6 +202,7 @@ final class SegmentLog implements AutoCloseable {
         active = prepared;
         position = 0;
         next = null;
+        prepareIfDue();
         onRoll.run();
     }
 

@@ -36,7 +36,7 @@ class LogIndexTest extends LeakCheckingTest {
 
     @BeforeEach
     void createSegment() throws Exception {
-        segment = Segment.create(dir, 1, 1 << 20, Syncer.REAL, false);
+        segment = Segment.create(dir, 1, 1 << 20, Syncer.REAL, false, Segment.Zeros.SYNCED);
     }
 
     @AfterEach

@@ -18,6 +18,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The writer's batch semantics: CAS within a batch, failed syncs, group commit. */
@@ -151,12 +153,14 @@ class LogStoreWriterTest extends LeakCheckingTest {
     }
 
     /**
-     * The seal's sync fails: in the NFS mode on the appending thread, which cuts the batch in
-     * flight; otherwise on the {@link Sealer}'s, while appends go on in the next segment. Either
-     * way the store then refuses writes, and every write it acknowledged is there after a reopen.
+     * The seal's sync fails: on the appending thread, which cuts the batch in flight, or with
+     * {@link LogStore.Builder#backgroundSync} (outside the NFS mode) on the {@link Sealer}'s, while
+     * appends go on in the next segment. Either way the store then refuses writes, and every write
+     * it acknowledged is there after a reopen.
      */
-    @Test
-    void failedSyncWhileSealingASegmentLosesNoAcknowledgedWrite() throws IOException {
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void failedSyncWhileSealingASegmentLosesNoAcknowledgedWrite(boolean backgroundSync) throws IOException {
         AtomicBoolean failSyncs = new AtomicBoolean();
         Syncer flaky = (segment, from, to) -> {
             if (failSyncs.get()) {
@@ -167,7 +171,7 @@ class LogStoreWriterTest extends LeakCheckingTest {
         List<String> acked = new ArrayList<>();
         List<String> failed = new ArrayList<>();
         try (LogStore store = builder().segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).durability(Durability.none())
-            .syncer(flaky).open()) {
+            .backgroundSync(backgroundSync).syncer(flaky).open()) {
             failSyncs.set(true);
             // Buffered writes are never synced per batch, so the first sync is the one that seals the segment.
             for (int i = 0; i < 200; i++) {
