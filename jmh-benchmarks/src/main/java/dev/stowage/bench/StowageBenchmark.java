@@ -45,6 +45,10 @@ public class StowageBenchmark {
     @Param({"true"})
     boolean callerAppends;
 
+    /** The buffered store's {@link LogStore.Builder#backgroundSync}; {@code -p backgroundSync=false,true} compares the two. */
+    @Param({"false"})
+    boolean backgroundSync;
+
     LogStore durableStore;
     LogStore bufferedStore;
     Path durableDir;
@@ -57,7 +61,8 @@ public class StowageBenchmark {
         durableDir = Engines.scratch("durable");
         bufferedDir = Engines.scratch("buffered");
         durableStore = LogStore.builder(durableDir).durability(Durability.sync()).writeMode(LogStore.WriteMode.valueOf(writeMode)).open();
-        bufferedStore = LogStore.builder(bufferedDir).durability(Durability.none()).callerAppends(callerAppends).open();
+        bufferedStore = LogStore.builder(bufferedDir).durability(Durability.none()).callerAppends(callerAppends)
+            .backgroundSync(backgroundSync).open();
         hotEtag = durableStore.storeMeta(Engines.NS, "hot", new byte[64], Precondition.any());
     }
 
