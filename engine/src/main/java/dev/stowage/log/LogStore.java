@@ -141,7 +141,7 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
             StoreRoot.LogStart logStart = storeRoot.logStart();
             this.nfs = b.nfs.applies(b.root);
             this.writeMode = b.writeMode.resolve(nfs, b.durability);
-            boolean backgroundSync = b.backgroundSync && b.durability.mode() == Durability.Mode.NONE && !nfs;
+            boolean backgroundSync = b.backgroundSync && b.durability.mode() == Durability.Mode.NONE && writeMode == WriteMode.MAPPED;
             boolean positional = writeMode == WriteMode.POSITIONAL;
             segmentLog = SegmentLog.open(storeRoot.segmentsDirectory(), b.segmentSize, b.root.getFileName().toString(), b.syncer,
                 logStart, positional, b.durability.mode() == Durability.Mode.NONE && !nfs ? Segment.Zeros.RESERVED : Segment.Zeros.SYNCED);
@@ -1208,8 +1208,9 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
          * was a GC pause (170-210 ms), but the syncs competed with the appending thread: a fifth
          * less throughput and a p99.9 four times as long. Worth it with a core to spare. A power
          * loss may then leave a sealed segment incomplete: recovery ends the log at its first damage
-         * and reports the cut ({@link Durability#none()}). Ignored in other durability modes and in
-         * the NFS mode (which syncs every batch).
+         * and reports the cut ({@link Durability#none()}). Applies to {@link WriteMode#MAPPED} writes
+         * under NONE durability (the {@code AUTO} choice outside the NFS mode) and is ignored
+         * otherwise: a positional segment's file is the writer's alone.
          */
         public Builder backgroundSync(boolean backgroundSync) {
             this.backgroundSync = backgroundSync;

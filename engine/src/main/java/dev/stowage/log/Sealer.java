@@ -34,12 +34,13 @@ import java.util.function.Consumer;
  * run on the sealer's own thread, one task at a time, and are done when {@link #await} returns.
  */
 final class Sealer implements AutoCloseable {
+    /** Bytes of the active segment written and not yet synced after which {@link #syncBehind} is due. */
+    static final int SYNC_BEHIND_BYTES = 8 << 20;
+
     private final Syncer syncer;
     private final StoreRoot root;
     private final Consumer<RuntimeException> onFailure;
     private final ExecutorService thread;
-    /** Bytes of the active segment written and not yet synced after which {@link #syncBehind} is due. */
-    static final int SYNC_BEHIND_BYTES = 8 << 20;
 
     /** The latest seal; guarded by the writer role. */
     private CompletableFuture<Void> lastSeal = CompletableFuture.completedFuture(null);
@@ -85,14 +86,13 @@ final class Sealer implements AutoCloseable {
      * Syncs {@code [from, to)} of the active segment in the background if the sealer is idle, so
      * that the writeback is spread over the segment's life and its seal has little left to sync.
      *
-     * @return whether the range was taken (if not, the caller keeps it unsynced)
-     * @throws StorageException if an earlier sync failed
+     * @return whether the range was taken; if not (the thread is busy, or an earlier sync failed
+     *         and failed the store), the caller keeps it unsynced
      */
     boolean syncBehind(Segment segment, int from, int to) {
-        if (!last.isDone()) {
+        if (!last.isDone() || last.isCompletedExceptionally()) {
             return false;
         }
-        await(last);
         last = CompletableFuture.runAsync(() -> {
             try {
                 syncer.sync(segment, from, to);
