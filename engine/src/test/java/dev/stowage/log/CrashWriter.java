@@ -61,6 +61,9 @@ public final class CrashWriter {
         if (args[0].equals("mapped")) {
             builder.writeMode(LogStore.WriteMode.MAPPED);
         }
+        if (args[0].equals("buffered")) {
+            builder.durability(Durability.none()).backgroundSync(true);
+        }
         LogStore store = builder.open();
         out.println("READY");
         out.flush();

@@ -67,6 +67,17 @@ class LogStoreCrashTest extends LeakCheckingTest {
         run("mapped", Math.max(1, CYCLES / 5));
     }
 
+    /**
+     * Kill -9 of a NONE writer that syncs in the background ({@link LogStore.Builder#backgroundSync}):
+     * acknowledged from the page cache, which survives the kill, so nothing may be cut, whatever
+     * the manifest's mark of unsynced segments says when the kill lands.
+     */
+    @Test
+    @Timeout(value = 20, unit = TimeUnit.MINUTES)
+    void bufferedWritesSyncedInTheBackgroundSurviveSigkill() throws Exception {
+        run("buffered", Math.max(1, CYCLES / 5));
+    }
+
     /** Kill -9 during promote loops: every head is old or new, never torn; the sweeper leaves no orphan. */
     @Test
     @Timeout(value = 20, unit = TimeUnit.MINUTES)
