@@ -215,7 +215,6 @@ class LogStoreCompactionTest extends LeakCheckingTest {
             store.writeState(NS, "held", ReplayableBody.ofBytes(old), Precondition.any());
             Path firstSegment = LogFiles.segments(root).get(0);
             Content open = store.readState(NS, "held");
-            int whileViewed;
             try (ValueView view = store.viewState(NS, "held")) {
                 store.writeState(NS, "held", ReplayableBody.ofBytes(value("held", 1, 5000)), Precondition.any());
                 overwrite(store, 5, 30, 800, new HashMap<>());
@@ -227,10 +226,21 @@ class LogStoreCompactionTest extends LeakCheckingTest {
                 view.buffer().get(viewed);
                 assertThat(viewed).isEqualTo(old);
                 open.close();
-                whileViewed = LogStore.liveMappings();
+                assertThat(mapped(firstSegment)).as("the view holds the deleted file's mapping").isTrue();
             }
-            assertThat(LogStore.liveMappings()).as("the view held the last reference").isEqualTo(whileViewed - 1);
+            assertThat(mapped(firstSegment)).as("the view held the last reference").isFalse();
             assertThat(readState(store, "held")).isEqualTo(value("held", 1, 5000));
+        }
+    }
+
+    /**
+     * Whether this process maps {@code file} (per {@code /proc/self/maps}; a deleted file stays
+     * listed while mapped). Not a count of all mappings: under NONE durability the next segment is
+     * prepared, and mapped, in the background right after each roll.
+     */
+    private static boolean mapped(Path file) throws IOException {
+        try (java.util.stream.Stream<String> maps = Files.lines(Path.of("/proc/self/maps"))) {
+            return maps.anyMatch(line -> line.contains(file.toString()));
         }
     }
 
