@@ -41,7 +41,8 @@ final class StoreRoot implements AutoCloseable {
     static final int FORMAT = 1;
     /** {@link #unsyncedFrom()} when every sealed segment was synced before the next one got records. */
     static final long ALL_SYNCED = Long.MAX_VALUE;
-    private static final String UNSYNCED_FROM = "unsyncedFrom";
+    /** Manifest key of {@link #unsyncedFrom()}. */
+    static final String UNSYNCED_FROM = "unsyncedFrom";
 
     private final Path root;
     private final FileChannel lockChannel;

@@ -84,7 +84,7 @@ final class LogFiles {
         try (java.io.Reader r = Files.newBufferedReader(manifest)) {
             p.load(r);
         }
-        p.setProperty("unsyncedFrom", String.valueOf(segmentId));
+        p.setProperty(StoreRoot.UNSYNCED_FROM, String.valueOf(segmentId));
         try (java.io.Writer w = Files.newBufferedWriter(manifest)) {
             p.store(w, null);
         }
