@@ -210,7 +210,8 @@ final class CheckpointRun {
         try {
             UnsafeBuffer record = segment.buffer();
             // The open did not scan this segment: the record's layout is checked before any field is
-            // trusted (its CRC is not: that would read every value a listing passes over).
+            // trusted, its CRC before the value is first served (IndexEntry.checkCrc), so that a
+            // listing passing over large values does not read them.
             String problem = RecordCodec.layoutProblem(record, offset, segment.capacity());
             if (problem == null && (RecordCodec.type(record, offset) != RecordDescriptor.TYPE_PUT
                 || RecordCodec.space(record, offset) != space || !sameKeyBytes(at, record, offset))) {
@@ -223,6 +224,11 @@ final class CheckpointRun {
             if (entry.recordBytes() != buffer.getInt(at + ENTRY_RECORD_BYTES_OFFSET, ByteOrder.LITTLE_ENDIAN)
                 || blobId(at) != (entry instanceof BlobEntry ? ((BlobEntry) entry).blobId : LogIndex.NO_BLOB)) {
                 throw corrupt(at, "disagrees with its record (" + segment.path().getFileName() + " offset " + offset + ")");
+            }
+            entry.crcUnchecked = true;
+            if (entry.metaValue != null || entry instanceof BlobEntry) {
+                // The value was just read (a meta document, a blob reference): check it now.
+                entry.checkCrc();
             }
             return entry;
         } finally {

@@ -5,8 +5,9 @@ import dev.stowage.ObjectAttributes;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * Where the current version of one key lives. Immutable: the writer replaces entries, never
- * changes them, so a reader holding one sees a consistent version.
+ * Where the current version of one key lives. Immutable but for {@link #crcUnchecked}, a cached
+ * check: the writer replaces entries, never changes them, so a reader holding one sees a
+ * consistent version.
  *
  * <p>Heap cost per key, 64-bit JVM with compressed pointers: this object 56 bytes, its key
  * {@code String} 24 + 16 + key length, in {@link LogIndex} the hash map's node 32 and table slot
@@ -28,6 +29,13 @@ class IndexEntry {
     final ObjectAttributes attributes;
     /** The document itself for meta entries (served from memory), otherwise {@code null}. */
     final byte[] metaValue;
+    /**
+     * Whether the record's CRC is still to be checked before its value is first served or copied:
+     * set for entries read from a checkpoint (the open scans none of the records it covers), cleared
+     * by the first check. Neither final nor volatile: a thread that misses another's clearing only
+     * checks the same bytes again.
+     */
+    boolean crcUnchecked;
 
     IndexEntry(long lsn, Segment segment, int recordOffset, int valueOffset, int valueLength, long timestampMillis,
                ObjectAttributes attributes, byte[] metaValue) {
@@ -44,6 +52,22 @@ class IndexEntry {
     /** Bytes the record occupies in its segment, alignment padding included. */
     int recordBytes() {
         return (int) RecordDescriptor.align(valueOffset - recordOffset + (long) valueLength);
+    }
+
+    /**
+     * Checks the record's CRC if it is still {@link #crcUnchecked}; the caller holds the segment
+     * (retained, or the writer's own).
+     *
+     * @throws CorruptionException naming the segment file and the record's offset if it does not match
+     */
+    void checkCrc() {
+        if (crcUnchecked) {
+            String problem = RecordCodec.crcProblem(segment.buffer(), recordOffset);
+            if (problem != null) {
+                throw new CorruptionException(segment.path().toString(), recordOffset, problem);
+            }
+            crcUnchecked = false;
+        }
     }
 
     /** Length of the value the entry stands for (a blob's length for out-of-line values). */

@@ -145,11 +145,18 @@ final class IndexReader {
     }
 
     /**
-     * Takes a reader's reference on {@code e}'s segment. False when compaction released the
-     * segment since the lookup (the version then lives elsewhere or was superseded: look again).
+     * Takes a reader's reference on {@code e}'s segment and checks the record's CRC if no one has
+     * yet ({@link IndexEntry#checkCrc}). False when compaction released the segment since the
+     * lookup (the version then lives elsewhere or was superseded: look again).
      */
     private boolean retained(Space space, byte code, String namespace, String key, IndexEntry e) {
         if (e.segment.retain()) {
+            try {
+                e.checkCrc();
+            } catch (CorruptionException corrupt) {
+                e.segment.release();
+                throw corrupt;
+            }
             return true;
         }
         ensureOpen.run();

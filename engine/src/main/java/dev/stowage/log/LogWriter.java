@@ -405,6 +405,8 @@ final class LogWriter implements EventHandler<WriteCommand> {
             throw new NotFoundException(Space.OBJECT, c.namespace, c.sourceKey);
         }
         check(c, current(c.namespace, c.space, c.key));
+        // A version read from a checkpoint is CRC-checked before a copy gives its bytes a new CRC.
+        source.checkCrc();
         byte[] attributes = RecordCodec.encodeAttributes(source.attributes);
         reserve(frame(c.namespaceBytes, c.keyBytes, attributes, source.valueLength));
         IndexEntry entry = append(RecordDescriptor.TYPE_PUT, c.space, blobFlag(source), c.namespaceBytes, c.keyBytes, attributes,
@@ -418,6 +420,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
             throw new NotFoundException(Space.STATE, c.namespace, c.sourceKey);
         }
         check(c, current(c.namespace, RecordDescriptor.SPACE_STATE, c.key));
+        staged.checkCrc();
         long put = frame(c.namespaceBytes, c.keyBytes, RecordCodec.NO_ATTRIBUTES, staged.valueLength);
         long remove = frame(c.namespaceBytes, c.sourceKeyBytes, RecordCodec.NO_ATTRIBUTES, 0);
         long commit = frame(c.namespaceBytes, RecordCodec.NO_ATTRIBUTES, RecordCodec.NO_ATTRIBUTES, 0);

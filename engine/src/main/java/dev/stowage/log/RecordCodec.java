@@ -34,7 +34,6 @@ import org.agrona.concurrent.AtomicBuffer;
  */
 final class RecordCodec {
     private final CRC32C crc = new CRC32C();
-    private final byte[] lengthBytes = new byte[4];
 
     /**
      * Writes the header and the namespace, key and attribute bytes of a record at {@code offset};
@@ -69,18 +68,16 @@ final class RecordCodec {
      * so a concurrent reader never sees a length before the bytes it covers.
      */
     void seal(AtomicBuffer buffer, int offset, int frameLength) {
-        buffer.putInt(offset + CRC_OFFSET, crcOf(buffer, offset, frameLength), ByteOrder.LITTLE_ENDIAN);
+        buffer.putInt(offset + CRC_OFFSET, crcOf(crc, buffer, offset, frameLength), ByteOrder.LITTLE_ENDIAN);
         int littleEndian = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN ? frameLength : Integer.reverseBytes(frameLength);
         buffer.putIntRelease(offset + FRAME_LENGTH_OFFSET, littleEndian);
     }
 
-    private int crcOf(DirectBuffer buffer, int offset, int frameLength) {
+    private static int crcOf(CRC32C crc, DirectBuffer buffer, int offset, int frameLength) {
         crc.reset();
-        lengthBytes[0] = (byte) frameLength;
-        lengthBytes[1] = (byte) (frameLength >>> 8);
-        lengthBytes[2] = (byte) (frameLength >>> 16);
-        lengthBytes[3] = (byte) (frameLength >>> 24);
-        crc.update(lengthBytes);
+        for (int shift = 0; shift < Integer.SIZE; shift += Byte.SIZE) {
+            crc.update(frameLength >>> shift); // the frame length's bytes, little-endian
+        }
         ByteBuffer view = buffer.byteBuffer().duplicate();
         int base = (int) (buffer.wrapAdjustment());
         view.limit(base + offset + frameLength).position(base + offset + VERSION_OFFSET);
@@ -98,12 +95,24 @@ final class RecordCodec {
         if (problem != null) {
             return problem;
         }
+        problem = crcProblem(crc, buffer, offset);
+        return problem != null ? problem : partsProblem(buffer, offset);
+    }
+
+    /**
+     * Checks the CRC alone of a record whose layout passed {@link #layoutProblem}. Thread-safe (a
+     * CRC32C of its own): for readers checking a value before they first serve it.
+     *
+     * @return {@code null} if the CRC matches, otherwise the mismatch
+     */
+    static String crcProblem(DirectBuffer buffer, int offset) {
+        return crcProblem(new CRC32C(), buffer, offset);
+    }
+
+    private static String crcProblem(CRC32C crc, DirectBuffer buffer, int offset) {
         int stored = buffer.getInt(offset + CRC_OFFSET, ByteOrder.LITTLE_ENDIAN);
-        int computed = crcOf(buffer, offset, frameLength(buffer, offset));
-        if (stored != computed) {
-            return String.format("CRC32C mismatch: stored %08x, computed %08x", stored, computed);
-        }
-        return partsProblem(buffer, offset);
+        int computed = crcOf(crc, buffer, offset, frameLength(buffer, offset));
+        return stored == computed ? null : String.format("CRC32C mismatch: stored %08x, computed %08x", stored, computed);
     }
 
     /**

@@ -365,6 +365,86 @@ class LogStoreCheckpointTest extends LeakCheckingTest {
     }
 
     /**
+     * The open trusts the records a checkpoint covers without reading them, so bit rot inside a
+     * value is found when the value is first served or copied: a typed corruption naming the
+     * segment and the record, never the rotten bytes. The entry's metadata is still served, a
+     * listing reads no value, and every other key is served.
+     */
+    @Test
+    void bitRotInValuesUnderACheckpointIsCorruptionWhenServed() throws Exception {
+        Path root = dir.resolve("store");
+        byte[] meta = bytes("a meta document");
+        try (LogStore store = builder(root).open()) {
+            for (int i = 0; i < 5; i++) {
+                store.putObject(NS, "o" + i, ReplayableBody.ofBytes(pattern(i)), ObjectAttributes.DEFAULT, Precondition.any());
+            }
+            store.storeMeta(NS, "m", meta, Precondition.any());
+            store.stage(NS, "s", "t1", ReplayableBody.ofBytes(pattern(5)), Precondition.any());
+            // The damage must lie before the log's last 4 KiB, which the open compares with the checkpoint.
+            for (int i = 0; i < 8; i++) {
+                store.storeMeta("filler", "f" + i, pattern(10 + i), Precondition.any());
+            }
+        }
+        Path segment = LogFiles.segments(root).get(0);
+        String o2 = segment.getFileName() + " at offset " + flipBitInValue(segment, pattern(2));
+        String m = segment.getFileName() + " at offset " + flipBitInValue(segment, meta);
+        String staged = segment.getFileName() + " at offset " + flipBitInValue(segment, pattern(5));
+        try (LogStore store = builder(root).open()) {
+            assertThat(store.recoveryReport().checkpointsRejected()).isNull();
+            assertThat(store.headObject(NS, "o2").size()).isEqualTo(pattern(2).length);
+            assertThat(store.listObjects(NS, dev.stowage.ListRequest.all()).items()).hasSize(5);
+            for (org.assertj.core.api.ThrowableAssert.ThrowingCallable use : List.<org.assertj.core.api.ThrowableAssert.ThrowingCallable>of(
+                () -> store.getObject(NS, "o2"), () -> store.viewObject(NS, "o2"), () -> store.getObject(NS, "o2"),
+                () -> store.copyObject(NS, "o2", "copy", Precondition.any()))) {
+                assertThatThrownBy(use).isInstanceOf(dev.stowage.CorruptionException.class).hasMessageContaining(o2)
+                    .hasMessageContaining("CRC32C mismatch");
+            }
+            assertThatThrownBy(() -> store.headObject(NS, "copy")).isInstanceOf(NotFoundException.class);
+            assertThatThrownBy(() -> store.readMeta(NS, "m")).isInstanceOf(dev.stowage.CorruptionException.class).hasMessageContaining(m);
+            assertThatThrownBy(() -> store.promote(NS, "s", "t1", Precondition.any())).isInstanceOf(dev.stowage.CorruptionException.class)
+                .hasMessageContaining(staged);
+            for (int i : new int[] {0, 1, 3, 4}) {
+                try (Content c = store.getObject(NS, "o" + i)) {
+                    assertThat(c.stream().readAllBytes()).isEqualTo(pattern(i));
+                }
+            }
+            store.copyObject(NS, "o3", "copy", Precondition.any());
+            try (ValueView copy = store.viewObject(NS, "copy")) {
+                byte[] read = new byte[copy.size()];
+                copy.buffer().get(read);
+                assertThat(read).isEqualTo(pattern(3));
+            }
+        }
+    }
+
+    /** 1 KiB unique to {@code seed}. */
+    private static byte[] pattern(int seed) {
+        byte[] value = new byte[1024];
+        new java.util.Random(seed).nextBytes(value);
+        return value;
+    }
+
+    /** Flips a bit in the middle of the only copy of {@code value} in {@code segment}; returns its record's offset. */
+    private static int flipBitInValue(Path segment, byte[] value) throws IOException {
+        byte[] file = Files.readAllBytes(segment);
+        int at = -1;
+        for (int i = 0; i + value.length <= file.length && at < 0; i++) {
+            if (java.util.Arrays.equals(file, i, i + value.length, value, 0, value.length)) {
+                at = i;
+            }
+        }
+        assertThat(at).as("value in %s", segment).isNotNegative();
+        int record = -1;
+        for (int offset : LogFiles.recordOffsets(segment)) {
+            if (offset <= at) {
+                record = offset;
+            }
+        }
+        LogFiles.flipBit(segment, at + value.length / 2, 3);
+        return record;
+    }
+
+    /**
      * An entry whose file CRC is right but which names the wrong record (a buggy writer) or a
      * place outside the file is a typed corruption when its key is used, naming the checkpoint;
      * the other keys are served, and the open itself reads no entry to notice.
