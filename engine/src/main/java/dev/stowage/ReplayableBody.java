@@ -32,6 +32,17 @@ public interface ReplayableBody {
     /** A new stream over the whole body, from its first byte. The caller closes it. */
     InputStream open() throws IOException;
 
+    /**
+     * The body's bytes when the caller holds them in memory ({@link #ofBytes}, {@link #ofBuffer}):
+     * a view of the caller's memory from its position to its limit; {@code null} for a body that
+     * must be read through {@link #open()} (the default). A store may copy the bytes from it once,
+     * on the caller's thread, instead of reading a stream into an array of its own. The factory's
+     * rule holds: the caller does not modify the bytes until the write returns.
+     */
+    default ByteBuffer inMemory() {
+        return null;
+    }
+
     /** Opens a stream; the functional half of {@link #ofSupplier(long, StreamSupplier)}. */
     @FunctionalInterface
     interface StreamSupplier {
@@ -56,6 +67,11 @@ public interface ReplayableBody {
             public InputStream open() {
                 return new ByteArrayInputStream(bytes, offset, length);
             }
+
+            @Override
+            public ByteBuffer inMemory() {
+                return ByteBuffer.wrap(bytes, offset, length);
+            }
         };
     }
 
@@ -74,6 +90,11 @@ public interface ReplayableBody {
             @Override
             public InputStream open() {
                 return new ByteBufferInputStream(view.duplicate());
+            }
+
+            @Override
+            public ByteBuffer inMemory() {
+                return view.duplicate();
             }
         };
     }

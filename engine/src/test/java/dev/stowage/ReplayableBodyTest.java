@@ -46,6 +46,24 @@ class ReplayableBodyTest {
         assertThat(readTwice(ReplayableBody.ofBytes(data, 100, 50))).containsExactly(java.util.Arrays.copyOfRange(data, 100, 150));
     }
 
+    /** Bodies over the caller's memory show it as it is (a slice, position to limit); the others have none to show. */
+    @Test
+    void inMemoryIsAViewOfTheCallersBytes(@TempDir Path dir) throws IOException {
+        byte[] data = random(100);
+        ByteBuffer slice = ReplayableBody.ofBytes(data, 10, 50).inMemory();
+        assertThat(slice.remaining()).isEqualTo(50);
+        data[10] = 42;
+        assertThat(slice.get(slice.position())).as("the caller's array, not a copy").isEqualTo((byte) 42);
+        ByteBuffer buffer = ByteBuffer.allocateDirect(100).put(data).position(20).limit(70);
+        ByteBuffer view = ReplayableBody.ofBuffer(buffer).inMemory();
+        assertThat(view.position()).isEqualTo(20);
+        assertThat(view.remaining()).isEqualTo(50);
+        view.position(view.limit());
+        assertThat(buffer.position()).as("caller's buffer position untouched").isEqualTo(20);
+        assertThat(ReplayableBody.ofFile(Files.write(dir.resolve("body"), data)).inMemory()).isNull();
+        assertThat(ReplayableBody.ofSupplier(data.length, () -> new ByteArrayInputStream(data)).inMemory()).isNull();
+    }
+
     @Test
     void spoolKeepsSmallBodiesInMemoryAndSpillsLargeOnes() throws IOException {
         byte[] small = random(1000);

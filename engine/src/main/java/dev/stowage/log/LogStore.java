@@ -735,7 +735,21 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
         Names.namespace(namespace);
         long length = body.length();
         if (length != ReplayableBody.UNKNOWN_LENGTH && length <= maxInlineBytes) {
-            return put(space, namespace, key, body.readAllBytes(maxInlineBytes), (byte) 0, attributes, precondition);
+            java.nio.ByteBuffer inMemory = body.inMemory();
+            if (inMemory == null || inMemory.remaining() != length) {
+                return put(space, namespace, key, body.readAllBytes(maxInlineBytes), (byte) 0, attributes, precondition);
+            }
+            // A caller that runs its write itself lends its bytes (the record is the only copy);
+            // a command published to the ring takes a copy first (the caller may reuse its array
+            // once an async write returns, and an interrupted blocking one returns early).
+            return put(space, namespace, key, (byte) 0, attributes, precondition, c -> {
+                if (c.runByCaller) {
+                    c.borrowedValue = inMemory;
+                } else {
+                    c.value = new byte[inMemory.remaining()];
+                    inMemory.get(inMemory.position(), c.value);
+                }
+            });
         }
         BlobStore.Blob blob = blobs.write(body, capabilities.maxBodyBytes());
         CompletableFuture<String> result;
@@ -756,9 +770,15 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
     /** Puts a value; {@code attributes} are recorded for objects only ({@link ObjectAttributes#DEFAULT} elsewhere). */
     private CompletableFuture<String> put(byte space, String namespace, String key, byte[] value, byte flags,
                                           ObjectAttributes attributes, Precondition precondition) {
+        return put(space, namespace, key, flags, attributes, precondition, c -> c.value = value);
+    }
+
+    /** As above, with the value set on the command by {@code value}. */
+    private CompletableFuture<String> put(byte space, String namespace, String key, byte flags, ObjectAttributes attributes,
+                                          Precondition precondition, Consumer<WriteCommand> value) {
         byte[] encoded = space == RecordDescriptor.SPACE_OBJECT ? RecordCodec.encodeAttributes(attributes) : RecordCodec.NO_ATTRIBUTES;
         return submit(WriteCommand.PUT, space, namespace, key, precondition, c -> {
-            c.value = value;
+            value.accept(c);
             c.flags = flags;
             c.attributes = encoded;
             c.objectAttributes = attributes;

@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -100,7 +101,9 @@ final class LogWriter implements EventHandler<WriteCommand> {
     /** The writer role: held by the thread running the writer ({@link #onEvent} or {@link #appendIfIdle}). */
     private final ReentrantLock role = new ReentrantLock();
     /** The command a caller runs directly ({@link #appendIfIdle}); one suffices, as the role is exclusive. */
-    private final WriteCommand direct = new WriteCommand();
+    private final WriteCommand direct = new WriteCommand(true);
+    /** The value of the PUT being appended: the command's array or the caller's memory ({@link WriteCommand#borrowedValue}). */
+    private final UnsafeBuffer value = new UnsafeBuffer(new byte[0]);
     /** Syncs and publishes batches behind the writer; {@code null} when the writer does it itself. */
     private final Committer<Appended> committer;
     /** Syncs the log behind the writer ({@link LogStore.Builder#backgroundSync}); {@code null} when a roll syncs itself. */
@@ -377,9 +380,16 @@ final class LogWriter implements EventHandler<WriteCommand> {
         Change pending = overlay.get(target);
         IndexEntry current = pending != null ? live(pending) : index.get(c.namespace, c.space, c.key);
         check(c, current);
-        reserve(frame(c.namespaceBytes, c.keyBytes, c.attributes, c.value.length));
+        if (c.value != null) {
+            value.wrap(c.value);
+        } else {
+            value.wrap(c.borrowedValue, c.borrowedValue.position(), c.borrowedValue.remaining());
+        }
+        reserve(frame(c.namespaceBytes, c.keyBytes, c.attributes, value.capacity()));
+        // Meta documents are only ever PUT with bytes of their own, which the index keeps.
+        byte[] meta = c.space == RecordDescriptor.SPACE_META ? c.value : null;
         IndexEntry entry = append(RecordDescriptor.TYPE_PUT, c.space, c.flags, c.namespaceBytes, c.keyBytes, c.attributes,
-            c.objectAttributes, c.value, null, 0, c.value.length);
+            c.objectAttributes, value, 0, value.capacity(), meta);
         // A key new to the index with no change of it in flight: the writer lists it (listNewKeys).
         boolean listed = pending == null && current == null;
         stage(c, List.of(new Change(target, entry, entry.lsn, true, listed)), entry.lsn);
@@ -395,7 +405,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
         }
         reserve(frame(c.namespaceBytes, c.keyBytes, RecordCodec.NO_ATTRIBUTES, 0));
         IndexEntry entry = append(RecordDescriptor.TYPE_DELETE, c.space, (byte) 0, c.namespaceBytes, c.keyBytes,
-            RecordCodec.NO_ATTRIBUTES, ObjectAttributes.DEFAULT, null, null, 0, 0);
+            RecordCodec.NO_ATTRIBUTES, ObjectAttributes.DEFAULT, null, 0, 0, null);
         stage(c, List.of(new Change(c.namespace, c.space, c.key, REMOVED, entry.lsn)), entry.lsn);
     }
 
@@ -409,8 +419,9 @@ final class LogWriter implements EventHandler<WriteCommand> {
         source.checkCrc();
         byte[] attributes = RecordCodec.encodeAttributes(source.attributes);
         reserve(frame(c.namespaceBytes, c.keyBytes, attributes, source.valueLength));
+        readable(source.segment, source.valueOffset);
         IndexEntry entry = append(RecordDescriptor.TYPE_PUT, c.space, blobFlag(source), c.namespaceBytes, c.keyBytes, attributes,
-            source.attributes, null, source.segment, source.valueOffset, source.valueLength);
+            source.attributes, source.segment.buffer(), source.valueOffset, source.valueLength, null);
         stage(c, List.of(new Change(c.namespace, c.space, c.key, entry, entry.lsn)), entry.lsn);
     }
 
@@ -425,13 +436,14 @@ final class LogWriter implements EventHandler<WriteCommand> {
         long remove = frame(c.namespaceBytes, c.sourceKeyBytes, RecordCodec.NO_ATTRIBUTES, 0);
         long commit = frame(c.namespaceBytes, RecordCodec.NO_ATTRIBUTES, RecordCodec.NO_ATTRIBUTES, 0);
         reserve(put + remove + commit);
+        readable(staged.segment, staged.valueOffset);
         IndexEntry head = append(RecordDescriptor.TYPE_PUT, RecordDescriptor.SPACE_STATE,
             (byte) (RecordDescriptor.FLAG_GROUPED | blobFlag(staged)), c.namespaceBytes, c.keyBytes, RecordCodec.NO_ATTRIBUTES,
-            ObjectAttributes.DEFAULT, null, staged.segment, staged.valueOffset, staged.valueLength);
+            ObjectAttributes.DEFAULT, staged.segment.buffer(), staged.valueOffset, staged.valueLength, null);
         IndexEntry removal = append(RecordDescriptor.TYPE_DELETE, RecordDescriptor.SPACE_STAGED, RecordDescriptor.FLAG_GROUPED,
-            c.namespaceBytes, c.sourceKeyBytes, RecordCodec.NO_ATTRIBUTES, ObjectAttributes.DEFAULT, null, null, 0, 0);
+            c.namespaceBytes, c.sourceKeyBytes, RecordCodec.NO_ATTRIBUTES, ObjectAttributes.DEFAULT, null, 0, 0, null);
         append(RecordDescriptor.TYPE_COMMIT, RecordDescriptor.SPACE_META, (byte) 0, c.namespaceBytes, RecordCodec.NO_ATTRIBUTES,
-            RecordCodec.NO_ATTRIBUTES, ObjectAttributes.DEFAULT, null, null, 0, 0);
+            RecordCodec.NO_ATTRIBUTES, ObjectAttributes.DEFAULT, null, 0, 0, null);
         stage(c, List.of(new Change(c.namespace, RecordDescriptor.SPACE_STATE, c.key, head, head.lsn),
             new Change(c.namespace, RecordDescriptor.SPACE_STAGED, c.sourceKey, REMOVED, removal.lsn)), head.lsn);
     }
@@ -514,14 +526,13 @@ final class LogWriter implements EventHandler<WriteCommand> {
 
     /**
      * Appends one record; {@code attributes} are its encoded bytes, {@code indexed} the same
-     * attributes as the index entry keeps them (so they are never decoded back). The value comes
-     * from {@code value}, or from {@code source} at {@code sourceOffset} (copy and promote).
+     * attributes as the index entry keeps them (so they are never decoded back). The value is
+     * {@code valueLength} bytes of {@code value} from {@code valueIndex} (none if {@code value} is
+     * null): the command's, or a segment's (copy and promote, made {@link #readable} first).
+     * {@code meta}: a meta document's bytes, which its index entry keeps.
      */
     private IndexEntry append(byte type, byte space, byte flags, byte[] namespace, byte[] key, byte[] attributes,
-                              ObjectAttributes indexed, byte[] value, Segment source, int sourceOffset, int valueLength) {
-        if (source != null) {
-            readable(source, sourceOffset);
-        }
+                              ObjectAttributes indexed, DirectBuffer value, int valueIndex, int valueLength, byte[] meta) {
         Segment segment = log.active();
         UnsafeBuffer buffer = window.buffer();
         int offset = log.position();
@@ -531,15 +542,11 @@ final class LogWriter implements EventHandler<WriteCommand> {
         codec.writeHeader(buffer, at, type, space, flags, namespace, key, attributes, lsn, now, epoch, valueLength);
         int valueDistance = RecordCodec.valueOffset(namespace.length, key.length, attributes.length);
         if (value != null) {
-            buffer.putBytes(at + valueDistance, value, 0, valueLength);
-        } else if (source != null) {
-            buffer.putBytes(at + valueDistance, source.buffer(), sourceOffset, valueLength);
+            buffer.putBytes(at + valueDistance, value, valueIndex, valueLength);
         }
         int frameLength = (int) RecordDescriptor.frameLength(namespace.length, key.length, attributes.length, valueLength);
         codec.seal(buffer, at, frameLength);
         advance(frameLength);
-        // Meta documents are only ever PUT with their bytes (never copied), which the index keeps.
-        byte[] meta = space == RecordDescriptor.SPACE_META && type == RecordDescriptor.TYPE_PUT ? value : null;
         return BlobEntry.of((flags & RecordDescriptor.FLAG_BLOB) != 0, lsn, segment, offset, offset + valueDistance, valueLength, now,
             indexed, meta, buffer, at + valueDistance);
     }

@@ -226,8 +226,18 @@ final class RecordCodec {
 
     static final byte[] NO_ATTRIBUTES = new byte[0];
 
-    /** Content type and descriptor as {@code short len, ASCII, short len (-1 = none), ASCII}. */
+    /** {@link ObjectAttributes#DEFAULT} encoded once: most objects have them. Shared; never written to. */
+    private static final byte[] DEFAULT_ATTRIBUTES = encode(ObjectAttributes.DEFAULT);
+
+    /**
+     * Content type and descriptor as {@code short len, ASCII, short len (-1 = none), ASCII}. The
+     * array may be shared: callers only read it.
+     */
     static byte[] encodeAttributes(ObjectAttributes attributes) {
+        return attributes.equals(ObjectAttributes.DEFAULT) ? DEFAULT_ATTRIBUTES : encode(attributes);
+    }
+
+    private static byte[] encode(ObjectAttributes attributes) {
         byte[] type = attributes.contentType().getBytes(StandardCharsets.US_ASCII);
         byte[] desc = attributes.descriptor() == null ? null : attributes.descriptor().getBytes(StandardCharsets.US_ASCII);
         ByteBuffer out = ByteBuffer.allocate(4 + type.length + (desc == null ? 0 : desc.length)).order(ByteOrder.LITTLE_ENDIAN);

@@ -58,6 +58,11 @@ final class Segment {
 
     /** Bytes between two touched bytes of a fresh mapping: the smallest page size in use (larger pages are touched as often). */
     private static final int TOUCH_STRIDE = 4096;
+    /**
+     * 1 MiB of zeros, shared by every segment and never written: the source of zero-fills (each
+     * use takes its own duplicate), so that no fill allocates direct memory, which only a GC frees.
+     */
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
 
     /** How far a fresh segment's zeros reach the disk before it is used. */
     enum Zeros {
@@ -117,7 +122,7 @@ final class Segment {
                 channel.write(ByteBuffer.allocate(1), size - 1);
                 channel.force(true);
             }
-            ByteBuffer chunk = ByteBuffer.allocateDirect(1 << 20);
+            ByteBuffer chunk = ZEROS.duplicate();
             for (long written = 0; written < size; ) {
                 chunk.clear().limit((int) Math.min(chunk.capacity(), size - written));
                 written += channel.write(chunk, written);
@@ -182,11 +187,16 @@ final class Segment {
     void write(UnsafeBuffer source, int sourceIndex, int at, int length) {
         ByteBuffer view = source.byteBuffer().duplicate();
         int base = (int) source.wrapAdjustment();
-        view.limit(base + sourceIndex + length).position(base + sourceIndex);
+        write(view.limit(base + sourceIndex + length).position(base + sourceIndex), at);
+    }
+
+    /** Positional mode: writes {@code bytes}' remaining bytes to {@code at} in the file (no sync). */
+    private void write(ByteBuffer bytes, int at) {
+        int length = bytes.remaining();
         try {
             FileChannel c = channel();
-            for (long to = at; view.hasRemaining(); ) {
-                to += c.write(view, to);
+            for (long to = at; bytes.hasRemaining(); ) {
+                to += c.write(bytes, to);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("writing " + length + " bytes at " + at + " of " + path, e);
@@ -276,9 +286,9 @@ final class Segment {
             buffer.setMemory(from, to - from, (byte) 0);
             return;
         }
-        UnsafeBuffer zeros = new UnsafeBuffer(ByteBuffer.allocateDirect(Math.min(to - from, 1 << 20)));
+        ByteBuffer zeros = ZEROS.duplicate();
         for (int at = from; at < to; at += zeros.capacity()) {
-            write(zeros, 0, at, Math.min(zeros.capacity(), to - at));
+            write(zeros.clear().limit(Math.min(zeros.capacity(), to - at)), at);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.stowage.log;
 
 import dev.stowage.ObjectAttributes;
 import dev.stowage.Precondition;
+import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -44,6 +45,11 @@ final class WriteCommand {
     /** The same attributes, as the index keeps them. */
     ObjectAttributes objectAttributes;
     byte[] value;
+    /**
+     * A PUT's value in the caller's memory (position to limit) instead of {@link #value}: only in
+     * a command {@link #runByCaller}, which the writer is done with before the caller gets control back.
+     */
+    ByteBuffer borrowedValue;
     byte sourceSpace;
     String sourceKey;
     byte[] sourceKeyBytes;
@@ -53,6 +59,20 @@ final class WriteCommand {
     /** LSN named by an ifMatch precondition, or -1 when the ETag is not one of this store's. */
     long expectedLsn;
     CompletableFuture<String> result;
+    /**
+     * Whether the caller that fills this command runs it too, before the fill returns
+     * ({@link LogWriter#appendIfIdle}), rather than publishing it to the ring.
+     */
+    final boolean runByCaller;
+
+    /** A slot of the ring. */
+    WriteCommand() {
+        this(false);
+    }
+
+    WriteCommand(boolean runByCaller) {
+        this.runByCaller = runByCaller;
+    }
 
     void clear() {
         flags = 0;
@@ -63,6 +83,7 @@ final class WriteCommand {
         attributes = null;
         objectAttributes = null;
         value = null;
+        borrowedValue = null;
         sourceKey = null;
         sourceKeyBytes = null;
         sourceSegment = null;

@@ -78,6 +78,59 @@ class CallerAppendsTest extends LeakCheckingTest {
     }
 
     /**
+     * A caller that runs its write itself lends the store its bytes (the record is their only
+     * copy); a write that goes through the ring has them copied before the call returns. Either
+     * way an async caller may reuse its array or buffer as soon as the call returns: each stored
+     * value is the bytes the call was given (a slice, a buffer's position to limit).
+     */
+    @Test
+    void anAsyncCallerMayReuseItsBytesAsSoonAsTheCallReturns() throws Exception {
+        HeldSyncer holding = new HeldSyncer();
+        try (LogStore store = LogStore.builder(dir).durability(Durability.group(Duration.ofHours(1))).syncer(holding).open()) {
+            byte[] array = new byte[100];
+            ByteBuffer direct = ByteBuffer.allocateDirect(200);
+            List<CompletableFuture<String>> writes = new ArrayList<>();
+            for (boolean writerBusy : new boolean[] {false, true}) {
+                CompletableFuture<Void> sync = null;
+                if (writerBusy) {
+                    holding.arm();
+                    sync = CompletableFuture.runAsync(store::sync);
+                    assertThat(holding.awaitHeld(1, TimeUnit.MINUTES)).as("the group sync began").isTrue();
+                }
+                int seed = writerBusy ? 10 : 0;
+                System.arraycopy(pattern(seed, 100), 0, array, 0, 100);
+                writes.add(store.putObjectAsync(NS, "slice" + writerBusy, ReplayableBody.ofBytes(array, 10, 50),
+                    ObjectAttributes.DEFAULT, Precondition.any()));
+                System.arraycopy(pattern(seed + 1, 100), 0, array, 0, 100);
+                direct.clear().put(pattern(seed + 2, 200)).position(20).limit(120);
+                writes.add(store.putObjectAsync(NS, "buffer" + writerBusy, ReplayableBody.ofBuffer(direct.asReadOnlyBuffer()),
+                    ObjectAttributes.DEFAULT, Precondition.any()));
+                direct.clear().put(pattern(seed + 3, 200));
+                assertThat(writes.subList(writes.size() - 2, writes.size())).as("writer busy: %s", writerBusy)
+                    .allMatch(w -> w.isDone() != writerBusy);
+                if (writerBusy) {
+                    holding.release();
+                    sync.join();
+                }
+            }
+            writes.forEach(CompletableFuture::join);
+            for (boolean writerBusy : new boolean[] {false, true}) {
+                int seed = writerBusy ? 10 : 0;
+                try (Content slice = store.getObject(NS, "slice" + writerBusy); Content buffer = store.getObject(NS, "buffer" + writerBusy)) {
+                    assertThat(slice.stream().readAllBytes()).isEqualTo(java.util.Arrays.copyOfRange(pattern(seed, 100), 10, 60));
+                    assertThat(buffer.stream().readAllBytes()).isEqualTo(java.util.Arrays.copyOfRange(pattern(seed + 2, 200), 20, 120));
+                }
+            }
+        }
+    }
+
+    private static byte[] pattern(int seed, int length) {
+        byte[] bytes = new byte[length];
+        new Random(seed).nextBytes(bytes);
+        return bytes;
+    }
+
+    /**
      * Callers that append themselves and commands that go through the ring (syncs, and writes of
      * callers that found the writer busy) take turns: compare-and-swap increments of shared
      * counters from several threads lose nothing and never reuse an ETag.
