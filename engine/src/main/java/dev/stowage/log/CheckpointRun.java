@@ -210,8 +210,8 @@ final class CheckpointRun {
         try {
             UnsafeBuffer record = segment.buffer();
             // The open did not scan this segment: the record's layout is checked before any field is
-            // trusted, its CRC before the value is first served (IndexEntry.checkCrc), so that a
-            // listing passing over large values does not read them.
+            // trusted, its CRC before the value is first served (IndexEntry.checkCrc): a listing
+            // then reads no large value, and the writer can still replace a damaged one.
             String problem = RecordCodec.layoutProblem(record, offset, segment.capacity());
             if (problem == null && (RecordCodec.type(record, offset) != RecordDescriptor.TYPE_PUT
                 || RecordCodec.space(record, offset) != space || !sameKeyBytes(at, record, offset))) {
@@ -226,10 +226,6 @@ final class CheckpointRun {
                 throw corrupt(at, "disagrees with its record (" + segment.path().getFileName() + " offset " + offset + ")");
             }
             entry.crcUnchecked = true;
-            if (entry.metaValue != null || entry instanceof BlobEntry) {
-                // The value was just read (a meta document, a blob reference): check it now.
-                entry.checkCrc();
-            }
             return entry;
         } finally {
             segment.release();

@@ -55,8 +55,13 @@ final class IndexReader {
     }
 
     Document readMeta(String namespace, String key) {
-        IndexEntry e = lookup(Space.META, RecordDescriptor.SPACE_META, namespace, Names.key(key));
-        return Document.wrap(e.metaValue, etag(e.lsn));
+        Names.key(key);
+        while (true) {
+            IndexEntry e = lookup(Space.META, RecordDescriptor.SPACE_META, namespace, key);
+            if (checked(Space.META, RecordDescriptor.SPACE_META, namespace, key, e)) {
+                return Document.wrap(e.metaValue, etag(e.lsn));
+            }
+        }
     }
 
     Content readState(String namespace, String key) {
@@ -129,6 +134,9 @@ final class IndexReader {
             IndexEntry e = lookup(space, code, namespace, key);
             if (e instanceof BlobEntry) {
                 BlobEntry blob = (BlobEntry) e;
+                if (!checked(space, code, namespace, key, e)) {
+                    continue;
+                }
                 try {
                     return new Content(info(key, e), blobs.open(blob.blobId, blob.blobLength, blob.blobCrc));
                 } catch (CorruptionException missing) {
@@ -164,6 +172,22 @@ final class IndexReader {
             throw new ClosedException(name);
         }
         return false;
+    }
+
+    /**
+     * Makes sure {@code e}'s record passed its CRC check before a value held outside the segment
+     * (a meta document, a blob reference) is served; as {@link #retained}, false when the segment
+     * was released since the lookup.
+     */
+    private boolean checked(Space space, byte code, String namespace, String key, IndexEntry e) {
+        if (!e.crcUnchecked) {
+            return true;
+        }
+        if (!retained(space, code, namespace, key, e)) {
+            return false;
+        }
+        e.segment.release();
+        return true;
     }
 
     private EntryInfo info(String key, IndexEntry e) {

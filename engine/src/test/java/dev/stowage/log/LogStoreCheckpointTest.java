@@ -368,7 +368,7 @@ class LogStoreCheckpointTest extends LeakCheckingTest {
      * The open trusts the records a checkpoint covers without reading them, so bit rot inside a
      * value is found when the value is first served or copied: a typed corruption naming the
      * segment and the record, never the rotten bytes. The entry's metadata is still served, a
-     * listing reads no value, and every other key is served.
+     * listing reads no value, every other key is served, and the damaged values can be replaced.
      */
     @Test
     void bitRotInValuesUnderACheckpointIsCorruptionWhenServed() throws Exception {
@@ -413,6 +413,13 @@ class LogStoreCheckpointTest extends LeakCheckingTest {
                 byte[] read = new byte[copy.size()];
                 copy.buffer().get(read);
                 assertThat(read).isEqualTo(pattern(3));
+            }
+            // A damaged value can be replaced: writes do not read the value they replace.
+            store.storeMeta(NS, "m", bytes("repaired"), Precondition.any());
+            assertThat(store.readMeta(NS, "m").toByteArray()).isEqualTo(bytes("repaired"));
+            store.putObject(NS, "o2", ReplayableBody.ofBytes(pattern(20)), ObjectAttributes.DEFAULT, Precondition.any());
+            try (Content c = store.getObject(NS, "o2")) {
+                assertThat(c.stream().readAllBytes()).isEqualTo(pattern(20));
             }
         }
     }
