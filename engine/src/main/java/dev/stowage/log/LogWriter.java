@@ -390,6 +390,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
         byte[] meta = c.space == RecordDescriptor.SPACE_META ? c.value : null;
         IndexEntry entry = append(RecordDescriptor.TYPE_PUT, c.space, c.flags, c.namespaceBytes, c.keyBytes, c.attributes,
             c.objectAttributes, value, 0, value.capacity(), meta);
+        value.wrap(RecordCodec.NO_ATTRIBUTES); // holds no caller's memory past its write
         // A key new to the index with no change of it in flight: the writer lists it (listNewKeys).
         boolean listed = pending == null && current == null;
         stage(c, List.of(new Change(target, entry, entry.lsn, true, listed)), entry.lsn);
