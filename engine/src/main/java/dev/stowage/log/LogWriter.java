@@ -53,6 +53,7 @@ import org.slf4j.LoggerFactory;
 final class LogWriter implements EventHandler<WriteCommand> {
     private static final Logger LOG = LoggerFactory.getLogger(LogWriter.class);
     private static final IndexEntry REMOVED = new IndexEntry(-1, null, 0, 0, 0, 0, null, null);
+    private static final byte[] NO_VALUE = new byte[0];
 
     private record OverlayKey(String namespace, byte space, String key) {
     }
@@ -103,7 +104,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
     /** The command a caller runs directly ({@link #appendIfIdle}); one suffices, as the role is exclusive. */
     private final WriteCommand direct = new WriteCommand(true);
     /** The value of the PUT being appended: the command's array or the caller's memory ({@link WriteCommand#borrowedValue}). */
-    private final UnsafeBuffer value = new UnsafeBuffer(new byte[0]);
+    private final UnsafeBuffer value = new UnsafeBuffer(NO_VALUE);
     /** Syncs and publishes batches behind the writer; {@code null} when the writer does it itself. */
     private final Committer<Appended> committer;
     /** Syncs the log behind the writer ({@link LogStore.Builder#backgroundSync}); {@code null} when a roll syncs itself. */
@@ -390,7 +391,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
         byte[] meta = c.space == RecordDescriptor.SPACE_META ? c.value : null;
         IndexEntry entry = append(RecordDescriptor.TYPE_PUT, c.space, c.flags, c.namespaceBytes, c.keyBytes, c.attributes,
             c.objectAttributes, value, 0, value.capacity(), meta);
-        value.wrap(RecordCodec.NO_ATTRIBUTES); // holds no caller's memory past its write
+        value.wrap(NO_VALUE); // holds no caller's memory past its write
         // A key new to the index with no change of it in flight: the writer lists it (listNewKeys).
         boolean listed = pending == null && current == null;
         stage(c, List.of(new Change(target, entry, entry.lsn, true, listed)), entry.lsn);
