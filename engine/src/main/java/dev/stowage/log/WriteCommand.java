@@ -7,8 +7,9 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * One slot of the writer's ring. Callers fill it on their own thread (validation, UTF-8 encoding,
- * body bytes already read) so the writer only checks, copies and syncs. Reused: {@link #clear()}
- * drops references once the writer is done with it.
+ * body bytes already read, or lent by a caller that runs the command itself) so the writer only
+ * checks, copies and syncs. Reused: {@link #clear()} drops references once the writer is done
+ * with it.
  *
  * <p>Not thread-safe: owned by the publishing caller until published, then by the writer.
  */
