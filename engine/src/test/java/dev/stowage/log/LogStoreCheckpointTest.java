@@ -366,7 +366,7 @@ class LogStoreCheckpointTest extends LeakCheckingTest {
 
     /**
      * The open trusts the records a checkpoint covers without reading them, so bit rot inside a
-     * value is found when the value is first served or copied: a typed corruption naming the
+     * value (or in the record of a blob reference) is found when the value is first served or copied: a typed corruption naming the
      * segment and the record, never the rotten bytes. The entry's metadata is still served, a
      * listing reads no value, every other key is served, and the damaged values can be replaced.
      */
@@ -374,7 +374,10 @@ class LogStoreCheckpointTest extends LeakCheckingTest {
     void bitRotInValuesUnderACheckpointIsCorruptionWhenServed() throws Exception {
         Path root = dir.resolve("store");
         byte[] meta = bytes("a meta document");
-        try (LogStore store = builder(root).open()) {
+        byte[] large = new byte[4000];
+        new java.util.Random(30).nextBytes(large);
+        try (LogStore store = builder(root).blobThreshold(pattern(0).length).open()) {
+            store.putObject(NS, "blob", ReplayableBody.ofBytes(large), ObjectAttributes.DEFAULT, Precondition.any());
             for (int i = 0; i < 5; i++) {
                 store.putObject(NS, "o" + i, ReplayableBody.ofBytes(pattern(i)), ObjectAttributes.DEFAULT, Precondition.any());
             }
@@ -389,10 +392,15 @@ class LogStoreCheckpointTest extends LeakCheckingTest {
         String o2 = segment.getFileName() + " at offset " + flipBitInValue(segment, pattern(2));
         String m = segment.getFileName() + " at offset " + flipBitInValue(segment, meta);
         String staged = segment.getFileName() + " at offset " + flipBitInValue(segment, pattern(5));
-        try (LogStore store = builder(root).open()) {
+        // The blob itself is intact; its record (the reference, with the key's timestamp) is not.
+        int blobRecord = LogFiles.recordOffsets(segment).get(0);
+        LogFiles.flipBit(segment, blobRecord + RecordDescriptor.TIMESTAMP_OFFSET, 0);
+        try (LogStore store = builder(root).blobThreshold(pattern(0).length).open()) {
             assertThat(store.recoveryReport().checkpointsRejected()).isNull();
             assertThat(store.headObject(NS, "o2").size()).isEqualTo(pattern(2).length);
-            assertThat(store.listObjects(NS, dev.stowage.ListRequest.all()).items()).hasSize(5);
+            assertThat(store.listObjects(NS, dev.stowage.ListRequest.all()).items()).hasSize(6);
+            assertThatThrownBy(() -> store.getObject(NS, "blob")).isInstanceOf(dev.stowage.CorruptionException.class)
+                .hasMessageContaining(segment.getFileName() + " at offset " + blobRecord).hasMessageContaining("CRC32C mismatch");
             for (org.assertj.core.api.ThrowableAssert.ThrowingCallable use : List.<org.assertj.core.api.ThrowableAssert.ThrowingCallable>of(
                 () -> store.getObject(NS, "o2"), () -> store.viewObject(NS, "o2"), () -> store.getObject(NS, "o2"),
                 () -> store.copyObject(NS, "o2", "copy", Precondition.any()))) {
