@@ -122,11 +122,7 @@ final class Segment {
                 channel.write(ByteBuffer.allocate(1), size - 1);
                 channel.force(true);
             }
-            ByteBuffer chunk = ZEROS.duplicate();
-            for (long written = 0; written < size; ) {
-                chunk.clear().limit((int) Math.min(chunk.capacity(), size - written));
-                written += channel.write(chunk, written);
-            }
+            writeZeros(channel, 0, size);
             if (zeros == Zeros.SYNCED) {
                 channel.force(true);
             }
@@ -187,19 +183,23 @@ final class Segment {
     void write(UnsafeBuffer source, int sourceIndex, int at, int length) {
         ByteBuffer view = source.byteBuffer().duplicate();
         int base = (int) source.wrapAdjustment();
-        write(view.limit(base + sourceIndex + length).position(base + sourceIndex), at);
-    }
-
-    /** Positional mode: writes {@code bytes}' remaining bytes to {@code at} in the file (no sync). */
-    private void write(ByteBuffer bytes, int at) {
-        int length = bytes.remaining();
+        view.limit(base + sourceIndex + length).position(base + sourceIndex);
         try {
             FileChannel c = channel();
-            for (long to = at; bytes.hasRemaining(); ) {
-                to += c.write(bytes, to);
+            for (long to = at; view.hasRemaining(); ) {
+                to += c.write(view, to);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("writing " + length + " bytes at " + at + " of " + path, e);
+        }
+    }
+
+    /** Writes zeros over {@code [from, to)} of {@code channel}, from {@link #ZEROS}. */
+    private static void writeZeros(FileChannel channel, long from, long to) throws IOException {
+        ByteBuffer chunk = ZEROS.duplicate();
+        for (long at = from; at < to; ) {
+            chunk.clear().limit((int) Math.min(chunk.capacity(), to - at));
+            at += channel.write(chunk, at);
         }
     }
 
@@ -286,9 +286,10 @@ final class Segment {
             buffer.setMemory(from, to - from, (byte) 0);
             return;
         }
-        ByteBuffer zeros = ZEROS.duplicate();
-        for (int at = from; at < to; at += zeros.capacity()) {
-            write(zeros.clear().limit(Math.min(zeros.capacity(), to - at)), at);
+        try {
+            writeZeros(channel(), from, to);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing zeros over [" + from + ", " + to + ") of " + path, e);
         }
     }
 
