@@ -4,6 +4,8 @@ import dev.stowage.NotFoundException;
 import dev.stowage.Precondition;
 import dev.stowage.PreconditionFailedException;
 import dev.stowage.ReplayableBody;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -44,12 +46,15 @@ public final class CrashWriter {
     }
 
     public static void main(String[] args) throws Exception {
+        // Acknowledgements alone on stdout, logs to stderr (the child's log file): a log line written
+        // between an ACK and its line break would garble the ACK, and the parent would miss it.
+        PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
+        System.setOut(System.err);
         exitWithTheParent();
         boolean promote = args[0].equals("promote");
         Path root = Path.of(args[1]);
         int threads = Integer.parseInt(args[2]);
         int keysPerThread = Integer.parseInt(args[3]);
-        PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
         LogStore.Builder builder = LogStore.builder(root).segmentSize(1 << 20);
         if (args[0].equals("compact")) {
             builder.segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).compactionInterval(java.time.Duration.ofMillis(20))
