@@ -37,8 +37,9 @@ final class AppendWindow {
     }
 
     /**
-     * Records are staged off-heap, up to {@code capacity} bytes (at least the largest record), and
-     * written positionally: at the end of a batch, or sooner when the next record would not fit.
+     * Records are staged off-heap, up to {@code capacity} bytes (at least the largest record and
+     * its end mark), and written positionally: at the end of a batch, or sooner when the next
+     * record would not fit.
      */
     static AppendWindow positional(int capacity) {
         return new AppendWindow(new UnsafeBuffer(ByteBuffer.allocateDirect(capacity)));
@@ -58,9 +59,9 @@ final class AppendWindow {
             start = position;
             end = position;
         }
-        if (position - start + bytes > staging.capacity()) {
+        if (position - start + bytes + RecordDescriptor.END_MARK_LENGTH > staging.capacity()) {
             flush();
-            if (bytes > staging.capacity()) {
+            if (bytes + RecordDescriptor.END_MARK_LENGTH > staging.capacity()) {
                 throw new IllegalStateException("a record of " + bytes + " bytes exceeds the staging buffer of " + staging.capacity());
             }
         }
@@ -76,9 +77,15 @@ final class AppendWindow {
         return offset - start;
     }
 
-    /** Records now end at segment offset {@code to}. */
+    /** Records now end at segment offset {@code to}; writes the end mark after them. */
     void appended(int to) {
         end = to;
+        buffer().setMemory(index(to), endMarkLength(to), (byte) 0);
+    }
+
+    /** Bytes of the end mark after segment offset {@code to}: fewer at the segment's end. */
+    private int endMarkLength(int to) {
+        return Math.min(RecordDescriptor.END_MARK_LENGTH, segment.capacity() - to);
     }
 
     /**
@@ -90,13 +97,14 @@ final class AppendWindow {
     }
 
     /**
-     * Writes everything appended to the file (no sync); a no-op for mapped segments.
+     * Writes everything appended, and the end mark after it, to the file (no sync); a no-op for
+     * mapped segments.
      *
      * @throws java.io.UncheckedIOException if the write fails
      */
     void flush() {
         if (staging != null && end > start) {
-            segment.write(staging, 0, start, end - start);
+            segment.write(staging, 0, start, end - start + endMarkLength(end));
             start = end;
         }
     }

@@ -149,8 +149,8 @@ final class Compactor {
         }
         int retiredNow = emptied.isEmpty() ? 0 : retire(emptied);
         long[] deleted = deleteRetired(clock.millis());
-        CompactionReport report = new CompactionReport(retiredNow, copied, copiedBytes, (int) deleted[0], deleted[1], (int) deleted[2],
-            expired, Duration.ofNanos(System.nanoTime() - started));
+        CompactionReport report = new CompactionReport(retiredNow, copied, copiedBytes, (int) deleted[0], (int) deleted[3], deleted[1],
+            (int) deleted[2], expired, Duration.ofNanos(System.nanoTime() - started));
         if (retiredNow > 0 || deleted[0] > 0 || expired > 0) {
             LOG.info("compacted {}: {}", root.root(), report);
         }
@@ -182,7 +182,7 @@ final class Compactor {
             if (stopping) {
                 return null;
             }
-            String problem = codec.check(buffer, offset, segment.capacity());
+            String problem = codec.check(buffer, offset, segment.capacity(), segment.crcSeed());
             if (problem != null) {
                 throw new CorruptionException(segment.path().toString(), offset, problem + " (found by compaction)");
             }
@@ -291,19 +291,27 @@ final class Compactor {
 
     /**
      * Deletes retired segments whose grace period has passed ({@code now} at or after its end), and
-     * the blob files that no current version references any more.
+     * the blob files that no current version references any more. A segment's file is kept as a
+     * spare instead ({@link SegmentLog#keepAsSpare}) when no reader maps it, in this process
+     * (reference count) or in a follower's.
      *
-     * @return {segments deleted, bytes reclaimed, blobs deleted}
+     * @return {segments deleted or kept as spares, bytes reclaimed, blobs deleted, segments kept as spares}
      */
     private long[] deleteRetired(long now) throws IOException {
         long segments = 0;
+        long spares = 0;
         long bytes = 0;
         long blobFiles = 0;
         boolean deletedAny = false;
+        boolean followersMayBeOpen = !retired.isEmpty() && retired.get(0).deleteAtMillis <= now && root.followersMayBeOpen();
         while (!retired.isEmpty() && retired.get(0).deleteAtMillis <= now) {
             Retired r = retired.remove(0);
-            r.segment.release();
-            Files.deleteIfExists(r.segment.path());
+            boolean unmapped = r.segment.release();
+            if (unmapped && !followersMayBeOpen && log.keepAsSpare(r.segment)) {
+                spares++;
+            } else {
+                Files.deleteIfExists(r.segment.path());
+            }
             deletedAny = true;
             segments++;
             bytes += r.segment.capacity();
@@ -316,7 +324,7 @@ final class Compactor {
         if (deletedAny) {
             syncer.syncDirectory(root.segmentsDirectory());
         }
-        return new long[] {segments, bytes, blobFiles};
+        return new long[] {segments, bytes, blobFiles, spares};
     }
 
     /** Releases retired segments still in their grace period (store closing); the next open deletes their files. */

@@ -62,7 +62,7 @@ class IndexEntry {
      */
     void checkCrc() {
         if (crcUnchecked) {
-            String problem = RecordCodec.crcProblem(segment.buffer(), recordOffset);
+            String problem = RecordCodec.crcProblem(segment.buffer(), recordOffset, segment.crcSeed());
             if (problem != null) {
                 throw new CorruptionException(segment.path().toString(), recordOffset, problem);
             }

@@ -15,6 +15,7 @@ import dev.stowage.StorageException;
 import dev.stowage.Subscription;
 import dev.stowage.feed.ChangeFeed;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -65,6 +66,9 @@ public final class LogFollower extends IndexedBackend {
     private final Path root;
     private final Duration pollInterval;
     private final CommitWatermark watermark;
+    private final long recordSeed;
+    /** This follower's shared lock ({@link StoreRoot#registerFollower}): compaction then deletes segment files, never reuses them. */
+    private final FileChannel registration;
     private final List<Segment> segments = new CopyOnWriteArrayList<>();
     private final LogIndex index;
     private final Recovery tail;
@@ -84,8 +88,16 @@ public final class LogFollower extends IndexedBackend {
     private LogFollower(Builder b) throws IOException {
         this.root = b.root;
         this.pollInterval = b.pollInterval;
-        StoreRoot.Manifest manifest = StoreRoot.readManifest(root);
-        this.watermark = CommitWatermark.openForFollower(root);
+        this.registration = StoreRoot.registerFollower(root);
+        StoreRoot.Manifest manifest;
+        try {
+            manifest = StoreRoot.readManifest(root);
+            this.watermark = CommitWatermark.openForFollower(root);
+        } catch (IOException | RuntimeException e) {
+            registration.close();
+            throw e;
+        }
+        this.recordSeed = manifest.recordSeed();
         LogIndex opened = null;
         try {
             CommitWatermark.Mark mark = watermark.read();
@@ -98,7 +110,7 @@ public final class LogFollower extends IndexedBackend {
             this.position = checkpoint == null ? new Recovery.Position(0, 0, manifest.start().baseLsn() + 1)
                 : new Recovery.Position(segmentIndex(checkpoint.point().segmentId()), checkpoint.point().offset(),
                     checkpoint.point().lsn() + 1);
-            this.tail = new Recovery(index, false, 0, StoreRoot.ALL_SYNCED);
+            this.tail = new Recovery(index, false, StoreRoot.ALL_SYNCED);
             this.position = tail.advance(segments, position, segmentIndex(mark.segmentId()), mark.offset());
             this.lastMark = mark;
             this.appliedLsn = tail.lastLsn();
@@ -113,6 +125,7 @@ public final class LogFollower extends IndexedBackend {
             }
             segments.forEach(Segment::release);
             watermark.close();
+            registration.close();
             throw e;
         }
         this.thread = new Thread(this::run, "stowage-follower-" + root.getFileName());
@@ -137,7 +150,7 @@ public final class LogFollower extends IndexedBackend {
         for (long id = next; id <= toId; id++) {
             Path file = root.resolve(StoreRoot.SEGMENTS_DIR).resolve(Segment.fileName(id));
             try {
-                segments.add(Segment.openReadOnly(file, id));
+                segments.add(Segment.openReadOnly(file, id, recordSeed));
             } catch (NoSuchFileException e) {
                 throw new StorageException("segment " + file + " is gone: this follower fell behind compaction"
                     + " (segmentDeleteGrace); reopen it to start from the newest checkpoint", e);
@@ -355,6 +368,11 @@ public final class LogFollower extends IndexedBackend {
         segments.forEach(Segment::release);
         segments.clear();
         watermark.close();
+        try {
+            registration.close();
+        } catch (IOException e) {
+            LOG.warn("releasing the follower lock of {}: {}", root, e.toString());
+        }
         OPEN.decrementAndGet();
         synchronized (appliedMonitor) {
             appliedMonitor.notifyAll();

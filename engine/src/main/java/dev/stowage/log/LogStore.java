@@ -143,8 +143,9 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
             this.writeMode = b.writeMode.resolve(nfs, b.durability);
             boolean backgroundSync = b.backgroundSync && b.durability.mode() == Durability.Mode.NONE && writeMode == WriteMode.MAPPED;
             boolean positional = writeMode == WriteMode.POSITIONAL;
-            segmentLog = SegmentLog.open(storeRoot.segmentsDirectory(), b.segmentSize, b.root.getFileName().toString(), b.syncer,
-                logStart, positional, b.durability.mode() == Durability.Mode.NONE && !nfs ? Segment.Zeros.RESERVED : Segment.Zeros.SYNCED);
+            segmentLog = SegmentLog.open(storeRoot.segmentsDirectory(), b.segmentSize, storeRoot.recordSeed(), b.spareSegments,
+                b.root.getFileName().toString(), b.syncer, logStart, positional,
+                b.durability.mode() == Durability.Mode.NONE && !nfs ? Segment.Zeros.RESERVED : Segment.Zeros.SYNCED);
             this.segments = segmentLog;
             long recoveryStart = System.nanoTime();
             List<Segment> all = segmentLog.segments();
@@ -158,7 +159,7 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
                     checkpoint.point().lsn() + 1);
             RecoveryReport[] report = new RecoveryReport[1];
             long unsyncedFrom = storeRoot.unsyncedFrom();
-            Recovery.Position position = new Recovery(index, true, maxRecordBytes(b), unsyncedFrom).replay(all, from, report);
+            Recovery.Position position = new Recovery(index, true, unsyncedFrom).replay(all, from, report);
             this.recoveryReport = report[0].withCheckpoint(checkpoint == null ? -1 : checkpoint.point().lsn(),
                 rejected.isEmpty() ? null : String.join("; ", rejected), Duration.ofNanos(System.nanoTime() - recoveryStart));
             this.lastCheckpointLsn = checkpoint == null ? -1 : checkpoint.point().lsn();
@@ -185,7 +186,8 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
             this.watermark = mark;
             // Staging the largest record is enough (a batch that outgrows it is written in parts);
             // sized to a whole batch (16 MiB), its first touch took 46 ms of every open here.
-            AppendWindow window = positional ? AppendWindow.positional(maxRecordBytes(b)) : AppendWindow.mapped();
+            AppendWindow window = positional
+                ? AppendWindow.positional(maxRecordBytes(b) + RecordDescriptor.END_MARK_LENGTH) : AppendWindow.mapped();
             this.writer = new LogWriter(segmentLog, index, feed, b.clock, b.durability, b.syncer, watermark, window, nfs, etagPrefix,
                 storeRoot.epoch(),
                 b.maxBatchOps, b.maxBatchBytes, position.nextLsn(), backgroundSync ? storeRoot : null, root.getFileName().toString());
@@ -1034,6 +1036,11 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
          * thousand poll intervals of a follower; disk use grows by the write rate times this.
          */
         public static final Duration DEFAULT_SEGMENT_DELETE_GRACE = Duration.ofSeconds(10);
+        /**
+         * Default {@link #spareSegments}: 8, a gigabyte of disk at the default segment size kept
+         * for the next segments instead of deleted and zero-filled anew.
+         */
+        public static final int DEFAULT_SPARE_SEGMENTS = 8;
         /** Default retention: off (keys are kept until deleted). */
         public static final Duration DEFAULT_RETENTION = Duration.ZERO;
         /** Default {@link #callerAppends}: on. */
@@ -1056,6 +1063,7 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
         private Duration compactionInterval = DEFAULT_COMPACTION_INTERVAL;
         private double compactionDeadRatio = DEFAULT_COMPACTION_DEAD_RATIO;
         private int compactionMaxSegments = DEFAULT_COMPACTION_MAX_SEGMENTS;
+        private int spareSegments = DEFAULT_SPARE_SEGMENTS;
         private long compactionBytesPerSecond = DEFAULT_COMPACTION_BYTES_PER_SECOND;
         private Duration segmentDeleteGrace = DEFAULT_SEGMENT_DELETE_GRACE;
         private Duration retention = DEFAULT_RETENTION;
@@ -1153,6 +1161,22 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
          */
         public Builder segmentDeleteGrace(Duration grace) {
             this.segmentDeleteGrace = Objects.requireNonNull(grace, "grace");
+            return this;
+        }
+
+        /**
+         * How many compacted segment files are kept, once their grace period is over, as spares
+         * for the next segments instead of deleted. A new segment is otherwise created by writing
+         * zeros over its whole size and syncing them, so every byte of the log is written twice;
+         * a spare is reused as it is: its first record header zeroed, renamed, no block allocated.
+         * Its old bytes stay behind the end of the log, where the end mark and the per-segment CRC
+         * seed keep them out ({@link RecordDescriptor}). Files are reused only while no follower is
+         * open ({@link LogFollower}, in any process): one may still read a compacted file, so then
+         * they are deleted. Disk use grows by up to this many segments. {@code 0} deletes them all.
+         * Default {@link #DEFAULT_SPARE_SEGMENTS}.
+         */
+        public Builder spareSegments(int segments) {
+            this.spareSegments = segments;
             return this;
         }
 
@@ -1301,9 +1325,9 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
             if (!(compactionDeadRatio >= 0 && compactionDeadRatio <= 1)) {
                 throw new IllegalArgumentException("compactionDeadRatio must be within 0..1: " + compactionDeadRatio);
             }
-            if (compactionMaxSegments < 0 || compactionBytesPerSecond < 0) {
-                throw new IllegalArgumentException("compactionMaxSegments and compactionBytesPerSecond must not be negative: "
-                    + compactionMaxSegments + ", " + compactionBytesPerSecond);
+            if (compactionMaxSegments < 0 || compactionBytesPerSecond < 0 || spareSegments < 0) {
+                throw new IllegalArgumentException("compactionMaxSegments, compactionBytesPerSecond and spareSegments must not be negative: "
+                    + compactionMaxSegments + ", " + compactionBytesPerSecond + ", " + spareSegments);
             }
             if (maxBatchOps < 1 || maxBatchBytes < 1) {
                 throw new IllegalArgumentException("batch bounds must be positive: ops=" + maxBatchOps + " bytes=" + maxBatchBytes);

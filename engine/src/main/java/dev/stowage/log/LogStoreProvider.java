@@ -14,7 +14,7 @@ import java.util.Set;
  * {@code 0s} for close and on-demand only), {@code blobThreshold} and {@code blobSyncInterval} (bytes),
  * {@code compactionInterval} ({@code 0s}: on demand only), {@code compactionDeadRatio} (0..1),
  * {@code compactionMaxSegments}, {@code compactionBytesPerSecond} (0 = unlimited),
- * {@code segmentDeleteGrace} and {@code retention} (durations, {@code 0s} = off); defaults as in
+ * {@code segmentDeleteGrace} and {@code retention} (durations, {@code 0s} = off), {@code spareSegments}; defaults as in
  * {@link LogStore.Builder}; {@code nfs} ({@code auto}, {@code on}, {@code off}); {@code writeMode}
  * ({@code auto}, {@code mapped}, {@code positional}); {@code callerAppends} and
  * {@code backgroundSync} ({@code true}, {@code false}). {@code mode=follower} opens a read-only {@link LogFollower} instead (option
@@ -35,6 +35,7 @@ public final class LogStoreProvider implements BackendProvider {
     public static final String COMPACTION_BYTES_PER_SECOND = "compactionBytesPerSecond";
     public static final String SEGMENT_DELETE_GRACE = "segmentDeleteGrace";
     public static final String RETENTION = "retention";
+    public static final String SPARE_SEGMENTS = "spareSegments";
     /** {@code writer} (the default) or {@code follower} (read-only, {@link LogFollower}). */
     public static final String MODE = "mode";
     /** {@code auto} (the default), {@code on} or {@code off}: {@link LogStore.Builder#nfs}. */
@@ -57,7 +58,7 @@ public final class LogStoreProvider implements BackendProvider {
     public Set<String> options() {
         return Set.of(DURABILITY, SEGMENT_SIZE, RING_SIZE, MAX_BATCH_OPS, MAX_BATCH_BYTES, CHECKPOINT_INTERVAL, BLOB_THRESHOLD,
             BLOB_SYNC_INTERVAL, COMPACTION_INTERVAL, COMPACTION_DEAD_RATIO, COMPACTION_MAX_SEGMENTS, COMPACTION_BYTES_PER_SECOND,
-            SEGMENT_DELETE_GRACE, RETENTION, MODE, POLL_INTERVAL, NFS, WRITE_MODE, CALLER_APPENDS, BACKGROUND_SYNC);
+            SEGMENT_DELETE_GRACE, RETENTION, SPARE_SEGMENTS, MODE, POLL_INTERVAL, NFS, WRITE_MODE, CALLER_APPENDS, BACKGROUND_SYNC);
     }
 
     @Override
@@ -109,6 +110,7 @@ public final class LogStoreProvider implements BackendProvider {
                     LogStore.Builder.DEFAULT_COMPACTION_BYTES_PER_SECOND, 0, Long.MAX_VALUE))
                 .segmentDeleteGrace(location.duration(SEGMENT_DELETE_GRACE, LogStore.Builder.DEFAULT_SEGMENT_DELETE_GRACE))
                 .retention(location.duration(RETENTION, LogStore.Builder.DEFAULT_RETENTION))
+                .spareSegments((int) location.number(SPARE_SEGMENTS, LogStore.Builder.DEFAULT_SPARE_SEGMENTS, 0, 1 << 20))
                 .nfs(nfs)
                 .writeMode(writeMode)
                 .callerAppends(location.flag(CALLER_APPENDS, LogStore.Builder.DEFAULT_CALLER_APPENDS))

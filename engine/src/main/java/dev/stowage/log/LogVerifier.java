@@ -36,10 +36,9 @@ public final class LogVerifier {
         try {
             StoreRoot.Manifest manifest = StoreRoot.readManifest(root);
             StoreRoot.LogStart start = manifest.start();
-            mapLog(root, start, segments);
+            mapLog(root, start, manifest.recordSeed(), segments);
             LogIndex index = new LogIndex();
-            Recovery recovery = new Recovery(index, false, (int) LogStore.Builder.DEFAULT_BLOB_THRESHOLD + LogStore.RECORD_RESERVE,
-                manifest.unsyncedFrom());
+            Recovery recovery = new Recovery(index, false, manifest.unsyncedFrom());
             RecoveryReport[] report = new RecoveryReport[1];
             String corruption = null;
             try {
@@ -81,7 +80,7 @@ public final class LogVerifier {
      * are compacted away; the next open deletes them). Each goes into {@code into} as it is
      * mapped, so the caller releases them all even when one fails.
      */
-    static void mapLog(Path root, StoreRoot.LogStart start, List<Segment> into) throws IOException {
+    static void mapLog(Path root, StoreRoot.LogStart start, long recordSeed, List<Segment> into) throws IOException {
         List<Path> files = new ArrayList<>();
         try (DirectoryStream<Path> stream = Files.newDirectoryStream(root.resolve(StoreRoot.SEGMENTS_DIR), "*" + Segment.SUFFIX)) {
             stream.forEach(p -> {
@@ -92,7 +91,7 @@ public final class LogVerifier {
         }
         files.sort(null);
         for (Path file : files) {
-            into.add(Segment.openReadOnly(file, Segment.parseId(file.getFileName().toString())));
+            into.add(Segment.openReadOnly(file, Segment.parseId(file.getFileName().toString()), recordSeed));
         }
     }
 

@@ -475,7 +475,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
         byte flags = (byte) ((RecordCodec.flags(buffer, at) & ~RecordDescriptor.FLAG_GROUPED) | RecordDescriptor.FLAG_COPIED);
         buffer.putByte(at + RecordDescriptor.FLAGS_OFFSET, flags);
         buffer.putInt(at + RecordDescriptor.EPOCH_OFFSET, epoch, java.nio.ByteOrder.LITTLE_ENDIAN);
-        codec.seal(buffer, at, frameLength);
+        codec.seal(buffer, at, frameLength, segment.crcSeed());
         advance(frameLength);
         int valueDistance = current.valueOffset - current.recordOffset;
         IndexEntry moved = BlobEntry.of(current instanceof BlobEntry, current.lsn, segment, offset, offset + valueDistance,
@@ -547,7 +547,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
             buffer.putBytes(at + valueDistance, value, valueIndex, valueLength);
         }
         int frameLength = (int) RecordDescriptor.frameLength(namespace.length, key.length, attributes.length, valueLength);
-        codec.seal(buffer, at, frameLength);
+        codec.seal(buffer, at, frameLength, segment.crcSeed());
         advance(frameLength);
         return BlobEntry.of((flags & RecordDescriptor.FLAG_BLOB) != 0, lsn, segment, offset, offset + valueDistance, valueLength, now,
             indexed, meta, buffer, at + valueDistance);

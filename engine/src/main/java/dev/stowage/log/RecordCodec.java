@@ -34,6 +34,20 @@ import org.agrona.concurrent.AtomicBuffer;
  */
 final class RecordCodec {
     private final CRC32C crc = new CRC32C();
+    /** The seed and frame length of the record being checksummed, little-endian (see {@link #crcOf}). */
+    private final byte[] crcPrefix = new byte[CRC_PREFIX_LENGTH];
+
+    private static final int CRC_PREFIX_LENGTH = Long.BYTES + Integer.BYTES;
+    /** Odd, so that multiplying by it maps distinct segment ids to distinct seeds. */
+    private static final long SEED_MULTIPLIER = 0x9E3779B97F4A7C15L;
+
+    /**
+     * The CRC seed of segment {@code segmentId} in a store whose record seed is {@code recordSeed}
+     * ({@link StoreRoot#RECORD_SEED}): distinct for distinct segments of one store.
+     */
+    static long seed(long recordSeed, long segmentId) {
+        return recordSeed ^ (segmentId * SEED_MULTIPLIER);
+    }
 
     /**
      * Writes the header and the namespace, key and attribute bytes of a record at {@code offset};
@@ -67,17 +81,22 @@ final class RecordCodec {
      * Computes and stores the CRC, then publishes the frame length last with release semantics,
      * so a concurrent reader never sees a length before the bytes it covers.
      */
-    void seal(AtomicBuffer buffer, int offset, int frameLength) {
-        buffer.putInt(offset + CRC_OFFSET, crcOf(crc, buffer, offset, frameLength), ByteOrder.LITTLE_ENDIAN);
+    void seal(AtomicBuffer buffer, int offset, int frameLength, long seed) {
+        buffer.putInt(offset + CRC_OFFSET, crcOf(crc, crcPrefix, seed, buffer, offset, frameLength), ByteOrder.LITTLE_ENDIAN);
         int littleEndian = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN ? frameLength : Integer.reverseBytes(frameLength);
         buffer.putIntRelease(offset + FRAME_LENGTH_OFFSET, littleEndian);
     }
 
-    private static int crcOf(CRC32C crc, DirectBuffer buffer, int offset, int frameLength) {
-        crc.reset();
-        for (int shift = 0; shift < Integer.SIZE; shift += Byte.SIZE) {
-            crc.update(frameLength >>> shift); // the frame length's bytes, little-endian
+    /** CRC32C over the segment's seed, the frame length, and bytes {@code [8, frameLength)} of the record. */
+    private static int crcOf(CRC32C crc, byte[] prefix, long seed, DirectBuffer buffer, int offset, int frameLength) {
+        for (int i = 0; i < Long.BYTES; i++) {
+            prefix[i] = (byte) (seed >>> (i * Byte.SIZE));
         }
+        for (int i = 0; i < Integer.BYTES; i++) {
+            prefix[Long.BYTES + i] = (byte) (frameLength >>> (i * Byte.SIZE));
+        }
+        crc.reset();
+        crc.update(prefix, 0, CRC_PREFIX_LENGTH);
         ByteBuffer view = buffer.byteBuffer().duplicate();
         int base = (int) (buffer.wrapAdjustment());
         view.limit(base + offset + frameLength).position(base + offset + VERSION_OFFSET);
@@ -86,16 +105,17 @@ final class RecordCodec {
     }
 
     /**
-     * Checks the record at {@code offset}, reading nothing at or beyond {@code limit}.
+     * Checks the record at {@code offset} of a segment whose CRC seed is {@code seed}, reading
+     * nothing at or beyond {@code limit}.
      *
      * @return {@code null} if the record is whole and valid, otherwise why it is not
      */
-    String check(DirectBuffer buffer, int offset, int limit) {
+    String check(DirectBuffer buffer, int offset, int limit, long seed) {
         String problem = frameProblem(buffer, offset, limit);
         if (problem != null) {
             return problem;
         }
-        problem = crcProblem(crc, buffer, offset);
+        problem = crcProblem(crc, crcPrefix, seed, buffer, offset);
         return problem != null ? problem : partsProblem(buffer, offset);
     }
 
@@ -105,13 +125,13 @@ final class RecordCodec {
      *
      * @return {@code null} if the CRC matches, otherwise the mismatch
      */
-    static String crcProblem(DirectBuffer buffer, int offset) {
-        return crcProblem(new CRC32C(), buffer, offset);
+    static String crcProblem(DirectBuffer buffer, int offset, long seed) {
+        return crcProblem(new CRC32C(), new byte[CRC_PREFIX_LENGTH], seed, buffer, offset);
     }
 
-    private static String crcProblem(CRC32C crc, DirectBuffer buffer, int offset) {
+    private static String crcProblem(CRC32C crc, byte[] prefix, long seed, DirectBuffer buffer, int offset) {
         int stored = buffer.getInt(offset + CRC_OFFSET, ByteOrder.LITTLE_ENDIAN);
-        int computed = crcOf(crc, buffer, offset, frameLength(buffer, offset));
+        int computed = crcOf(crc, prefix, seed, buffer, offset, frameLength(buffer, offset));
         return stored == computed ? null : String.format("CRC32C mismatch: stored %08x, computed %08x", stored, computed);
     }
 

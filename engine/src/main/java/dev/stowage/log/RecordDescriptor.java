@@ -5,7 +5,7 @@ package dev.stowage.log;
  *
  * <pre>
  *   0  int   frame length      header + namespace + key + attributes + value, unpadded; 0 = no more records
- *   4  int   CRC32C            over bytes [0, 4) and [8, frame length): header and payload
+ *   4  int   CRC32C            over the segment's seed (8 bytes) and bytes [0, 4) and [8, frame length)
  *   8  byte  version           {@link #VERSION}
  *   9  byte  type              {@link #TYPE_PUT}, {@link #TYPE_DELETE}, {@link #TYPE_COMMIT}
  *  10  byte  space             {@link #SPACE_META} .. {@link #SPACE_STAGED}
@@ -21,9 +21,18 @@ package dev.stowage.log;
  * </pre>
  *
  * The next record starts at {@link #align(long)} of this one's end. A record counts only when its
- * whole frame is present and its CRC matches. Records flagged {@link #FLAG_GROUPED} take effect
+ * whole frame is present and its CRC matches. The CRC's seed ({@link RecordCodec#seed}) is the
+ * store's secret record seed mixed with the segment's id, so a record is valid only in the segment
+ * it was written to: the old records of a recycled segment file, and record images inside values,
+ * never pass. Records flagged {@link #FLAG_GROUPED} take effect
  * only when the {@link #TYPE_COMMIT} record that follows them is present (atomic groups such as
  * promote).
+ *
+ * <p><b>End mark</b>: the {@link #END_MARK_LENGTH} bytes after the last record of the log are
+ * zero, written with that record and synced with it, so the log ends where a frame length and the
+ * header around it are zero, even in a recycled segment file whose later bytes are left from its
+ * earlier use. A writer writes a record's header first and its frame length last: a non-zero byte
+ * in the end mark is a record whose write was cut short.
  *
  * <p>LSNs of ordinary records are consecutive across the whole log. A record flagged
  * {@link #FLAG_COPIED} is a live version that compaction copied forward out of an older segment:
@@ -46,10 +55,14 @@ public final class RecordDescriptor {
     public static final int VALUE_LENGTH_OFFSET = 40;
     public static final int HEADER_LENGTH = 48;
 
+    /** Zero bytes after the last record: one header's worth (see the class comment). */
+    public static final int END_MARK_LENGTH = HEADER_LENGTH;
+
     /** Records start on multiples of this. */
     public static final int ALIGNMENT = 8;
 
-    public static final byte VERSION = 1;
+    /** Version 2: CRCs are seeded per segment. */
+    public static final byte VERSION = 2;
 
     public static final byte TYPE_PUT = 1;
     public static final byte TYPE_DELETE = 2;

@@ -46,8 +46,6 @@ final class Recovery {
     private final RecordCodec codec = new RecordCodec();
     private final LogIndex index;
     private final boolean repair;
-    /** Bytes after the end of the log checked for a record whose frame length was never written. */
-    private final int tailScanBytes;
     /** Per segment (in replay order): valid records and the offset where they end. */
     private final List<long[]> segmentStats = new ArrayList<>();
     /** Id of the first segment that may not have been synced whole; see {@link StoreRoot#unsyncedFrom()}. */
@@ -67,17 +65,13 @@ final class Recovery {
 
     /**
      * @param repair        whether to cut a torn tail (the writer's open) or only report it (offline verify)
-     * @param tailScanBytes how far after the end of the log to look for the bytes of a record cut
-     *                      short before its frame length was written (the largest record a writer
-     *                      appends); 0 for a follower, which reads only up to the committed mark
      * @param unsyncedFrom  id of the first segment that may not have been synced whole
      *                      ({@link StoreRoot#unsyncedFrom()}; {@link StoreRoot#ALL_SYNCED} if every
      *                      sealed segment was)
      */
-    Recovery(LogIndex index, boolean repair, int tailScanBytes, long unsyncedFrom) {
+    Recovery(LogIndex index, boolean repair, long unsyncedFrom) {
         this.index = index;
         this.repair = repair;
-        this.tailScanBytes = tailScanBytes;
         this.unsyncedFrom = unsyncedFrom;
     }
 
@@ -114,7 +108,7 @@ final class Recovery {
                 offset = 0;
                 continue;
             }
-            String problem = problem(buffer, offset, i == limitIndex ? limitOffset : segment.capacity());
+            String problem = problem(segment, offset, i == limitIndex ? limitOffset : segment.capacity());
             if (problem != null) {
                 throw new CorruptionException(segment.path().toString(), offset, problem + " before the committed mark");
             }
@@ -125,8 +119,9 @@ final class Recovery {
     }
 
     /** Why the record at {@code offset} does not count, or {@code null}. */
-    private String problem(UnsafeBuffer buffer, int offset, int limit) {
-        String problem = codec.check(buffer, offset, limit);
+    private String problem(Segment segment, int offset, int limit) {
+        UnsafeBuffer buffer = segment.buffer();
+        String problem = codec.check(buffer, offset, limit, segment.crcSeed());
         if (problem == null && !copied(buffer, offset) && RecordCodec.lsn(buffer, offset) != lastLsn + 1) {
             problem = "LSN " + RecordCodec.lsn(buffer, offset) + " does not follow " + lastLsn;
         }
@@ -184,20 +179,23 @@ final class Recovery {
             long recordsBefore = records;
             String problem = null;
             while (offset + RecordDescriptor.HEADER_LENGTH <= segment.capacity() && buffer.getInt(offset) != 0) {
-                problem = problem(buffer, offset, segment.capacity());
+                problem = problem(segment, offset, segment.capacity());
                 if (problem != null) {
                     break;
                 }
                 apply(segment, buffer, offset);
                 offset = (int) Math.min(segment.capacity(), RecordDescriptor.align(offset + (long) RecordCodec.frameLength(buffer, offset)));
             }
-            if (problem == null && i == last && anyNonZero(buffer, offset, (int) Math.min(segment.capacity(), (long) offset + tailScanBytes))) {
-                // A record is sealed by writing its frame length last: bytes behind a zero one are
-                // a record whose write was cut short (a killed writer), to be cut like a torn one.
+            if (problem == null && i == last
+                && anyNonZero(buffer, offset, Math.min(segment.capacity(), offset + RecordDescriptor.END_MARK_LENGTH))) {
+                // The end mark is zero, and a writer writes a record's header first and its frame
+                // length last: header bytes behind a zero frame length are a write cut short (a
+                // killed writer), to be cut like a torn record. Bytes further on are not looked at:
+                // in a recycled segment file they are left from its earlier use.
                 problem = "bytes of a record whose frame length was never written (a write cut short)";
             }
             segmentStats.add(new long[] {records - recordsBefore, offset});
-            if (problem != null && offset == 0 && i > 0 && codec.check(buffer, 0, segment.capacity()) == null) {
+            if (problem != null && offset == 0 && i > 0 && codec.check(buffer, 0, segment.capacity(), segment.crcSeed()) == null) {
                 Segment previous = segments.get(i - 1);
                 String missing = "records missing: the segment ends at LSN " + lastLsn + " but " + segment.path().getFileName()
                     + " starts at LSN " + RecordCodec.lsn(buffer, 0);

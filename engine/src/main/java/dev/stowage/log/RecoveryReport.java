@@ -10,7 +10,8 @@ import java.time.Duration;
  * @param lastLsn               LSN of the last valid record (0 for an empty store)
  * @param truncatedSegment      file whose torn tail was cut, or {@code null}
  * @param truncatedAtOffset     offset from which it was cut (zeroed), or -1
- * @param bytesCut              non-zero bytes found in the cut tail (dropped segments included)
+ * @param bytesCut              non-zero bytes found in the cut tail (dropped segments included); in a reused segment
+ *                              file ({@link LogStore.Builder#spareSegments}) they include bytes left from its earlier use
  * @param segmentsDropped       segments after the cut that held bytes, dropped with it (only a
  *                              sealed segment not yet synced when the writer stopped is cut short
  *                              before later ones, see {@code NONE} in {@link Durability})

@@ -18,8 +18,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  *
  * <p>Files are created at full size by writing zeros (so the blocks are allocated, or reserved,
  * and a full disk shows up here, not in the middle of an append), synced with their directory
- * ({@link Zeros} says how far), then mapped and pre-touched, all off the writer thread. Zero bytes
- * at a record position mean "no more records".
+ * ({@link Zeros} says how far), then mapped and pre-touched, all off the writer thread; or a
+ * compacted segment's file is reused ({@link #recycle}), which writes no zeros. Zero bytes at a
+ * record position (the end mark, {@link RecordDescriptor}) mean "no more records".
  *
  * <p><b>Two ways to write</b> ({@link LogStore.WriteMode}): a mapped segment is mapped read-write
  * and the writer encodes records straight into the mapping ({@code msync} makes them durable). A
@@ -41,8 +42,12 @@ import org.agrona.concurrent.UnsafeBuffer;
 final class Segment {
     /** File name suffix of segment files. */
     static final String SUFFIX = ".seg";
+    /** File name suffix of spare files: compacted segments kept for reuse ({@link #recycle}). */
+    static final String SPARE_SUFFIX = ".spare";
 
     private final long id;
+    /** CRC seed of this segment's records ({@link RecordCodec#seed}). */
+    private final long crcSeed;
     private final Path path;
     private final MappedByteBuffer mapped;
     private final UnsafeBuffer buffer;
@@ -83,8 +88,9 @@ final class Segment {
     /** Mappings not yet released, in this JVM (for leak checks). */
     static final AtomicInteger LIVE_MAPPINGS = new AtomicInteger();
 
-    private Segment(long id, Path path, MappedByteBuffer mapped, boolean positional) {
+    private Segment(long id, long recordSeed, Path path, MappedByteBuffer mapped, boolean positional) {
         this.id = id;
+        this.crcSeed = RecordCodec.seed(recordSeed, id);
         this.path = path;
         this.mapped = mapped;
         this.positional = positional;
@@ -94,6 +100,11 @@ final class Segment {
 
     static String fileName(long id) {
         return String.format("%016x%s", id, SUFFIX);
+    }
+
+    /** Name of a spare file that segment {@code id}'s file becomes once compacted; {@code attempt} tells apart names already taken. */
+    static String spareFileName(long id, int attempt) {
+        return String.format("%016x-%d%s", id, attempt, SPARE_SUFFIX);
     }
 
     /** Parses a segment id from a file name, or returns -1 if the name is not a segment's. */
@@ -112,7 +123,8 @@ final class Segment {
      * Creates a zero-filled segment of {@code size} bytes, its directory entry and size durable
      * (its zeros as {@code zeros} says), and maps it with every page touched.
      */
-    static Segment create(Path directory, long id, int size, Syncer syncer, boolean positional, Zeros zeros) throws IOException {
+    static Segment create(Path directory, long id, long recordSeed, int size, Syncer syncer, boolean positional, Zeros zeros)
+        throws IOException {
         Path path = directory.resolve(fileName(id));
         Path temp = directory.resolve(fileName(id) + ".tmp");
         try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
@@ -132,7 +144,30 @@ final class Segment {
         }
         Files.move(temp, path, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         syncer.syncDirectory(directory);
-        Segment segment = map(id, path, size, positional);
+        return mapTouched(id, recordSeed, path, size, positional);
+    }
+
+    /**
+     * Makes {@code spare}, the file of a compacted segment ({@link #spareFileName}), segment
+     * {@code id}: its first header is zeroed and synced (so it reads as empty until its first
+     * record), the file renamed and the directory synced, then mapped and touched as by
+     * {@link #create}. No block is allocated and nothing else written: the bytes after the log's
+     * end are left from the file's earlier use, and the end mark and the seeded CRC
+     * ({@link RecordDescriptor}) keep them out of the log.
+     */
+    static Segment recycle(Path spare, Path directory, long id, long recordSeed, Syncer syncer, boolean positional) throws IOException {
+        try (FileChannel channel = FileChannel.open(spare, StandardOpenOption.WRITE)) {
+            writeZeros(channel, 0, RecordDescriptor.END_MARK_LENGTH);
+            channel.force(false);
+        }
+        Path path = directory.resolve(fileName(id));
+        Files.move(spare, path, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        syncer.syncDirectory(directory);
+        return mapTouched(id, recordSeed, path, Files.size(path), positional);
+    }
+
+    private static Segment mapTouched(long id, long recordSeed, Path path, long size, boolean positional) throws IOException {
+        Segment segment = map(id, recordSeed, path, size, positional);
         if (positional) {
             segment.mapped.load();
         } else {
@@ -154,22 +189,22 @@ final class Segment {
     }
 
     /** Maps an existing segment for reading and appending (through the mapping, or positional). */
-    static Segment open(Path path, long id, boolean positional) throws IOException {
-        return map(id, path, Files.size(path), positional);
+    static Segment open(Path path, long id, long recordSeed, boolean positional) throws IOException {
+        return map(id, recordSeed, path, Files.size(path), positional);
     }
 
     /** Maps an existing segment read-only (offline tools; never written through). */
-    static Segment openReadOnly(Path path, long id) throws IOException {
+    static Segment openReadOnly(Path path, long id, long recordSeed) throws IOException {
         long size = checkSize(path, Files.size(path));
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-            return new Segment(id, path, channel.map(FileChannel.MapMode.READ_ONLY, 0, size), false);
+            return new Segment(id, recordSeed, path, channel.map(FileChannel.MapMode.READ_ONLY, 0, size), false);
         }
     }
 
-    private static Segment map(long id, Path path, long size, boolean positional) throws IOException {
+    private static Segment map(long id, long recordSeed, Path path, long size, boolean positional) throws IOException {
         checkSize(path, size);
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            return new Segment(id, path, channel.map(positional ? FileChannel.MapMode.READ_ONLY : FileChannel.MapMode.READ_WRITE, 0, size),
+            return new Segment(id, recordSeed, path, channel.map(positional ? FileChannel.MapMode.READ_ONLY : FileChannel.MapMode.READ_WRITE, 0, size),
                 positional);
         }
     }
@@ -239,6 +274,11 @@ final class Segment {
         return id;
     }
 
+    /** The CRC seed of this segment's records. */
+    long crcSeed() {
+        return crcSeed;
+    }
+
     Path path() {
         return path;
     }
@@ -258,7 +298,8 @@ final class Segment {
     }
 
     /**
-     * Syncs {@code [from, to)} to the device.
+     * Syncs {@code [from, to)} to the device, and the end mark after it when the log ends at
+     * {@code to} ({@link RecordDescriptor#END_MARK_LENGTH}).
      *
      * @throws UncheckedIOException if the sync fails
      */
@@ -267,7 +308,7 @@ final class Segment {
             return;
         }
         if (!positional) {
-            mapped.force(from, to - from);
+            mapped.force(from, Math.min(capacity(), to + RecordDescriptor.END_MARK_LENGTH) - from);
             return;
         }
         try {
@@ -321,15 +362,21 @@ final class Segment {
         }
     }
 
-    /** Drops a reference; the last one unmaps the file. */
-    void release() {
-        if (references.decrementAndGet() == 0) {
-            if (channel != null) {
-                closeFile();
-            }
-            IoUtil.unmap(mapped);
-            LIVE_MAPPINGS.decrementAndGet();
+    /**
+     * Drops a reference; the last one unmaps the file.
+     *
+     * @return whether that was the last reference: no reader in this process maps the file any more
+     */
+    boolean release() {
+        if (references.decrementAndGet() != 0) {
+            return false;
         }
+        if (channel != null) {
+            closeFile();
+        }
+        IoUtil.unmap(mapped);
+        LIVE_MAPPINGS.decrementAndGet();
+        return true;
     }
 
     /** References currently held (the store's own included while open). */

@@ -7,12 +7,17 @@ import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The ordered segments of a store and the append position. Once the active segment is half
@@ -25,14 +30,25 @@ import java.util.concurrent.ExecutorService;
  * A preparation that fails (a full disk) fails the write that needed the roll with a typed error
  * and is retried on the next roll; the store stays readable.
  *
+ * <p><b>Spares</b>: the file of a compacted segment may be kept ({@link #keepAsSpare}) and reused
+ * for a later segment ({@link Segment#recycle}): its blocks are allocated and usually still in
+ * the page cache, so it needs no zero-fill, which otherwise writes every segment twice.
+ *
  * <p>Thread-safety: {@link #position()}, {@link #advance}, {@link #roll()} are called by the thread
  * holding the writer role ({@link LogWriter}) only; {@link #segments()}, {@link #active()} and
- * {@link #sealed()} may be read by any thread; {@link #retire} is called by compaction.
+ * {@link #sealed()} may be read by any thread; {@link #retire} and {@link #keepAsSpare} are called
+ * by compaction; spares are taken by the preparer thread.
  */
 final class SegmentLog implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SegmentLog.class);
     private final Path directory;
     private final Syncer syncer;
     private final int segmentSize;
+    private final long recordSeed;
+    /** At most this many spare files are kept ({@link LogStore.Builder#spareSegments}). */
+    private final int maxSpares;
+    /** Spare files (compacted segments kept for reuse): added by compaction, taken by the preparer. */
+    private final Deque<Path> spares = new ConcurrentLinkedDeque<>();
     private final boolean positional;
     private final Segment.Zeros zeros;
     private final List<Segment> segments = new CopyOnWriteArrayList<>();
@@ -42,8 +58,11 @@ final class SegmentLog implements AutoCloseable {
     private volatile Segment active;
     private int position;
 
-    private SegmentLog(Path directory, int segmentSize, String name, Syncer syncer, boolean positional, Segment.Zeros zeros) {
+    private SegmentLog(Path directory, int segmentSize, long recordSeed, int maxSpares, String name, Syncer syncer, boolean positional,
+                       Segment.Zeros zeros) {
         this.directory = directory;
+        this.recordSeed = recordSeed;
+        this.maxSpares = maxSpares;
         this.positional = positional;
         this.zeros = zeros;
         this.syncer = syncer;
@@ -58,9 +77,9 @@ final class SegmentLog implements AutoCloseable {
      *
      * @throws CorruptionException if compaction moved the log start but no segment is left
      */
-    static SegmentLog open(Path directory, int segmentSize, String name, Syncer syncer, StoreRoot.LogStart start, boolean positional,
-                           Segment.Zeros zeros) throws IOException {
-        SegmentLog log = new SegmentLog(directory, segmentSize, name, syncer, positional, zeros);
+    static SegmentLog open(Path directory, int segmentSize, long recordSeed, int maxSpares, String name, Syncer syncer,
+                           StoreRoot.LogStart start, boolean positional, Segment.Zeros zeros) throws IOException {
+        SegmentLog log = new SegmentLog(directory, segmentSize, recordSeed, maxSpares, name, syncer, positional, zeros);
         try {
             List<Long> ids = new ArrayList<>();
             try (DirectoryStream<Path> files = Files.newDirectoryStream(directory)) {
@@ -73,19 +92,21 @@ final class SegmentLog implements AutoCloseable {
                         ids.add(id);
                     } else if (fileName.endsWith(Segment.SUFFIX + ".tmp")) {
                         Files.delete(file); // a preparation cut short by a crash
+                    } else if (fileName.endsWith(Segment.SPARE_SUFFIX)) {
+                        log.keepOrDelete(file);
                     }
                 }
             }
             ids.sort(Long::compare);
             for (long id : ids) {
-                log.segments.add(Segment.open(directory.resolve(Segment.fileName(id)), id, positional));
+                log.segments.add(Segment.open(directory.resolve(Segment.fileName(id)), id, recordSeed, positional));
             }
             if (log.segments.isEmpty() && start.firstSegment() != StoreRoot.LogStart.ORIGIN.firstSegment()) {
                 throw new CorruptionException(directory.toString(), 0,
                     "records missing: no segment is left, the log starts at segment " + start.firstSegment());
             }
             if (log.segments.isEmpty()) {
-                log.segments.add(Segment.create(directory, start.firstSegment(), segmentSize, syncer, positional, zeros));
+                log.segments.add(Segment.create(directory, start.firstSegment(), recordSeed, segmentSize, syncer, positional, zeros));
             }
             return log;
         } catch (IOException | RuntimeException e) {
@@ -101,21 +122,21 @@ final class SegmentLog implements AutoCloseable {
 
     /**
      * Continues appending in segment {@code index} at {@code offset}. Later segments hold no
-     * records (recovery checked) but are deleted rather than reused: a writer killed while
-     * appending the first record of a fresh segment leaves value bytes behind a zero frame length,
-     * and such stale bytes must never lie beyond the end of the log. The next segment is prepared
-     * afresh in the background.
+     * records (recovery checked): prepared ahead of the writer, they become spares again, or are
+     * deleted when there is no room. The next segment is prepared in the background.
      */
     void resumeAt(int index, int offset) throws IOException {
         active = segments.get(index);
         position = offset;
-        boolean deleted = false;
+        boolean removed = false;
         while (segments.size() > index + 1) {
-            Segment spare = segments.remove(segments.size() - 1);
-            spare.release();
-            deleted |= Files.deleteIfExists(spare.path());
+            Segment unused = segments.remove(segments.size() - 1);
+            if (!(unused.release() && keepAsSpare(unused))) {
+                Files.deleteIfExists(unused.path());
+            }
+            removed = true;
         }
-        if (deleted) {
+        if (removed) {
             syncer.syncDirectory(directory);
         }
         prepareIfDue();
@@ -131,11 +152,65 @@ final class SegmentLog implements AutoCloseable {
         long id = active.id() + 1;
         next = CompletableFuture.supplyAsync(() -> {
             try {
-                return Segment.create(directory, id, segmentSize, syncer, positional, zeros);
+                Segment recycled = recycleSpare(id);
+                return recycled != null ? recycled : Segment.create(directory, id, recordSeed, segmentSize, syncer, positional, zeros);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }, preparer);
+    }
+
+    /** Segment {@code id} made of a spare file, or {@code null} if there is none or it cannot be reused (it is then deleted). */
+    private Segment recycleSpare(long id) {
+        Path spare = spares.poll();
+        if (spare == null) {
+            return null;
+        }
+        try {
+            return Segment.recycle(spare, directory, id, recordSeed, syncer, positional);
+        } catch (IOException e) {
+            LOG.warn("cannot reuse spare segment file {}, deleting it and creating segment {} anew: {}", spare, id, e.toString());
+            try {
+                Files.deleteIfExists(spare);
+            } catch (IOException ignored) {
+                // the next open deletes or keeps it
+            }
+            return null;
+        }
+    }
+
+    /**
+     * Keeps the file of a compacted segment that no reader maps any more as a spare for a later
+     * segment, if there is room for one; otherwise the caller deletes it.
+     *
+     * @return whether the file was kept (renamed to {@link Segment#spareFileName})
+     */
+    synchronized boolean keepAsSpare(Segment compacted) throws IOException {
+        if (spares.size() >= maxSpares || compacted.capacity() != segmentSize) {
+            return false;
+        }
+        // A segment id can come back (prepared ahead, never used), so can its spare name: never rename over one.
+        Path spare = directory.resolve(Segment.spareFileName(compacted.id(), 0));
+        for (int attempt = 1; Files.exists(spare); attempt++) {
+            spare = directory.resolve(Segment.spareFileName(compacted.id(), attempt));
+        }
+        Files.move(compacted.path(), spare, StandardCopyOption.ATOMIC_MOVE);
+        spares.add(spare);
+        return true;
+    }
+
+    /** Spare files kept for reuse. */
+    int spares() {
+        return spares.size();
+    }
+
+    /** At open: keeps a spare file left by an earlier writer while there is room and it has the segment size. */
+    private void keepOrDelete(Path spare) throws IOException {
+        if (spares.size() < maxSpares && Files.size(spare) == segmentSize) {
+            spares.add(spare);
+        } else {
+            Files.delete(spare);
+        }
     }
 
     Segment active() {

@@ -15,8 +15,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
 import java.util.Properties;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The writer's hold on a store root: the OS file lock on {@code LOCK} (naming its holder) and the
@@ -25,7 +27,8 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <pre>
  *   root/LOCK          lock file: "pid N on HOST"
- *   root/store.meta    format=1, storeId=hex, epoch=N, firstSegment=N, baseLsn=N, [unsyncedFrom=N]
+ *   root/FOLLOWERS     lock file: each open follower holds a shared lock in it
+ *   root/store.meta    format=2, storeId=hex, recordSeed=hex, epoch=N, firstSegment=N, baseLsn=N, [unsyncedFrom=N]
  *                      (rewritten atomically: temp, sync, rename, sync dir)
  *   root/segments/     segment files, see {@link Segment}
  * </pre>
@@ -36,9 +39,22 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class StoreRoot implements AutoCloseable {
     static final String LOCK_FILE = "LOCK";
+    /** Lock file each open follower holds a shared lock in, so the writer knows whether any is open. */
+    static final String FOLLOWERS_FILE = "FOLLOWERS";
+    /** Distinct one-byte regions of {@link #FOLLOWERS_FILE} for the followers of this JVM (a JVM refuses overlapping locks). */
+    private static final AtomicLong FOLLOWER_REGIONS = new AtomicLong();
     static final String MANIFEST_FILE = "store.meta";
     static final String SEGMENTS_DIR = "segments";
-    static final int FORMAT = 1;
+    /** Format 2: record CRCs are seeded ({@link #RECORD_SEED}). */
+    static final int FORMAT = 2;
+    /**
+     * Manifest key of the store's random record seed: every record's CRC32C covers it with the
+     * segment's id ({@link RecordCodec#seed}), so a record is valid only in the segment it was
+     * written to, of this store. A recycled segment file's old records are then never mistaken for
+     * new ones, nor a record image inside a value; the seed never leaves the manifest (unlike the
+     * store id, which every ETag shows).
+     */
+    static final String RECORD_SEED = "recordSeed";
     /** {@link #unsyncedFrom()} when every sealed segment was synced before the next one got records. */
     static final long ALL_SYNCED = Long.MAX_VALUE;
     /** Manifest key of {@link #unsyncedFrom()}. */
@@ -49,17 +65,19 @@ final class StoreRoot implements AutoCloseable {
     private final FileLock lock;
     private final String storeId;
     private final int epoch;
+    private final long recordSeed;
     /** Replaced whole, never changed once published, so readers on other threads see one version. */
     private volatile Properties manifest;
     private final Syncer syncer;
 
-    private StoreRoot(Path root, FileChannel lockChannel, FileLock lock, Properties manifest, int epoch, Syncer syncer) {
+    private StoreRoot(Path root, FileChannel lockChannel, FileLock lock, Properties manifest, int epoch, long recordSeed, Syncer syncer) {
         this.root = root;
         this.lockChannel = lockChannel;
         this.lock = lock;
         this.manifest = manifest;
         this.storeId = manifest.getProperty("storeId");
         this.epoch = epoch;
+        this.recordSeed = recordSeed;
         this.syncer = syncer;
     }
 
@@ -69,7 +87,7 @@ final class StoreRoot implements AutoCloseable {
     }
 
     /** What a reader without the lock needs of the manifest; {@code unsyncedFrom} as {@link #unsyncedFrom()}. */
-    record Manifest(String storeId, LogStart start, long unsyncedFrom) {
+    record Manifest(String storeId, long recordSeed, LogStart start, long unsyncedFrom) {
     }
 
     /**
@@ -87,7 +105,7 @@ final class StoreRoot implements AutoCloseable {
             throw new CorruptionException(file.toString(), CorruptionException.UNKNOWN_OFFSET,
                 "unsupported store format " + p.getProperty("format") + " (this build reads " + FORMAT + ")");
         }
-        return new Manifest(p.getProperty("storeId"), logStart(p, file), unsyncedFrom(p, file));
+        return new Manifest(p.getProperty("storeId"), recordSeed(p, file), logStart(p, file), unsyncedFrom(p, file));
     }
 
     /** Reads the log start from a manifest; {@link LogStart#ORIGIN} when none is recorded. */
@@ -100,6 +118,15 @@ final class StoreRoot implements AutoCloseable {
             return new LogStart(Long.parseLong(p.getProperty("firstSegment", "1")), Long.parseLong(p.getProperty("baseLsn", "0")));
         } catch (NumberFormatException e) {
             throw new CorruptionException(manifest.toString(), CorruptionException.UNKNOWN_OFFSET, "bad log start: " + e.getMessage());
+        }
+    }
+
+    private static long recordSeed(Properties p, Path manifest) {
+        try {
+            return Long.parseUnsignedLong(p.getProperty(RECORD_SEED), 16);
+        } catch (NumberFormatException | NullPointerException e) {
+            throw new CorruptionException(manifest.toString(), CorruptionException.UNKNOWN_OFFSET, "bad " + RECORD_SEED + ": "
+                + p.getProperty(RECORD_SEED));
         }
     }
 
@@ -170,6 +197,9 @@ final class StoreRoot implements AutoCloseable {
      */
     static StoreRoot acquire(Path root, Syncer syncer) throws IOException {
         Files.createDirectories(root.resolve(SEGMENTS_DIR));
+        if (!Files.exists(root.resolve(FOLLOWERS_FILE))) {
+            Files.createFile(root.resolve(FOLLOWERS_FILE)); // before the manifest: a follower opens it read-only
+        }
         FileChannel channel = FileChannel.open(root.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.READ,
             StandardOpenOption.WRITE);
         FileLock lock;
@@ -202,6 +232,7 @@ final class StoreRoot implements AutoCloseable {
             } else {
                 p.setProperty("format", String.valueOf(FORMAT));
                 p.setProperty("storeId", String.format("%08x", ThreadLocalRandom.current().nextInt()));
+                p.setProperty(RECORD_SEED, String.format("%016x", new SecureRandom().nextLong()));
                 p.setProperty("epoch", "0");
             }
             int epoch;
@@ -213,8 +244,9 @@ final class StoreRoot implements AutoCloseable {
             p.setProperty("epoch", String.valueOf(epoch));
             logStart(p, manifest);
             unsyncedFrom(p, manifest);
+            long recordSeed = recordSeed(p, manifest);
             writeAtomically(root, manifest, p, syncer);
-            return new StoreRoot(root, channel, lock, p, epoch, syncer);
+            return new StoreRoot(root, channel, lock, p, epoch, recordSeed, syncer);
         } catch (IOException | RuntimeException e) {
             lock.release();
             channel.close();
@@ -262,9 +294,51 @@ final class StoreRoot implements AutoCloseable {
         return root.resolve(SEGMENTS_DIR);
     }
 
+    /**
+     * Registers a follower of the store at {@code root} (in any process) until the returned
+     * channel is closed: a shared lock in {@link #FOLLOWERS_FILE}, which needs read access only
+     * (the writer created the file). Take it before reading the
+     * manifest, so that a writer that finds no follower ({@link #followersMayBeOpen}) has already
+     * moved the log start past every segment file it then reuses.
+     */
+    static FileChannel registerFollower(Path root) throws IOException {
+        FileChannel channel = FileChannel.open(root.resolve(FOLLOWERS_FILE), StandardOpenOption.READ);
+        try {
+            channel.lock(FOLLOWER_REGIONS.getAndIncrement(), 1, true);
+            return channel;
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Whether a follower may be open (in this or another process), so that a compacted segment's
+     * file may still be mapped and read there: reusing it would change the bytes under that
+     * follower, while deleting it does not. True too when the lock cannot be tried.
+     */
+    boolean followersMayBeOpen() {
+        try (FileChannel channel = FileChannel.open(root.resolve(FOLLOWERS_FILE), StandardOpenOption.CREATE, StandardOpenOption.READ,
+            StandardOpenOption.WRITE)) {
+            FileLock all = channel.tryLock();
+            if (all == null) {
+                return true;
+            }
+            all.release();
+            return false;
+        } catch (IOException | OverlappingFileLockException e) {
+            return true;
+        }
+    }
+
     /** Random id of this store, part of every ETag so two stores never issue the same one. */
     String storeId() {
         return storeId;
+    }
+
+    /** The store's record seed ({@link #RECORD_SEED}). */
+    long recordSeed() {
+        return recordSeed;
     }
 
     /** This writer's epoch, higher than every earlier writer's. */

@@ -56,7 +56,7 @@ class CommitterTest extends LeakCheckingTest {
 
     @BeforeEach
     void createSegment() throws IOException {
-        segment = Segment.create(dir, 1, LogStore.Builder.MIN_SEGMENT_SIZE, Syncer.REAL, true, Segment.Zeros.SYNCED);
+        segment = Segment.create(dir, 1, 0, LogStore.Builder.MIN_SEGMENT_SIZE, Syncer.REAL, true, Segment.Zeros.SYNCED);
     }
 
     @AfterEach

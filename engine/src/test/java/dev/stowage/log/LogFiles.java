@@ -35,6 +35,12 @@ final class LogFiles {
         return offsets;
     }
 
+    /** The CRC seed of a segment file's records, from its store's manifest. */
+    static long crcSeed(Path segment) throws IOException {
+        return RecordCodec.seed(StoreRoot.readManifest(segment.getParent().getParent()).recordSeed(),
+            Segment.parseId(segment.getFileName().toString()));
+    }
+
     static int frameLength(Path segment, int offset) throws IOException {
         return readInt(segment, offset);
     }

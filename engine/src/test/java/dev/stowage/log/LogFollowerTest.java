@@ -316,6 +316,7 @@ class LogFollowerTest extends LeakCheckingTest {
 
     /** Rewrites a record's writer epoch with a valid CRC, as a writer of that epoch would have written it. */
     private static void restampEpoch(Path segment, int offset, int epoch) throws IOException {
+        long seed = LogFiles.crcSeed(segment);
         MappedByteBuffer mapped;
         try (FileChannel c = FileChannel.open(segment, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             mapped = c.map(FileChannel.MapMode.READ_WRITE, 0, c.size());
@@ -323,7 +324,7 @@ class LogFollowerTest extends LeakCheckingTest {
         try {
             UnsafeBuffer buffer = new UnsafeBuffer(mapped);
             buffer.putInt(offset + RecordDescriptor.EPOCH_OFFSET, epoch, ByteOrder.LITTLE_ENDIAN);
-            new RecordCodec().seal(buffer, offset, RecordCodec.frameLength(buffer, offset));
+            new RecordCodec().seal(buffer, offset, RecordCodec.frameLength(buffer, offset), seed);
             mapped.force();
         } finally {
             IoUtil.unmap(mapped);

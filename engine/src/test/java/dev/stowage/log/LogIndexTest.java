@@ -36,7 +36,7 @@ class LogIndexTest extends LeakCheckingTest {
 
     @BeforeEach
     void createSegment() throws Exception {
-        segment = Segment.create(dir, 1, 1 << 20, Syncer.REAL, false, Segment.Zeros.SYNCED);
+        segment = Segment.create(dir, 1, 0, 1 << 20, Syncer.REAL, false, Segment.Zeros.SYNCED);
     }
 
     @AfterEach
@@ -99,7 +99,7 @@ class LogIndexTest extends LeakCheckingTest {
         codec.writeHeader(segment.buffer(), appendAt, RecordDescriptor.TYPE_PUT, SPACE, (byte) 0, ns, k, RecordCodec.NO_ATTRIBUTES,
             lsn, lsn, 1, valueLength);
         int frame = (int) RecordDescriptor.frameLength(ns.length, k.length, 0, valueLength);
-        codec.seal(segment.buffer(), appendAt, frame);
+        codec.seal(segment.buffer(), appendAt, frame, segment.crcSeed());
         IndexEntry entry = BlobEntry.read(segment, appendAt);
         appendAt += (int) RecordDescriptor.align(frame);
         return entry;

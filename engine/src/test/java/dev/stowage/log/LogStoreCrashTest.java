@@ -46,7 +46,10 @@ class LogStoreCrashTest extends LeakCheckingTest {
         run("chains", CYCLES);
     }
 
-    /** Kill -9 while a compactor copies live records forward and deletes segments, at any point of it. */
+    /**
+     * Kill -9 while a compactor copies live records forward and deletes segments or keeps them as
+     * spares that later segments reuse (their old records behind the end of the log), at any point.
+     */
     @Test
     @Timeout(value = 20, unit = TimeUnit.MINUTES)
     void acknowledgedWritesSurviveSigkillDuringCompaction() throws Exception {
@@ -92,6 +95,8 @@ class LogStoreCrashTest extends LeakCheckingTest {
         java.util.concurrent.atomic.AtomicLong ackCount = new java.util.concurrent.atomic.AtomicLong();
         long checked = 0;
         int repaired = 0;
+        java.util.Set<Object> spareFiles = new java.util.HashSet<>();
+        java.util.Set<Object> reusedFiles = new java.util.HashSet<>();
         for (int cycle = 0; cycle < cycles; cycle++) {
             Process child = startChild(dir, mode);
             BufferedReader lines = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
@@ -106,6 +111,7 @@ class LogStoreCrashTest extends LeakCheckingTest {
             child.destroyForcibly();
             child.waitFor();
             reader.join();
+            noteSpareFiles(spareFiles, reusedFiles);
             RecoveryReport report = verify(acked, cycle, seed, mode.equals("promote"));
             checked += acked.size();
             repaired += report.repaired() ? 1 : 0;
@@ -113,9 +119,24 @@ class LogStoreCrashTest extends LeakCheckingTest {
         assertThat(ackCount.get()).as("acknowledged writes").isGreaterThan(cycles);
         if (mode.equals("compact")) {
             assertThat(StoreRoot.logStart(dir).firstSegment()).as("segments compacted away").isGreaterThan(1);
+            assertThat(reusedFiles).as("spare files seen again as segments (inodes)").isNotEmpty();
         }
         System.out.printf("crash test (%s): %d cycles, %d acknowledged writes, %d key versions checked,"
             + " %d recoveries repaired a torn tail or incomplete group, 0 violations (seed %d)%n", mode, cycles, ackCount.get(), checked, repaired, seed);
+    }
+
+    /** Notes the inodes of spare files, and those of segment files that were spares when seen before. */
+    private void noteSpareFiles(java.util.Set<Object> spares, java.util.Set<Object> reused) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(dir.resolve(StoreRoot.SEGMENTS_DIR))) {
+            for (Path file : files.toList()) {
+                Object inode = java.nio.file.Files.getAttribute(file, "unix:ino");
+                if (file.getFileName().toString().endsWith(Segment.SPARE_SUFFIX)) {
+                    spares.add(inode);
+                } else if (Segment.parseId(file.getFileName().toString()) >= 0 && spares.contains(inode)) {
+                    reused.add(inode);
+                }
+            }
+        }
     }
 
     /** Starts a {@link CrashWriter} JVM on {@code dir} in {@code mode}; its stderr goes to a file beside {@code dir}. */
@@ -231,8 +252,8 @@ class LogStoreCrashTest extends LeakCheckingTest {
         LogIndex index = new LogIndex();
         Map<String, byte[]> values = new HashMap<>();
         try {
-            LogVerifier.mapLog(dir, start, segments);
-            new Recovery(index, false, 0, StoreRoot.ALL_SYNCED).replay(segments, start, new RecoveryReport[1]);
+            LogVerifier.mapLog(dir, start, StoreRoot.readManifest(dir).recordSeed(), segments);
+            new Recovery(index, false, StoreRoot.ALL_SYNCED).replay(segments, start, new RecoveryReport[1]);
             index.forEach((namespace, space, key, entry) -> {
                 byte[] value = new byte[entry.valueLength];
                 entry.segment.buffer().getBytes(entry.valueOffset, value);

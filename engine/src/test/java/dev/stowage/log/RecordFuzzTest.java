@@ -23,6 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RecordFuzzTest extends LeakCheckingTest {
     private static final long SEED = Long.getLong("stowage.seed", System.nanoTime());
+    /** The CRC seed of the segment the records are encoded for. */
+    private static final long CRC_SEED = RecordCodec.seed(SEED, 7);
 
     @TempDir
     Path dir;
@@ -38,7 +40,7 @@ class RecordFuzzTest extends LeakCheckingTest {
             1, 0, 1, value.length);
         buffer.putBytes(offset + RecordCodec.valueOffset(ns.length, key.length, attrs.length), value);
         int frame = (int) RecordDescriptor.frameLength(ns.length, key.length, attrs.length, value.length);
-        codec.seal(buffer, offset, frame);
+        codec.seal(buffer, offset, frame, CRC_SEED);
         return frame;
     }
 
@@ -51,7 +53,7 @@ class RecordFuzzTest extends LeakCheckingTest {
         for (int round = 0; round < 20_000; round++) {
             buffer.setMemory(0, buffer.capacity(), (byte) 0);
             int frame = encodeValid(codec, buffer, 0, random);
-            assertThat(codec.check(buffer, 0, buffer.capacity())).as("seed %d: valid record", SEED).isNull();
+            assertThat(codec.check(buffer, 0, buffer.capacity(), CRC_SEED)).as("seed %d: valid record", SEED).isNull();
             if (round % 4 == 0) {
                 byte[] noise = new byte[buffer.capacity()];
                 random.nextBytes(noise);
@@ -64,7 +66,7 @@ class RecordFuzzTest extends LeakCheckingTest {
             }
             int limit = random.nextInt(buffer.capacity() + 1);
             String[] verdict = new String[1];
-            assertThatCode(() -> verdict[0] = codec.check(buffer, 0, limit)).as("seed %d round %d", SEED, round)
+            assertThatCode(() -> verdict[0] = codec.check(buffer, 0, limit, CRC_SEED)).as("seed %d round %d", SEED, round)
                 .doesNotThrowAnyException();
             if (verdict[0] == null) {
                 accepted++;
@@ -78,6 +80,31 @@ class RecordFuzzTest extends LeakCheckingTest {
         }
         // A mutation that leaves the CRC valid is practically impossible; truncation by limit is the usual reason.
         assertThat(accepted).as("seed %d", SEED).isLessThan(20_000 / 10);
+    }
+
+    /**
+     * A record is valid only in the segment and store it was written for: the old records of a
+     * recycled segment file, or a record's image copied into another segment, never pass.
+     */
+    @Test
+    void aRecordIsValidOnlyUnderTheSeedOfItsSegmentAndStore() {
+        SplittableRandom random = new SplittableRandom(SEED);
+        RecordCodec codec = new RecordCodec();
+        UnsafeBuffer buffer = new UnsafeBuffer(ByteBuffer.allocateDirect(4096));
+        for (int round = 0; round < 1_000; round++) {
+            long recordSeed = random.nextLong();
+            long segmentId = 1 + random.nextInt(1 << 20);
+            long seed = RecordCodec.seed(recordSeed, segmentId);
+            buffer.setMemory(0, buffer.capacity(), (byte) 0);
+            int frame = encodeValid(codec, buffer, 0, random);
+            codec.seal(buffer, 0, frame, seed);
+            assertThat(codec.check(buffer, 0, buffer.capacity(), seed)).as("seed %d round %d", SEED, round).isNull();
+            assertThat(codec.check(buffer, 0, buffer.capacity(), RecordCodec.seed(recordSeed, segmentId + 1 + random.nextInt(1000))))
+                .as("seed %d round %d: another segment of the store", SEED, round).contains("CRC32C");
+            assertThat(codec.check(buffer, 0, buffer.capacity(), RecordCodec.seed(recordSeed ^ (1L << random.nextInt(64)), segmentId)))
+                .as("seed %d round %d: the same segment of another store", SEED, round).contains("CRC32C");
+            assertThat(RecordCodec.crcProblem(buffer, 0, seed)).isNull();
+        }
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.stowage.bench;
 
+import dev.stowage.log.Durability;
+import dev.stowage.log.LogStore;
 import java.nio.file.Path;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -9,6 +11,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
@@ -33,11 +36,20 @@ public abstract class LargePutBenchmark extends EngineBenchmark {
         kv.put("big/" + ThreadLocalRandom.current().nextInt(256), VALUE);
     }
 
+    /**
+     * Stowage with its defaults but {@code spareSegments}: compacted segment files reused for new
+     * segments ({@code 8}, the default) or deleted ({@code 0}, every segment zero-filled anew).
+     * Reuse starts once compaction retired segments and their grace period (10 s) passed, so its
+     * steady state shows in runs of a minute or more (docs/benchmarks.md, run 13).
+     */
     @Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
     public static class Stowage extends LargePutBenchmark {
+        @Param({"8"})
+        int spareSegments;
+
         @Override
         Kv open(Path dir) {
-            return Engines.stowage(dir, true);
+            return new Engines.StowageKv(LogStore.builder(dir).durability(Durability.sync()).spareSegments(spareSegments).open());
         }
     }
 
