@@ -27,9 +27,10 @@ import org.slf4j.LoggerFactory;
  * current (so CAS and order stay exact) with its original LSN (so ETags survive). The segments a
  * pass emptied then leave the log together: one sync (copies are durable in every durability
  * mode), an index checkpoint that no longer names them, the new log start in the manifest (first
- * segment, last LSN before it). Their files are deleted once no in-process reader holds them
- * (reference count) and {@link LogStore.Builder#segmentDeleteGrace} has passed (for readers in
- * other processes); blob files that only their records referenced go with them.
+ * segment, last LSN before it). Their files are deleted, or kept as spares, once no in-process
+ * reader holds them (reference count) and, while a follower is open in any process,
+ * {@link LogStore.Builder#segmentDeleteGrace} has passed; blob files that only their records
+ * referenced go with them.
  *
  * <p><b>Tombstones</b>: a delete record in the oldest segment is dropped, never copied: no older
  * version of its key can exist in any segment left (DESIGN.md §10: tombstones live until no older
@@ -242,7 +243,9 @@ final class Compactor {
         StoreRoot.LogStart next = new StoreRoot.LogStart(emptied.get(retiring - 1).segment.id() + 1, baseLsn);
         root.recordLogStart(next);
         start = next;
-        long deleteAt = clock.millis() + grace.toMillis();
+        // The grace is for followers, the only readers in other processes. With none open it is
+        // skipped: one opening later reads the new log start, as it registers before it reads.
+        long deleteAt = clock.millis() + (root.followersMayBeOpen() ? grace.toMillis() : 0);
         for (int i = 0; i < retiring; i++) {
             log.retire(emptied.get(i).segment);
             retired.add(new Retired(emptied.get(i).segment, deleteAt, emptied.get(i).blobIds));

@@ -1032,7 +1032,7 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
         /** Default compaction copy rate: 64 MiB/s. */
         public static final long DEFAULT_COMPACTION_BYTES_PER_SECOND = 64L << 20;
         /**
-         * Default time a compacted segment file is kept for readers in other processes: 10 s, ten
+         * Default time a compacted segment file is kept while a follower is open: 10 s, ten
          * thousand poll intervals of a follower; disk use grows by the write rate times this.
          */
         public static final Duration DEFAULT_SEGMENT_DELETE_GRACE = Duration.ofSeconds(10);
@@ -1156,7 +1156,9 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
 
         /**
          * How long a compacted segment's file (and the blob files only it referenced) stays after it
-         * left the log, for readers in other processes. In-process readers are tracked exactly by
+         * left the log while a {@link LogFollower} is open, in this or another process: one that
+         * fell behind may still read it. Without an open follower there is no grace (a follower
+         * opened later starts past those segments). In-process readers are tracked exactly by
          * reference counts. Default {@link #DEFAULT_SEGMENT_DELETE_GRACE}.
          */
         public Builder segmentDeleteGrace(Duration grace) {

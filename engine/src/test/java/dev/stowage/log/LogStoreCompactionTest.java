@@ -245,10 +245,11 @@ class LogStoreCompactionTest extends LeakCheckingTest {
     }
 
     @Test
-    void compactedSegmentsOutliveTheirGracePeriodOnlyOnDisk() throws Exception {
+    void compactedSegmentsOutliveTheirGracePeriodOnlyOnDiskWhileAFollowerIsOpen() throws Exception {
         Path root = dir.resolve("store");
         ManualClock clock = new ManualClock();
-        try (LogStore store = builder(root).clock(clock).compactionDeadRatio(0).segmentDeleteGrace(Duration.ofMinutes(1)).open()) {
+        try (LogStore store = builder(root).clock(clock).compactionDeadRatio(0).segmentDeleteGrace(Duration.ofMinutes(1)).open();
+             LogFollower follower = LogFollower.builder(root).open()) {
             overwrite(store, 20, 30, 700, new HashMap<>());
             Path oldest = LogFiles.segments(root).get(0);
             CompactionReport first = store.compact();
@@ -260,8 +261,30 @@ class LogStoreCompactionTest extends LeakCheckingTest {
             clock.advance(Duration.ofSeconds(59));
             assertThat(store.compact().segmentsDeleted()).isZero();
             clock.advance(Duration.ofSeconds(1));
-            assertThat(store.compact().segmentsDeleted()).isEqualTo(first.segmentsCompacted());
+            CompactionReport last = store.compact();
+            assertThat(last.segmentsDeleted()).isEqualTo(first.segmentsCompacted());
+            assertThat(last.segmentsRecycled()).as("the follower may still read them").isZero();
             assertThat(oldest).doesNotExist();
+            assertThat(follower.appliedLsn()).isPositive();
+        }
+    }
+
+    /** The grace is for followers, the only readers in other processes: without one open, compacted segments leave at once. */
+    @Test
+    void withoutAFollowerCompactedSegmentsLeaveAtOnce() throws Exception {
+        Path root = dir.resolve("store");
+        ManualClock clock = new ManualClock();
+        Map<String, byte[]> values = new HashMap<>();
+        try (LogStore store = builder(root).clock(clock).compactionDeadRatio(0).segmentDeleteGrace(Duration.ofDays(1)).spareSegments(1)
+            .open()) {
+            overwrite(store, 20, 30, 700, values);
+            Path oldest = LogFiles.segments(root).get(0);
+            CompactionReport report = store.compact();
+            assertThat(report.segmentsCompacted()).isGreaterThan(1);
+            assertThat(report.segmentsDeleted()).isEqualTo(report.segmentsCompacted());
+            assertThat(report.segmentsRecycled()).isEqualTo(1);
+            assertThat(oldest).doesNotExist();
+            values.forEach((k, v) -> assertThat(readState(store, k)).isEqualTo(v));
         }
     }
 
@@ -269,11 +292,14 @@ class LogStoreCompactionTest extends LeakCheckingTest {
     void leftoverSegmentsOfACompactionAreDeletedAtOpen() throws Exception {
         Path root = dir.resolve("store");
         Map<String, byte[]> values = new HashMap<>();
-        try (LogStore store = builder(root).compactionDeadRatio(0).segmentDeleteGrace(Duration.ofDays(1)).open()) {
+        try (LogStore store = builder(root).compactionDeadRatio(0).segmentDeleteGrace(Duration.ofDays(1)).open();
+             LogFollower follower = LogFollower.builder(root).open()) {
             overwrite(store, 20, 30, 700, values);
             assertThat(store.compact().segmentsCompacted()).isPositive();
+            assertThat(follower.appliedLsn()).as("the follower holds the compacted files in their grace period").isPositive();
         }
         Path oldest = LogFiles.segments(root).get(0);
+        assertThat(StoreRoot.logStart(root).firstSegment()).isGreaterThan(Segment.parseId(oldest.getFileName().toString()));
         try (LogStore store = builder(root).open()) {
             assertThat(oldest).doesNotExist();
             values.forEach((k, v) -> assertThat(readState(store, k)).isEqualTo(v));
