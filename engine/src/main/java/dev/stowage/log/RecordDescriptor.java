@@ -24,9 +24,8 @@ package dev.stowage.log;
  * whole frame is present and its CRC matches. The CRC's seed ({@link RecordCodec#seed}) is the
  * store's secret record seed mixed with the segment's id, so a record is valid only in the segment
  * it was written to: the old records of a recycled segment file, and record images inside values,
- * never pass. Records flagged {@link #FLAG_GROUPED} take effect
- * only when the {@link #TYPE_COMMIT} record that follows them is present (atomic groups such as
- * promote).
+ * never pass. Records flagged {@link #FLAG_GROUPED} take effect only when the
+ * {@link #TYPE_COMMIT} record that follows them is present (atomic groups such as promote).
  *
  * <p><b>End mark</b>: the {@link #END_MARK_LENGTH} bytes after the last record of the log are
  * zero, written with that record and synced with it, so the log ends where a frame length and the
