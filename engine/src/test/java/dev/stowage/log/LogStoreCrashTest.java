@@ -121,6 +121,8 @@ class LogStoreCrashTest extends LeakCheckingTest {
         }
         System.out.printf("crash test (%s): %d cycles, %d acknowledged writes, %d key versions checked,"
             + " %d recoveries repaired a torn tail or incomplete group, 0 violations (seed %d)%n", mode, cycles, ackCount.get(), checked, repaired, seed);
+        // Beside the temporary directory, so it outlives it: kept only when the run failed.
+        java.nio.file.Files.deleteIfExists(childLog(dir));
     }
 
     /** Starts a {@link CrashWriter} JVM on {@code dir} in {@code mode}; its stderr goes to a file beside {@code dir}. */
