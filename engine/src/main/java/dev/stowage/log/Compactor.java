@@ -306,8 +306,8 @@ final class Compactor {
         long bytes = 0;
         long blobFiles = 0;
         boolean deletedAny = false;
-        boolean followersMayBeOpen = !retired.isEmpty() && retired.get(0).deleteAtMillis <= now && root.followersMayBeOpen();
-        while (!retired.isEmpty() && retired.get(0).deleteAtMillis <= now) {
+        boolean followersMayBeOpen = oldestRetiredDue(now) && root.followersMayBeOpen();
+        while (oldestRetiredDue(now)) {
             Retired r = retired.remove(0);
             boolean unmapped = r.segment.release();
             if (unmapped && !followersMayBeOpen && log.keepAsSpare(r.segment)) {
@@ -328,6 +328,11 @@ final class Compactor {
             syncer.syncDirectory(root.segmentsDirectory());
         }
         return new long[] {segments, bytes, blobFiles, spares};
+    }
+
+    /** Whether the oldest retired segment's grace period has passed at {@code now}. */
+    private boolean oldestRetiredDue(long now) {
+        return !retired.isEmpty() && retired.get(0).deleteAtMillis <= now;
     }
 
     /** Releases retired segments still in their grace period (store closing); the next open deletes their files. */

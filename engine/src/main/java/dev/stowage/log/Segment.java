@@ -148,14 +148,15 @@ final class Segment {
     }
 
     /**
-     * Makes {@code spare}, the file of a compacted segment ({@link #spareFileName}), segment
-     * {@code id}: its first header is zeroed and synced (so it reads as empty until its first
+     * Makes {@code spare}, the file of a compacted segment ({@link #spareFileName}) of {@code size}
+     * bytes, segment {@code id}: its first header is zeroed and synced (so it reads as empty until its first
      * record), the file renamed and the directory synced, then mapped and touched as by
      * {@link #create}. No block is allocated and nothing else written: the bytes after the log's
      * end are left from the file's earlier use, and the end mark and the seeded CRC
      * ({@link RecordDescriptor}) keep them out of the log.
      */
-    static Segment recycle(Path spare, Path directory, long id, long recordSeed, Syncer syncer, boolean positional) throws IOException {
+    static Segment recycle(Path spare, Path directory, long id, long recordSeed, int size, Syncer syncer, boolean positional)
+        throws IOException {
         try (FileChannel channel = FileChannel.open(spare, StandardOpenOption.WRITE)) {
             writeZeros(channel, 0, RecordDescriptor.END_MARK_LENGTH);
             channel.force(false);
@@ -163,7 +164,7 @@ final class Segment {
         Path path = directory.resolve(fileName(id));
         Files.move(spare, path, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         syncer.syncDirectory(directory);
-        return mapTouched(id, recordSeed, path, Files.size(path), positional);
+        return mapTouched(id, recordSeed, path, size, positional);
     }
 
     private static Segment mapTouched(long id, long recordSeed, Path path, long size, boolean positional) throws IOException {
@@ -204,8 +205,8 @@ final class Segment {
     private static Segment map(long id, long recordSeed, Path path, long size, boolean positional) throws IOException {
         checkSize(path, size);
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            return new Segment(id, recordSeed, path, channel.map(positional ? FileChannel.MapMode.READ_ONLY : FileChannel.MapMode.READ_WRITE, 0, size),
-                positional);
+            FileChannel.MapMode mode = positional ? FileChannel.MapMode.READ_ONLY : FileChannel.MapMode.READ_WRITE;
+            return new Segment(id, recordSeed, path, channel.map(mode, 0, size), positional);
         }
     }
 

@@ -167,7 +167,7 @@ final class SegmentLog implements AutoCloseable {
             return null;
         }
         try {
-            return Segment.recycle(spare, directory, id, recordSeed, syncer, positional);
+            return Segment.recycle(spare, directory, id, recordSeed, segmentSize, syncer, positional);
         } catch (IOException e) {
             LOG.warn("cannot reuse spare segment file {}, deleting it and creating segment {} anew: {}", spare, id, e.toString());
             try {
@@ -186,7 +186,7 @@ final class SegmentLog implements AutoCloseable {
      * @return whether the file was kept (renamed to {@link Segment#spareFileName})
      */
     synchronized boolean keepAsSpare(Segment compacted) throws IOException {
-        if (spares.size() >= maxSpares || compacted.capacity() != segmentSize) {
+        if (!wantsSpare(compacted.capacity())) {
             return false;
         }
         // A segment id can come back (prepared ahead, never used), so can its spare name: never rename over one.
@@ -204,13 +204,18 @@ final class SegmentLog implements AutoCloseable {
         return spares.size();
     }
 
-    /** At open: keeps a spare file left by an earlier writer while there is room and it has the segment size. */
+    /** At open: keeps a spare file left by an earlier writer if {@link #wantsSpare wanted}, else deletes it. */
     private void keepOrDelete(Path spare) throws IOException {
-        if (spares.size() < maxSpares && Files.size(spare) == segmentSize) {
+        if (wantsSpare(Files.size(spare))) {
             spares.add(spare);
         } else {
             Files.delete(spare);
         }
+    }
+
+    /** Whether a spare file of {@code size} bytes is worth keeping: there is room for one, and it has the segment size. */
+    private boolean wantsSpare(long size) {
+        return spares.size() < maxSpares && size == segmentSize;
     }
 
     Segment active() {

@@ -297,9 +297,9 @@ final class StoreRoot implements AutoCloseable {
     /**
      * Registers a follower of the store at {@code root} (in any process) until the returned
      * channel is closed: a shared lock in {@link #FOLLOWERS_FILE}, which needs read access only
-     * (the writer created the file). Take it before reading the
-     * manifest, so that a writer that finds no follower ({@link #followersMayBeOpen}) has already
-     * moved the log start past every segment file it then reuses.
+     * (the writer created the file). Take it before reading the manifest, so that a writer that
+     * finds no follower ({@link #followersMayBeOpen}) has already moved the log start past every
+     * segment file it then reuses.
      */
     static FileChannel registerFollower(Path root) throws IOException {
         FileChannel channel = FileChannel.open(root.resolve(FOLLOWERS_FILE), StandardOpenOption.READ);
