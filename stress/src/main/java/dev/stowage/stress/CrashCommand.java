@@ -63,7 +63,9 @@ final class CrashCommand implements Callable<Integer> {
                     out.println("cycle " + cycle + ": the writer did not open the store within 60 s");
                 }
                 Thread.sleep(random.nextInt(Math.max(1, maxRunMillis)));
-                writer.destroyForcibly(); // SIGKILL on Linux
+                // SIGKILL through the handle: Process.destroyForcibly also closes the pipe, losing
+                // the ACKs the reader had not yet taken from it.
+                writer.toHandle().destroyForcibly();
                 writer.waitFor(30, TimeUnit.SECONDS);
                 ackReader.join();
                 int[] result = check(spec.url, acked, cycle);
