@@ -67,6 +67,11 @@ final class AppendWindow {
         }
     }
 
+    /** Whether records are written positionally, through the file ({@link #positional}). */
+    boolean positional() {
+        return staging != null;
+    }
+
     /** The buffer to encode into. */
     UnsafeBuffer buffer() {
         return staging != null ? staging : segment.buffer();

@@ -67,9 +67,9 @@ import org.slf4j.LoggerFactory;
  * by default. Readers never see a write before it is acknowledged.
  *
  * <p><b>Thread-safety</b>: every method may be called from any thread. Reads are lock-free from
- * the index and the mappings; writes are serialized by the writer role: the writer thread, or,
- * with mapped writes, a caller that finds the writer idle and appends its own write
- * ({@link Builder#callerAppends}). The {@code CompletableFuture} variants let one thread keep many
+ * the index and the mappings; writes are serialized by the writer role: the writer thread, or a
+ * caller that finds the writer idle and appends its own write ({@link Builder#callerAppends}).
+ * The {@code CompletableFuture} variants let one thread keep many
  * durable writes in flight; they complete on the committer thread under {@code SYNC} durability
  * and otherwise on the writer thread or the appending caller's, so attach work with the
  * {@code ...Async} methods of {@link CompletableFuture} rather than delay every other write.
@@ -201,7 +201,7 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
             this.handled = processor.getSequence();
             disruptor.handleEventsWith(processor);
             disruptor.start();
-            this.callerAppends = b.callerAppends && writeMode == WriteMode.MAPPED;
+            this.callerAppends = b.callerAppends;
             this.staging = new PayloadStaging(this, new StagedPayloads());
             this.capabilities = Capabilities.of(EnumSet.of(Capability.STAGING, Capability.CHANGE_FEED,
                 Capability.SERVER_SIDE_COPY, Capability.SINGLE_WRITER, Capability.NAMESPACE_LISTING,
@@ -1235,10 +1235,14 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
          * {@value #DEFAULT_CALLER_APPENDS}). One thread at a time writes either way, in ring order,
          * so preconditions, batches and acknowledgements stay as they are; a busy writer still takes
          * every write from the ring. What the caller saves is the hand-off to the writer thread and
-         * back, most of a buffered write's latency on a machine with few cores. Applies to
-         * {@link WriteMode#MAPPED} writes only (the {@code AUTO} choice under NONE and GROUP
-         * durability): positional writes go through a file channel, which an interrupt of a
-         * caller's thread would close.
+         * back, most of a buffered write's latency on a machine with few cores, and a fifth of a
+         * durable 1 MiB put's. With {@link WriteMode#POSITIONAL} writes (the {@code AUTO} choice
+         * under SYNC durability) a caller never syncs: under SYNC the committer syncs every batch
+         * anyway; under NONE and GROUP durability the writer thread takes what would sync on the
+         * appending thread (a record that needs a roll, commands other than put and delete), and
+         * in the NFS mode every write. A caller's interrupt closes the file channel it writes
+         * through; the write is repeated through the file opened again, and the caller keeps its
+         * interrupt.
          */
         public Builder callerAppends(boolean callerAppends) {
             this.callerAppends = callerAppends;

@@ -250,7 +250,8 @@ final class LogWriter implements EventHandler<WriteCommand> {
      * its command to the ring as before.
      *
      * @param command fills the command, as it would fill a slot of the ring
-     * @return false, with nothing done, if the writer is busy
+     * @return false, with nothing done, if the writer is busy, or if the command needs the writer
+     *         thread ({@link #mayAppendOnCaller})
      */
     boolean appendIfIdle(EventTranslator<WriteCommand> command, Sequence handled, Cursored ring) {
         if (!role.tryLock()) {
@@ -261,11 +262,44 @@ final class LogWriter implements EventHandler<WriteCommand> {
                 return false;
             }
             command.translateTo(direct, -1);
+            if (!mayAppendOnCaller(direct)) {
+                direct.clear();
+                return false;
+            }
             handle(direct, true);
             return true;
         } finally {
             role.unlock();
         }
+    }
+
+    /**
+     * Whether a caller's thread may append {@code c}. Positional writes go through a
+     * {@link java.nio.channels.FileChannel}, which an interrupt of the caller's thread closes: a
+     * write is simply repeated ({@link Segment#write}), but a sync cut short cannot be (the error it
+     * may have reported is gone), so a caller's append must not sync. With a committer (SYNC
+     * durability outside the NFS mode) none does: the committer syncs every batch, and a roll
+     * between a caller's batch and the previous one has nothing left to sync. Without one, a roll
+     * syncs the sealed segment on the appending thread, and the NFS mode syncs each batch there,
+     * so a caller takes only a put or delete that fits in the active segment, outside the NFS mode.
+     * Only a write that fails has its records zeroed and synced on the thread that appended it:
+     * the store then refuses writes until reopened, and if an interrupt cuts that sync short, the
+     * records stay as a crash would leave them.
+     */
+    private boolean mayAppendOnCaller(WriteCommand c) {
+        if (!window.positional() || committer != null) {
+            return true;
+        }
+        long bytes;
+        if (c.kind == WriteCommand.PUT) {
+            int valueLength = c.value != null ? c.value.length : c.borrowedValue.remaining();
+            bytes = frame(c.namespaceBytes, c.keyBytes, c.attributes, valueLength);
+        } else if (c.kind == WriteCommand.DELETE) {
+            bytes = frame(c.namespaceBytes, c.keyBytes, RecordCodec.NO_ATTRIBUTES, 0);
+        } else {
+            return false;
+        }
+        return !closeAfterBatch && log.position() + bytes <= log.active().capacity();
     }
 
     private void handle(WriteCommand command, boolean endOfBatch) {

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,6 +39,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * ({@link LogWriter}) only; syncs, and zeros over a cut batch, of ranges the writer has written
  * also from its {@link Committer} (while the file stays open: the writer closes it only when the
  * committer is idle); reads of committed ranges from any thread; reference counting is thread-safe.
+ * Positional writes, and opening and closing the file, hold the segment's monitor; a sync does
+ * not, so the next batch is written while one is synced.
  */
 final class Segment {
     /** File name suffix of segment files. */
@@ -53,8 +56,19 @@ final class Segment {
     private final UnsafeBuffer buffer;
     private final AtomicInteger references = new AtomicInteger(1);
     private final boolean positional;
-    /** Positional mode: the file open for the current batch, else {@code null}; writer thread only. */
-    private FileChannel channel;
+    /**
+     * Positional mode: the file for syncs, else {@code null}. Opened with {@link #writeChannel} and
+     * before any write through it, so its {@code fdatasync} reports every writeback error of those
+     * writes; used by the store's own threads only, so never closed by a caller's interrupt.
+     * Guarded by {@code this}.
+     */
+    private FileChannel syncChannel;
+    /**
+     * Positional mode: the file for writes, else {@code null}. A caller that appends for itself
+     * ({@link LogStore.Builder#callerAppends}) writes through it, and an interrupt of its thread
+     * closes it; {@link #writeFully} then opens it again. Guarded by {@code this}.
+     */
+    private FileChannel writeChannel;
     /**
      * Record bytes in this segment that hold a current version, kept by {@link LogIndex} (one
      * writing thread at a time); read by compaction to find reclaimable segments.
@@ -221,12 +235,38 @@ final class Segment {
         int base = (int) source.wrapAdjustment();
         view.limit(base + sourceIndex + length).position(base + sourceIndex);
         try {
-            FileChannel c = channel();
-            for (long to = at; view.hasRemaining(); ) {
-                to += c.write(view, to);
-            }
+            writeFully(view, at);
         } catch (IOException e) {
             throw new UncheckedIOException("writing " + length + " bytes at " + at + " of " + path, e);
+        }
+    }
+
+    /**
+     * Writes {@code source} at {@code at} through {@link #writeChannel}. An interrupt of the calling
+     * thread closes the channel and cuts the write short: the write is repeated whole (the same
+     * bytes at the same place) through the file opened again, and the thread keeps its interrupt.
+     */
+    private synchronized void writeFully(ByteBuffer source, long at) throws IOException {
+        openFile();
+        int start = source.position();
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    for (long to = at; source.hasRemaining(); ) {
+                        to += writeChannel.write(source, to);
+                    }
+                    return;
+                } catch (ClosedByInterruptException e) {
+                    interrupted = Thread.interrupted() || interrupted;
+                    writeChannel = FileChannel.open(path, StandardOpenOption.WRITE);
+                    source.position(start);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -239,11 +279,17 @@ final class Segment {
         }
     }
 
-    private FileChannel channel() throws IOException {
-        if (channel == null) {
-            channel = FileChannel.open(path, StandardOpenOption.WRITE);
+    /** Opens {@link #syncChannel}, then {@link #writeChannel}, unless open. */
+    private synchronized void openFile() throws IOException {
+        if (syncChannel == null) {
+            syncChannel = FileChannel.open(path, StandardOpenOption.WRITE);
+            try {
+                writeChannel = FileChannel.open(path, StandardOpenOption.WRITE);
+            } catch (IOException e) {
+                closeFile();
+                throw e;
+            }
         }
-        return channel;
     }
 
     /**
@@ -251,14 +297,15 @@ final class Segment {
      * another host opening it sees the batch (close-to-open); the next write opens it again.
      * No-op otherwise.
      */
-    void closeFile() {
-        if (channel != null) {
-            try {
-                channel.close();
+    synchronized void closeFile() {
+        if (syncChannel != null) {
+            try (FileChannel sync = syncChannel; FileChannel write = writeChannel) {
+                // Closes both: the write channel also when closing the sync channel fails.
             } catch (IOException e) {
                 throw new UncheckedIOException("closing " + path, e);
             } finally {
-                channel = null;
+                syncChannel = null;
+                writeChannel = null;
             }
         }
     }
@@ -313,7 +360,13 @@ final class Segment {
             return;
         }
         try {
-            channel().force(false);
+            FileChannel sync;
+            synchronized (this) {
+                openFile();
+                sync = syncChannel;
+            }
+            // Outside the lock: a caller's write of the next batch goes on during the sync.
+            sync.force(false);
         } catch (IOException e) {
             throw new UncheckedIOException("syncing " + path, e);
         }
@@ -329,7 +382,10 @@ final class Segment {
             return;
         }
         try {
-            writeZeros(channel(), from, to);
+            ByteBuffer chunk = ZEROS.duplicate();
+            for (int at = from; at < to; at += chunk.capacity()) {
+                writeFully(chunk.clear().limit(Math.min(chunk.capacity(), to - at)), at);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("writing zeros over [" + from + ", " + to + ") of " + path, e);
         }
@@ -372,9 +428,7 @@ final class Segment {
         if (references.decrementAndGet() != 0) {
             return false;
         }
-        if (channel != null) {
-            closeFile();
-        }
+        closeFile();
         IoUtil.unmap(mapped);
         LIVE_MAPPINGS.decrementAndGet();
         return true;

@@ -25,6 +25,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@link LogStore.Builder#callerAppends}: a caller that finds the writer idle appends its own write;
@@ -44,9 +47,11 @@ class CallerAppendsTest extends LeakCheckingTest {
         return ReplayableBody.ofBytes(ByteBuffer.allocate(Long.BYTES).putLong(value).array());
     }
 
-    @Test
-    void aCallerFindingTheWriterIdleIsAcknowledgedBeforeTheCallReturns() {
-        try (LogStore store = LogStore.builder(dir).durability(Durability.none()).open()) {
+    /** Under NONE durability, with either way of writing: a positional write is appended on the caller's thread too. */
+    @ParameterizedTest
+    @EnumSource(value = LogStore.WriteMode.class, names = {"MAPPED", "POSITIONAL"})
+    void aCallerFindingTheWriterIdleIsAcknowledgedBeforeTheCallReturns(LogStore.WriteMode mode) {
+        try (LogStore store = LogStore.builder(dir).durability(Durability.none()).writeMode(mode).open()) {
             for (int i = 0; i < 100; i++) {
                 CompletableFuture<String> write = store.putObjectAsync(NS, "k" + i, body(i), ObjectAttributes.DEFAULT, Precondition.any());
                 assertThat(write).as("write %d, appended by the calling thread", i).isCompleted();
@@ -135,12 +140,13 @@ class CallerAppendsTest extends LeakCheckingTest {
      * callers that found the writer busy) take turns: compare-and-swap increments of shared
      * counters from several threads lose nothing and never reuse an ETag.
      */
-    @Test
-    void casIncrementsStayExactWhileCallersAndTheWriterThreadTakeTurns() throws Exception {
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void casIncrementsStayExactWhileCallersAndTheWriterThreadTakeTurns(boolean positionalSync) throws Exception {
         int threads = 4;
         int incrementsPerThread = 400;
         String[] counters = {"n0", "n1", "n2"};
-        try (LogStore store = LogStore.builder(dir).durability(Durability.group(Duration.ofMillis(1)))
+        try (LogStore store = withDurability(LogStore.builder(dir), Durability.group(Duration.ofMillis(1)), positionalSync)
             .segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).open()) {
             for (String counter : counters) {
                 store.putObject(NS, counter, body(0), ObjectAttributes.DEFAULT, Precondition.mustNotExist());
@@ -198,11 +204,12 @@ class CallerAppendsTest extends LeakCheckingTest {
      * went through the ring behind others (never one appended directly ahead of an earlier one
      * still in the ring): the LSNs in their ETags rise, and each key ends at its last write.
      */
-    @Test
-    void eachCallersWritesApplyInTheOrderItIssuedThem() throws Exception {
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void eachCallersWritesApplyInTheOrderItIssuedThem(boolean positionalSync) throws Exception {
         int writers = 3;
         int writesPerWriter = 5000;
-        try (LogStore store = LogStore.builder(dir).durability(Durability.none()).open()) {
+        try (LogStore store = withDurability(LogStore.builder(dir), Durability.none(), positionalSync).open()) {
             AtomicBoolean done = new AtomicBoolean();
             CompletableFuture<Void> syncs = CompletableFuture.runAsync(() -> {
                 while (!done.get()) {
@@ -267,6 +274,55 @@ class CallerAppendsTest extends LeakCheckingTest {
                 }
             }
         }
+    }
+
+    /**
+     * A positional write appended on the caller's thread goes through a file channel, which the
+     * caller's interrupt closes: the write is repeated through the file opened again, the committer
+     * (SYNC) or nobody (NONE) syncs it, and the caller keeps its interrupt. The small segments roll
+     * often: under SYNC on the caller's thread too (the committer has synced the sealed segment);
+     * under NONE a roll syncs, so the writer thread takes a record that does not fit.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void anInterruptedCallersPositionalWritesAreAppendedAndItKeepsItsInterrupt(boolean sync) {
+        byte[] value = new byte[8 * 1024];
+        int writes = 40;
+        try (LogStore store = LogStore.builder(dir).writeMode(LogStore.WriteMode.POSITIONAL)
+            .durability(sync ? Durability.sync() : Durability.none()).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).open()) {
+            List<CompletableFuture<String>> acknowledged = new ArrayList<>();
+            Thread.currentThread().interrupt();
+            try {
+                for (int i = 0; i < writes; i++) {
+                    value[0] = (byte) i;
+                    acknowledged.add(store.putObjectAsync(NS, "i" + i, ReplayableBody.ofBytes(value), ObjectAttributes.DEFAULT,
+                        Precondition.any()));
+                    assertThat(Thread.currentThread().isInterrupted()).as("still interrupted after write %d", i).isTrue();
+                }
+            } finally {
+                Thread.interrupted();
+            }
+            assertThat(acknowledged).allSatisfy(write -> assertThat(write).succeedsWithin(Duration.ofMinutes(1)));
+            store.putObject(NS, "after", body(1), ObjectAttributes.DEFAULT, Precondition.any());
+        }
+        try (LogStore reopened = LogStore.builder(dir).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).open()) {
+            assertThat(reopened.recoveryReport().segments()).as("rolled").isGreaterThan(3);
+            for (int i = 0; i < writes; i++) {
+                try (Content stored = reopened.getObject(NS, "i" + i)) {
+                    byte[] bytes = stored.readAllBytes();
+                    assertThat(bytes).hasSize(value.length);
+                    assertThat(bytes[0]).isEqualTo((byte) i);
+                }
+            }
+            assertThat(read(reopened, "after").value()).isEqualTo(1);
+        }
+    }
+
+    /** {@code durability} with mapped writes, or SYNC durability with positional writes. */
+    private static LogStore.Builder withDurability(LogStore.Builder builder, Durability durability, boolean positionalSync) {
+        return positionalSync
+            ? builder.durability(Durability.sync()).writeMode(LogStore.WriteMode.POSITIONAL)
+            : builder.durability(durability).writeMode(LogStore.WriteMode.MAPPED);
     }
 
     /** A counter's value and the ETag of its version. */

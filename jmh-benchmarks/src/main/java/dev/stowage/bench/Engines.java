@@ -12,10 +12,16 @@ import dev.stowage.crypto.RootKey;
 import dev.stowage.log.Durability;
 import dev.stowage.log.LogStore;
 import dev.stowage.log.ValueView;
+import com.sun.nio.file.ExtendedOpenOption;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.util.Comparator;
 import java.util.stream.Stream;
@@ -39,6 +45,12 @@ import org.rocksdb.WriteOptions;
  */
 final class Engines {
     static final String NS = "bench";
+    /** Largest value {@link #diskFloor} takes. */
+    static final int FLOOR_MAX_VALUE = 1 << 20;
+    /** Size of {@link #diskFloor}'s file, written around. */
+    static final long FLOOR_FILE_SIZE = 1L << 30;
+    /** Block alignment of {@link #diskFloor}'s writes and buffer ({@code O_DIRECT} needs it). */
+    static final int FLOOR_ALIGNMENT = 4096;
 
     private Engines() {
     }
@@ -56,16 +68,17 @@ final class Engines {
     }
 
     static Kv stowage(Path dir, boolean durable) {
-        return new StowageKv(logStore(dir, durable));
+        return new StowageKv(logStore(dir, durable).open());
     }
 
-    private static LogStore logStore(Path dir, boolean durable) {
-        return LogStore.builder(dir).durability(durable ? Durability.sync() : Durability.none()).open();
+    /** A builder of the logstore in {@code dir}, durable ({@code SYNC}) or buffered ({@code NONE}), otherwise default. */
+    static LogStore.Builder logStore(Path dir, boolean durable) {
+        return LogStore.builder(dir).durability(durable ? Durability.sync() : Durability.none());
     }
 
     /** Stowage's logstore read through its zero-copy view ({@code viewObject}) instead of a stream. */
     static Kv stowageZeroCopy(Path dir, boolean durable) {
-        LogStore logStore = logStore(dir, durable);
+        LogStore logStore = logStore(dir, durable).open();
         return new StowageKv(logStore) {
             @Override
             public int get(String key) {
@@ -80,7 +93,7 @@ final class Engines {
 
     /** Stowage's logstore under transparent encryption, with a random root key. */
     static Kv encryptedStowage(Path dir, boolean durable) {
-        return new StowageKv(EncryptingBackend.builder(logStore(dir, durable)).keyProvider(randomKeyRing()).build());
+        return new StowageKv(EncryptingBackend.builder(logStore(dir, durable).open()).keyProvider(randomKeyRing()).build());
     }
 
     static KeyRing randomKeyRing() {
@@ -176,6 +189,60 @@ final class Engines {
             public void close() {
                 db.close();
                 env.close();
+            }
+        };
+    }
+
+    /**
+     * No engine, the disk's own rate for durable puts (puts only): each value is written at the
+     * next position of a 1 GiB file written whole and synced at open (so no put allocates blocks)
+     * and synced with {@code fdatasync}; through the page cache, or with {@code O_DIRECT}. Values
+     * up to {@link #FLOOR_MAX_VALUE} bytes.
+     */
+    static Kv diskFloor(Path dir, boolean direct) throws IOException {
+        Path file = dir.resolve("floor");
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ByteBuffer zeros = ByteBuffer.allocateDirect(FLOOR_MAX_VALUE);
+            for (long position = 0; position < FLOOR_FILE_SIZE; position += FLOOR_MAX_VALUE) {
+                channel.write(zeros.clear(), position);
+            }
+            channel.force(true);
+        }
+        OpenOption[] options = direct
+            ? new OpenOption[] {StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT}
+            : new OpenOption[] {StandardOpenOption.WRITE};
+        FileChannel channel = FileChannel.open(file, options);
+        ByteBuffer buffer = ByteBuffer.allocateDirect(FLOOR_MAX_VALUE + FLOOR_ALIGNMENT).alignedSlice(FLOOR_ALIGNMENT);
+        return new Kv() {
+            private long position;
+
+            @Override
+            public synchronized void put(String key, byte[] value) {
+                // O_DIRECT writes whole aligned blocks; the ring advances by the same rounding either way.
+                int length = (value.length + FLOOR_ALIGNMENT - 1) & -FLOOR_ALIGNMENT;
+                buffer.clear().put(value).position(0).limit(length);
+                try {
+                    if (position + length > FLOOR_FILE_SIZE) {
+                        position = 0;
+                    }
+                    for (long at = position; buffer.hasRemaining(); ) {
+                        at += channel.write(buffer, at);
+                    }
+                    channel.force(false);
+                    position += length;
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+
+            @Override
+            public int get(String key) {
+                throw new UnsupportedOperationException("the disk floor measures puts only");
+            }
+
+            @Override
+            public void close() throws IOException {
+                channel.close();
             }
         };
     }

@@ -39,17 +39,22 @@ public abstract class LargePutBenchmark extends EngineBenchmark {
     /**
      * Stowage with its defaults but {@code spareSegments}: compacted segment files reused for new
      * segments ({@code 8}, the default) or deleted ({@code 0}, every segment zero-filled anew).
-     * Reuse starts once compaction retired segments and their grace period (10 s) passed, so its
-     * steady state shows in runs of a minute or more (docs/benchmarks.md, run 13).
+     * Reuse starts once compaction retired the first segments, so its steady state shows in runs
+     * of a minute or more (docs/benchmarks.md, run 13).
      */
     @Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
     public static class Stowage extends LargePutBenchmark {
         @Param({"8"})
         int spareSegments;
 
+        /** {@link LogStore.Builder#callerAppends}; {@code -p callerAppends=true,false} compares the two. */
+        @Param({"true"})
+        boolean callerAppends;
+
         @Override
         Kv open(Path dir) {
-            return new Engines.StowageKv(LogStore.builder(dir).durability(Durability.sync()).spareSegments(spareSegments).open());
+            return new Engines.StowageKv(LogStore.builder(dir).durability(Durability.sync()).spareSegments(spareSegments)
+                .callerAppends(callerAppends).open());
         }
     }
 
@@ -59,6 +64,20 @@ public abstract class LargePutBenchmark extends EngineBenchmark {
         @Override
         Kv open(Path dir) {
             return Engines.encryptedStowage(dir, true);
+        }
+    }
+
+    /**
+     * The disk's own rate for the same puts, no engine ({@link Engines#diskFloor}): what "80 % of
+     * the disk" in the issue's target is measured against, in the same run.
+     */
+    public static class DiskFloor extends LargePutBenchmark {
+        @Param({"false", "true"})
+        boolean direct;
+
+        @Override
+        Kv open(Path dir) throws Exception {
+            return Engines.diskFloor(dir, direct);
         }
     }
 

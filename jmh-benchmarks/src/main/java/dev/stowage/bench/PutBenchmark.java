@@ -63,9 +63,13 @@ public abstract class PutBenchmark extends EngineBenchmark {
 
     @Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
     public static class Stowage extends PutBenchmark {
+        /** {@link dev.stowage.log.LogStore.Builder#callerAppends}; {@code -p callerAppends=true,false} compares the two. */
+        @Param({"true"})
+        boolean callerAppends;
+
         @Override
         Kv open(Path dir, boolean durable) {
-            return Engines.stowage(dir, durable);
+            return new Engines.StowageKv(Engines.logStore(dir, durable).callerAppends(callerAppends).open());
         }
     }
 

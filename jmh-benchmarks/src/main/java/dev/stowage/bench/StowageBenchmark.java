@@ -41,7 +41,7 @@ public class StowageBenchmark {
     @Param({"AUTO"})
     String writeMode;
 
-    /** The buffered store's {@link LogStore.Builder#callerAppends}; {@code -p callerAppends=true,false} compares the two. */
+    /** Both stores' {@link LogStore.Builder#callerAppends}; {@code -p callerAppends=true,false} compares the two. */
     @Param({"true"})
     boolean callerAppends;
 
@@ -60,7 +60,8 @@ public class StowageBenchmark {
     public void setUp() throws Exception {
         durableDir = Engines.scratch("durable");
         bufferedDir = Engines.scratch("buffered");
-        durableStore = LogStore.builder(durableDir).durability(Durability.sync()).writeMode(LogStore.WriteMode.valueOf(writeMode)).open();
+        durableStore = LogStore.builder(durableDir).durability(Durability.sync()).writeMode(LogStore.WriteMode.valueOf(writeMode))
+            .callerAppends(callerAppends).open();
         bufferedStore = LogStore.builder(bufferedDir).durability(Durability.none()).callerAppends(callerAppends)
             .backgroundSync(backgroundSync).open();
         hotEtag = durableStore.storeMeta(Engines.NS, "hot", new byte[64], Precondition.any());
