@@ -102,6 +102,16 @@ final class Committer<T> implements AutoCloseable {
         }
     }
 
+    /** Whether nothing is queued or being committed. */
+    boolean idle() {
+        lock.lock();
+        try {
+            return queue.isEmpty() && !committing;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Batches handed to the {@link Outcome} so far, durable or failed. */
     long completed() {
         return completed;
