@@ -1235,10 +1235,12 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
          * {@value #DEFAULT_CALLER_APPENDS}). One thread at a time writes either way, in ring order,
          * so preconditions, batches and acknowledgements stay as they are; a busy writer still takes
          * every write from the ring. What the caller saves is the hand-off to the writer thread and
-         * back, most of a buffered write's latency on a machine with few cores, and a fifth of a
-         * durable 1 MiB put's. With {@link WriteMode#POSITIONAL} writes (the {@code AUTO} choice
-         * under SYNC durability) a caller never syncs: under SYNC the committer syncs every batch
-         * anyway; under NONE and GROUP durability the writer thread takes what would sync on the
+         * back, most of a buffered write's latency on a machine with few cores, and a quarter of a
+         * durable 1 MiB put's (docs/benchmarks.md, run 14). With {@link WriteMode#POSITIONAL} writes
+         * (the {@code AUTO} choice under SYNC durability) a caller never syncs: under SYNC the
+         * committer syncs every batch anyway, and a caller appends only while no sync is queued or
+         * running (the writer thread batches the writes that arrive during one); under NONE and
+         * GROUP durability the writer thread takes what would sync on the
          * appending thread (a record that needs a roll, commands other than put and delete), and
          * in the NFS mode every write. A caller's interrupt closes the file channel it writes
          * through; the write is repeated through the file opened again, and the caller keeps its
