@@ -264,24 +264,14 @@ class CallerAppendsTest extends LeakCheckingTest {
                 Thread.interrupted();
             }
         }
-        try (LogStore reopened = LogStore.builder(dir).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).open()) {
-            assertThat(reopened.recoveryReport().segments()).as("rolled").isGreaterThan(3);
-            for (int i = 0; i < writes; i++) {
-                try (Content stored = reopened.getObject(NS, "i" + i)) {
-                    byte[] bytes = stored.readAllBytes();
-                    assertThat(bytes).hasSize(value.length);
-                    assertThat(bytes[0]).isEqualTo((byte) i);
-                }
-            }
-        }
+        assertWritesAfterReopen(writes, value.length);
     }
 
     /**
      * A positional write appended on the caller's thread goes through a file channel, which the
      * caller's interrupt closes: the write is repeated through the file opened again, the committer
      * (SYNC) or nobody (NONE) syncs it, and the caller keeps its interrupt. The small segments roll
-     * often: under SYNC on the caller's thread too (the committer has synced the sealed segment);
-     * under NONE a roll syncs, so the writer thread takes a record that does not fit.
+     * often; under NONE a roll syncs, so the writer thread takes a record that does not fit.
      */
     @ParameterizedTest
     @ValueSource(booleans = {true, false})
@@ -305,16 +295,23 @@ class CallerAppendsTest extends LeakCheckingTest {
             assertThat(acknowledged).allSatisfy(write -> assertThat(write).succeedsWithin(Duration.ofMinutes(1)));
             store.putObject(NS, "after", body(1), ObjectAttributes.DEFAULT, Precondition.any());
         }
+        assertWritesAfterReopen(writes, value.length);
+        try (LogStore reopened = LogStore.builder(dir).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).open()) {
+            assertThat(read(reopened, "after").value()).isEqualTo(1);
+        }
+    }
+
+    /** After a reopen, the store rolled more than three segments and object {@code "i" + n} holds byte {@code n} first. */
+    private void assertWritesAfterReopen(int writes, int valueLength) {
         try (LogStore reopened = LogStore.builder(dir).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).open()) {
             assertThat(reopened.recoveryReport().segments()).as("rolled").isGreaterThan(3);
             for (int i = 0; i < writes; i++) {
                 try (Content stored = reopened.getObject(NS, "i" + i)) {
                     byte[] bytes = stored.readAllBytes();
-                    assertThat(bytes).hasSize(value.length);
+                    assertThat(bytes).hasSize(valueLength);
                     assertThat(bytes[0]).isEqualTo((byte) i);
                 }
             }
-            assertThat(read(reopened, "after").value()).isEqualTo(1);
         }
     }
 
