@@ -1240,11 +1240,10 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
          * (the {@code AUTO} choice under SYNC durability) a caller never syncs: under SYNC the
          * committer syncs every batch anyway, and a caller appends only while no sync is queued or
          * running (the writer thread batches the writes that arrive during one); under NONE and
-         * GROUP durability the writer thread takes what would sync on the
-         * appending thread (a record that needs a roll, commands other than put and delete), and
-         * in the NFS mode every write. A caller's interrupt closes the file channel it writes
-         * through; the write is repeated through the file opened again, and the caller keeps its
-         * interrupt.
+         * GROUP durability the writer thread takes what would sync on the appending thread (a
+         * record that needs a roll, commands other than put and delete), and in the NFS mode every
+         * write. A caller's interrupt closes the file channel it writes through; the write is
+         * repeated through the file opened again, and the caller keeps its interrupt.
          */
         public Builder callerAppends(boolean callerAppends) {
             this.callerAppends = callerAppends;
