@@ -148,7 +148,7 @@ final class Segment {
                 channel.write(ByteBuffer.allocate(1), size - 1);
                 channel.force(true);
             }
-            writeZeros(channel, 0, size);
+            writeZeros((chunk, at) -> writeAll(channel, chunk, at), 0, size);
             if (zeros == Zeros.SYNCED) {
                 channel.force(true);
             }
@@ -172,7 +172,7 @@ final class Segment {
     static Segment recycle(Path spare, Path directory, long id, long recordSeed, int size, Syncer syncer, boolean positional)
         throws IOException {
         try (FileChannel channel = FileChannel.open(spare, StandardOpenOption.WRITE)) {
-            writeZeros(channel, 0, RecordDescriptor.END_MARK_LENGTH);
+            writeZeros((chunk, at) -> writeAll(channel, chunk, at), 0, RecordDescriptor.END_MARK_LENGTH);
             channel.force(false);
         }
         Path path = directory.resolve(fileName(id));
@@ -253,9 +253,7 @@ final class Segment {
         try {
             while (true) {
                 try {
-                    for (long to = at; source.hasRemaining(); ) {
-                        to += writeChannel.write(source, to);
-                    }
+                    writeAll(writeChannel, source, at);
                     return;
                 } catch (ClosedByInterruptException e) {
                     interrupted = Thread.interrupted() || interrupted;
@@ -270,12 +268,24 @@ final class Segment {
         }
     }
 
-    /** Writes zeros over {@code [from, to)} of {@code channel}, from {@link #ZEROS}. */
-    private static void writeZeros(FileChannel channel, long from, long to) throws IOException {
+    /** Writes the rest of {@code source} at {@code at} of {@code channel}, in as many writes as it takes. */
+    private static void writeAll(FileChannel channel, ByteBuffer source, long at) throws IOException {
+        for (long to = at; source.hasRemaining(); ) {
+            to += channel.write(source, to);
+        }
+    }
+
+    /** Writes all of a buffer at a position of a file. */
+    @FunctionalInterface
+    private interface PositionalWrite {
+        void write(ByteBuffer source, long at) throws IOException;
+    }
+
+    /** Writes zeros over {@code [from, to)} through {@code write}, from {@link #ZEROS}. */
+    private static void writeZeros(PositionalWrite write, long from, long to) throws IOException {
         ByteBuffer chunk = ZEROS.duplicate();
-        for (long at = from; at < to; ) {
-            chunk.clear().limit((int) Math.min(chunk.capacity(), to - at));
-            at += channel.write(chunk, at);
+        for (long at = from; at < to; at += chunk.limit()) {
+            write.write(chunk.clear().limit((int) Math.min(chunk.capacity(), to - at)), at);
         }
     }
 
@@ -382,10 +392,7 @@ final class Segment {
             return;
         }
         try {
-            ByteBuffer chunk = ZEROS.duplicate();
-            for (int at = from; at < to; at += chunk.capacity()) {
-                writeFully(chunk.clear().limit(Math.min(chunk.capacity(), to - at)), at);
-            }
+            writeZeros(this::writeFully, from, to);
         } catch (IOException e) {
             throw new UncheckedIOException("writing zeros over [" + from + ", " + to + ") of " + path, e);
         }

@@ -1,6 +1,5 @@
 package dev.stowage.bench;
 
-import dev.stowage.log.Durability;
 import dev.stowage.log.LogStore;
 import java.nio.file.Path;
 import java.util.concurrent.ThreadLocalRandom;
@@ -53,8 +52,7 @@ public abstract class LargePutBenchmark extends EngineBenchmark {
 
         @Override
         Kv open(Path dir) {
-            return new Engines.StowageKv(LogStore.builder(dir).durability(Durability.sync()).spareSegments(spareSegments)
-                .callerAppends(callerAppends).open());
+            return new Engines.StowageKv(Engines.logStore(dir, true).spareSegments(spareSegments).callerAppends(callerAppends).open());
         }
     }
 

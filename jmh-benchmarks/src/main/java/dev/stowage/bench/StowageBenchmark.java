@@ -3,7 +3,6 @@ package dev.stowage.bench;
 import dev.stowage.ObjectAttributes;
 import dev.stowage.Precondition;
 import dev.stowage.ReplayableBody;
-import dev.stowage.log.Durability;
 import dev.stowage.log.LogStore;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -60,10 +59,9 @@ public class StowageBenchmark {
     public void setUp() throws Exception {
         durableDir = Engines.scratch("durable");
         bufferedDir = Engines.scratch("buffered");
-        durableStore = LogStore.builder(durableDir).durability(Durability.sync()).writeMode(LogStore.WriteMode.valueOf(writeMode))
-            .callerAppends(callerAppends).open();
-        bufferedStore = LogStore.builder(bufferedDir).durability(Durability.none()).callerAppends(callerAppends)
-            .backgroundSync(backgroundSync).open();
+        durableStore = Engines.logStore(durableDir, true).writeMode(LogStore.WriteMode.valueOf(writeMode)).callerAppends(callerAppends)
+            .open();
+        bufferedStore = Engines.logStore(bufferedDir, false).callerAppends(callerAppends).backgroundSync(backgroundSync).open();
         hotEtag = durableStore.storeMeta(Engines.NS, "hot", new byte[64], Precondition.any());
     }
 
