@@ -818,7 +818,7 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
         publishers.incrementAndGet();
         try {
             ensureOpen();
-            if (!(callerAppends && writer.appendIfIdle(command, handled, ring))) {
+            if (!(callerAppends && writer.appendIfIdle(command, handled, ring, callerSpins))) {
                 ring.publishEvent(command);
             }
         } finally {
@@ -846,22 +846,23 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
      */
     static final long ACK_SPIN_NANOS = 50_000;
     /**
-     * Callers allowed to spin at once: one core is left to the writer, so many blocked callers
-     * park instead of starving it.
+     * Callers allowed to spin at once (for an acknowledgement, or for the writer role): one core
+     * is left to the writer, so many blocked callers park instead of starving it.
      */
     static final int MAX_SPINNING_CALLERS = Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
 
-    private final AtomicInteger spinningCallers = new AtomicInteger();
+    private final SpinLimit callerSpins = new SpinLimit(MAX_SPINNING_CALLERS);
 
     private String await(CompletableFuture<String> future) {
-        if (!future.isDone()) {
-            if (spinningCallers.incrementAndGet() <= MAX_SPINNING_CALLERS) {
+        if (!future.isDone() && callerSpins.tryAcquire()) {
+            try {
                 long deadline = System.nanoTime() + ACK_SPIN_NANOS;
                 while (!future.isDone() && System.nanoTime() < deadline) {
                     Thread.onSpinWait();
                 }
+            } finally {
+                callerSpins.release();
             }
-            spinningCallers.decrementAndGet();
         }
         try {
             return future.get();
