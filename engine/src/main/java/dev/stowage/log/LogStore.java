@@ -1235,9 +1235,12 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
          * than handing it to the writer thread and waiting to be woken (default
          * {@value #DEFAULT_CALLER_APPENDS}). One thread at a time writes either way, in ring order,
          * so preconditions, batches and acknowledgements stay as they are; a busy writer still takes
-         * every write from the ring. What the caller saves is the hand-off to the writer thread and
-         * back, most of a buffered write's latency on a machine with few cores, and a quarter of a
-         * durable 1 MiB put's (docs/benchmarks.md, run 14). With {@link WriteMode#POSITIONAL} writes
+         * every write from the ring. Under NONE and GROUP durability a caller that finds another
+         * caller appending (often the compactor, copying a record) spins a few microseconds for
+         * its turn rather than waking the writer thread (one spinning caller per core but one).
+         * What the caller saves is the hand-off to the writer thread and back, most of a buffered
+         * write's latency on a machine with few cores, and a quarter of a durable 1 MiB put's
+         * (docs/benchmarks.md, runs 14 and 15). With {@link WriteMode#POSITIONAL} writes
          * (the {@code AUTO} choice under SYNC durability) a caller never syncs: under SYNC the
          * committer syncs every batch anyway, and a caller appends only while no sync is queued or
          * running (the writer thread batches the writes that arrive during one); under NONE and

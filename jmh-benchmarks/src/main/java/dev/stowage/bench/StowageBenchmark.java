@@ -102,4 +102,17 @@ public class StowageBenchmark {
         return bufferedStore.storeMeta(Engines.NS, "key/" + ThreadLocalRandom.current().nextInt(PutBenchmark.KEY_SPACE),
             PutBenchmark.VALUE, Precondition.any());
     }
+
+    /**
+     * The latency of {@link PutBenchmark}'s write (a 1 KiB object, buffered): unlike a meta
+     * document, its value lives in the log only, not on the heap. Compaction starts about 10 s
+     * into a run: measure past it ({@code -w 15s}) to see its effect.
+     */
+    @Benchmark
+    @BenchmarkMode(Mode.SampleTime)
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    public String bufferedObjectPutLatency() {
+        return bufferedStore.putObject(Engines.NS, PutBenchmark.randomKey(), ReplayableBody.ofBytes(PutBenchmark.VALUE),
+            ObjectAttributes.DEFAULT, Precondition.any());
+    }
 }
