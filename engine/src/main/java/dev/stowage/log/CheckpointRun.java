@@ -55,7 +55,7 @@ final class CheckpointRun {
         private void retain() {
             while (true) {
                 int n = references.get();
-                if (n == 0) {
+                if (n <= 0) {
                     throw new ClosedException("the index of checkpoint " + file);
                 }
                 if (references.compareAndSet(n, n + 1)) {
@@ -66,7 +66,11 @@ final class CheckpointRun {
 
         /** Drops a reference; the index drops its own when it is closed. */
         void release() {
-            if (references.decrementAndGet() == 0) {
+            int left = references.decrementAndGet();
+            if (left < 0) {
+                throw new IllegalStateException("the mapping of checkpoint " + file + " released more often than it was retained");
+            }
+            if (left == 0) {
                 IoUtil.unmap(mapped);
                 Segment.LIVE_MAPPINGS.decrementAndGet();
             }

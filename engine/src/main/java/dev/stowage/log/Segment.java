@@ -417,7 +417,7 @@ final class Segment {
     boolean retain() {
         while (true) {
             int n = references.get();
-            if (n == 0) {
+            if (n <= 0) {
                 return false;
             }
             if (references.compareAndSet(n, n + 1)) {
@@ -432,7 +432,12 @@ final class Segment {
      * @return whether that was the last reference: no reader in this process maps the file any more
      */
     boolean release() {
-        if (references.decrementAndGet() != 0) {
+        int left = references.decrementAndGet();
+        if (left < 0) {
+            // A release too many: the mapping is gone, and a reader let in now would crash the JVM.
+            throw new IllegalStateException(path + " released more often than it was retained");
+        }
+        if (left != 0) {
             return false;
         }
         closeFile();
