@@ -250,14 +250,14 @@ final class LogWriter implements EventHandler<WriteCommand> {
      * its command to the ring as before. Without a committer, a caller that finds the role taken
      * spins for it a little ({@link #ROLE_SPIN_NANOS}), if {@code spins} lets it; with one, its
      * write waits for a sync anyway, and writes that come during a sync are better batched by
-     * the writer thread.
+     * the writer thread; in the NFS mode the writer thread takes every write.
      *
      * @param command fills the command, as it would fill a slot of the ring
      * @return false, with nothing done, if the writer is busy, or if the command needs the writer
      *         thread ({@link #mayAppendOnCaller})
      */
     boolean appendIfIdle(EventTranslator<WriteCommand> command, Sequence handled, Cursored ring, SpinLimit spins) {
-        if (!role.tryLock() && (committer != null || !awaitRole(spins))) {
+        if (!role.tryLock() && (committer != null || closeAfterBatch || !awaitRole(spins))) {
             return false;
         }
         try {
