@@ -47,6 +47,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -851,7 +852,7 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
      */
     static final int MAX_SPINNING_CALLERS = Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
 
-    private final SpinLimit callerSpins = new SpinLimit(MAX_SPINNING_CALLERS);
+    private final Semaphore callerSpins = new Semaphore(MAX_SPINNING_CALLERS);
 
     private String await(CompletableFuture<String> future) {
         if (!future.isDone() && callerSpins.tryAcquire()) {

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.locks.ReentrantLock;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -248,7 +249,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
      * ({@code handled} has reached {@code ring}'s cursor), so the command overtakes none. A caller
      * that finds the writer idle saves two hand-offs between threads; one that does not publishes
      * its command to the ring as before. Without a committer, a caller that finds the role taken
-     * spins for it a little ({@link #ROLE_SPIN_NANOS}), if {@code spins} lets it; with one, its
+     * spins for it a little ({@link #ROLE_SPIN_NANOS}), if {@code spins} has a permit left; with one, its
      * write waits for a sync anyway, and writes that come during a sync are better batched by
      * the writer thread; in the NFS mode the writer thread takes every write.
      *
@@ -256,7 +257,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
      * @return false, with nothing done, if the writer is busy, or if the command needs the writer
      *         thread ({@link #mayAppendOnCaller})
      */
-    boolean appendIfIdle(EventTranslator<WriteCommand> command, Sequence handled, Cursored ring, SpinLimit spins) {
+    boolean appendIfIdle(EventTranslator<WriteCommand> command, Sequence handled, Cursored ring, Semaphore spins) {
         if (!role.tryLock() && (committer != null || closeAfterBatch || !awaitRole(spins))) {
             return false;
         }
@@ -284,8 +285,8 @@ final class LogWriter implements EventHandler<WriteCommand> {
      */
     static final long ROLE_SPIN_NANOS = 20_000;
 
-    /** Spins up to {@link #ROLE_SPIN_NANOS} for the role, if {@code spins} lets this caller spin; true once it holds it. */
-    private boolean awaitRole(SpinLimit spins) {
+    /** Spins up to {@link #ROLE_SPIN_NANOS} for the role, if {@code spins} has a permit for this caller; true once it holds it. */
+    private boolean awaitRole(Semaphore spins) {
         if (!spins.tryAcquire()) {
             return false;
         }
