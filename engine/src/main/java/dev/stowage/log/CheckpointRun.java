@@ -13,7 +13,6 @@ import dev.stowage.Names;
 import dev.stowage.ClosedException;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.agrona.IoUtil;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
@@ -39,7 +38,7 @@ final class CheckpointRun {
         private final MappedByteBuffer mapped;
         private final UnsafeBuffer buffer;
         private final String file;
-        private final AtomicInteger references = new AtomicInteger(1);
+        private final ReferenceCount references = new ReferenceCount();
 
         Mapping(String file, MappedByteBuffer mapped) {
             this.file = file;
@@ -53,24 +52,14 @@ final class CheckpointRun {
         }
 
         private void retain() {
-            while (true) {
-                int n = references.get();
-                if (n <= 0) {
-                    throw new ClosedException("the index of checkpoint " + file);
-                }
-                if (references.compareAndSet(n, n + 1)) {
-                    return;
-                }
+            if (!references.retain()) {
+                throw new ClosedException("the index of checkpoint " + file);
             }
         }
 
         /** Drops a reference; the index drops its own when it is closed. */
         void release() {
-            int left = references.decrementAndGet();
-            if (left < 0) {
-                throw new IllegalStateException("the mapping of checkpoint " + file + " released more often than it was retained");
-            }
-            if (left == 0) {
+            if (references.release("the mapping of checkpoint " + file)) {
                 IoUtil.unmap(mapped);
                 Segment.LIVE_MAPPINGS.decrementAndGet();
             }

@@ -54,7 +54,7 @@ final class Segment {
     private final Path path;
     private final MappedByteBuffer mapped;
     private final UnsafeBuffer buffer;
-    private final AtomicInteger references = new AtomicInteger(1);
+    private final ReferenceCount references = new ReferenceCount();
     private final boolean positional;
     /**
      * Positional mode: the file for syncs, else {@code null}. Opened with {@link #writeChannel} and
@@ -415,29 +415,17 @@ final class Segment {
      * @return false if the segment is already released (the caller must not touch it)
      */
     boolean retain() {
-        while (true) {
-            int n = references.get();
-            if (n <= 0) {
-                return false;
-            }
-            if (references.compareAndSet(n, n + 1)) {
-                return true;
-            }
-        }
+        return references.retain();
     }
 
     /**
      * Drops a reference; the last one unmaps the file.
      *
      * @return whether that was the last reference: no reader in this process maps the file any more
+     * @throws IllegalStateException on a release too many
      */
     boolean release() {
-        int left = references.decrementAndGet();
-        if (left < 0) {
-            // A release too many: the mapping is gone, and a reader let in now would crash the JVM.
-            throw new IllegalStateException(path + " released more often than it was retained");
-        }
-        if (left != 0) {
+        if (!references.release(path)) {
             return false;
         }
         closeFile();
