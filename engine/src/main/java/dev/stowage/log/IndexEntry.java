@@ -5,18 +5,10 @@ import dev.stowage.ObjectAttributes;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * Where the current version of one key lives. Immutable but for {@link #crcUnchecked}, a cached
- * check: the writer replaces entries, never changes them, so a reader holding one sees a
- * consistent version.
- *
- * <p>Heap cost per key, 64-bit JVM with compressed pointers: this object 56 bytes, its key
- * {@code String} 24 + 16 + key length, in {@link LogIndex} the hash map's node 32 and table slot
- * (4 to 8), the sorted set's leaf slots ({@link KeyTree}: 12 bytes at 50-100 % occupancy) = about
- * 145 bytes + key length (172 bytes measured for 11-character keys, {@code HeapPerKey}); meta
- * documents add their bytes (16 + length). Shared defaults ({@link ObjectAttributes#DEFAULT}) cost
- * nothing per key. A key the store opened with, in its checkpoint ({@link CheckpointRun}), costs
- * none of this until it is first used (then its entry and the map's node), only its share of the
- * mapped checkpoint (about 52 bytes of page cache for 10-byte keys).
+ * One version of a key: where its record lives. Immutable but for {@link #crcUnchecked}, a cached
+ * check, so a reader holding one sees a consistent version. The index keeps each key's current
+ * version in an {@link IndexSlot} and hands out versions of it ({@link Snapshot}s); the writer
+ * builds versions for the records it appends.
  */
 class IndexEntry {
     final long lsn;
@@ -66,13 +58,44 @@ class IndexEntry {
             if (problem != null) {
                 throw new CorruptionException(segment.path().toString(), recordOffset, problem);
             }
-            crcUnchecked = false;
+            crcChecked();
         }
+    }
+
+    /** Whether {@code other} is the same version (the same record): for a reader holding an older snapshot. */
+    boolean sameVersion(IndexEntry other) {
+        return other != null && other.lsn == lsn && other.segment == segment && other.recordOffset == recordOffset;
+    }
+
+    /** Notes that the record's CRC check passed. */
+    void crcChecked() {
+        crcUnchecked = false;
     }
 
     /** Length of the value the entry stands for (a blob's length for out-of-line values). */
     long size() {
         return valueLength;
+    }
+}
+
+/**
+ * A version read from an {@link IndexSlot}; a passed CRC check is noted in the slot too, so only
+ * the first read of a key under a checkpoint pays for it.
+ */
+final class Snapshot extends IndexEntry {
+    private final IndexSlot slot;
+
+    Snapshot(IndexSlot slot, long lsn, Segment segment, int recordOffset, int valueOffset, int valueLength, long timestampMillis,
+             ObjectAttributes attributes, byte[] metaValue, boolean crcUnchecked) {
+        super(lsn, segment, recordOffset, valueOffset, valueLength, timestampMillis, attributes, metaValue);
+        this.crcUnchecked = crcUnchecked;
+        this.slot = slot;
+    }
+
+    @Override
+    void crcChecked() {
+        crcUnchecked = false;
+        slot.crcChecked();
     }
 }
 

@@ -140,7 +140,7 @@ final class IndexReader {
                 try {
                     return new Content(info(key, e), blobs.open(blob.blobId, blob.blobLength, blob.blobCrc));
                 } catch (CorruptionException missing) {
-                    if (index.get(namespace, code, key) == e) {
+                    if (e.sameVersion(index.get(namespace, code, key))) {
                         throw missing;
                     }
                     continue; // superseded, and its blob reclaimed, since the lookup: read the newer version
@@ -168,7 +168,7 @@ final class IndexReader {
             return true;
         }
         ensureOpen.run();
-        if (index.get(namespace, code, key) == e) {
+        if (e.sameVersion(index.get(namespace, code, key))) {
             throw new ClosedException(name);
         }
         return false;

@@ -13,7 +13,7 @@ import java.util.function.BiFunction;
 
 /**
  * The in-memory index: per namespace and space (spaces as {@link RecordDescriptor}'s space codes,
- * staged payloads included), a hash map from key to {@link IndexEntry} for point lookups and a
+ * staged payloads included), a hash map from key to {@link IndexSlot} for point lookups and a
  * sorted set of the same keys ({@link KeyTree}) for prefix listing; under both, after an open
  * from a checkpoint, the checkpoint itself ({@link CheckpointRun}, mapped and read in place).
  *
@@ -42,16 +42,17 @@ import java.util.function.BiFunction;
  * set before the map, so a concurrent listing may miss a key added or see one removed at that
  * instant (never acknowledged yet, or acknowledged just now), and a point lookup sees exactly one
  * version. The one write from another thread is {@link #listAhead}, from the writer thread while
- * batches are published.
+ * batches are published. The map's values are {@link IndexSlot}s, overwritten in place by the
+ * writing thread; what this class hands out are snapshots of them, never the slots.
  */
 final class LogIndex {
     private static final int SPACES = RecordDescriptor.SPACE_STAGED + 1;
     /** A key of the base removed since the checkpoint. */
-    private static final IndexEntry REMOVED = new IndexEntry(-1, null, 0, 0, 0, 0, null, null);
+    private static final IndexSlot REMOVED = new IndexSlot();
 
     /** The keys and entries of one space of one namespace. */
-    private static final class Space {
-        final ConcurrentHashMap<String, IndexEntry> entries = new ConcurrentHashMap<>();
+    private final class Space {
+        final ConcurrentHashMap<String, IndexSlot> entries = new ConcurrentHashMap<>();
         final KeyTree keys = new KeyTree();
         final CheckpointRun base;
         /** Live keys; written by the index's writing thread only. */
@@ -74,9 +75,9 @@ final class LogIndex {
         /** The current entry of {@code key}, or {@code null}; {@code cache}: keep a base entry above the base. */
         IndexEntry get(String key, boolean cache) {
             for (int attempt = 0; ; attempt++) {
-                IndexEntry e = entries.get(key);
-                if (e == null) {
-                    e = fromBase(key);
+                IndexSlot slot = entries.get(key);
+                if (slot == null) {
+                    IndexEntry e = fromBase(key);
                     if (e == CheckpointRun.RELEASED) {
                         // Compaction moved the version out of that segment and released it: the
                         // map holds the moved entry by now.
@@ -85,12 +86,15 @@ final class LogIndex {
                         }
                         continue;
                     }
-                    if (e != null && cache) {
-                        IndexEntry raced = entries.putIfAbsent(key, e);
-                        e = raced != null ? raced : e;
+                    if (e == null || !cache) {
+                        return e;
                     }
+                    // Its segment holds live bytes (the base's), so registering it here is safe.
+                    IndexSlot mine = new IndexSlot(e, segments.register(e.segment));
+                    IndexSlot raced = entries.putIfAbsent(key, mine);
+                    slot = raced != null ? raced : mine;
                 }
-                return e == REMOVED ? null : e;
+                return slot == REMOVED ? null : slot.snapshot(segments);
             }
         }
 
@@ -102,6 +106,7 @@ final class LogIndex {
     }
 
     private final ConcurrentHashMap<String, Space[]> namespaces = new ConcurrentHashMap<>();
+    private final SegmentTable segments = new SegmentTable();
     private final ConcurrentHashMap<Long, Integer> blobReferences = new ConcurrentHashMap<>();
     /** Live bytes per segment a checkpoint added ({@link #installTotals}), for {@link #discard}. */
     private Map<Segment, Long> baseLiveBytes = Map.of();
@@ -122,10 +127,20 @@ final class LogIndex {
     /** As {@link #put(String, byte, String, IndexEntry)}; {@code listed}: {@link #listAhead} added the key to the set already. */
     void put(String namespace, byte space, String key, IndexEntry entry, boolean listed) {
         changed = true;
+        // Counted before the table holds it, so that no concurrent registration drops it meanwhile.
         counted(entry, 1);
+        int segmentId = segments.register(entry.segment);
         Space s = spaces(namespace)[space];
-        IndexEntry previous = s.entries.put(key, entry);
-        if (previous == null) {
+        IndexSlot slot = s.entries.get(key);
+        if (slot != null && slot != REMOVED) {
+            IndexEntry previous = slot.snapshot(segments);
+            slot.overwrite(entry, segmentId);
+            counted(previous, -1); // after the overwrite: a slot's segment always holds live bytes
+            return;
+        }
+        IndexSlot replaced = s.entries.put(key, new IndexSlot(entry, segmentId));
+        IndexEntry previous = replaced == null || replaced == REMOVED ? null : replaced.snapshot(segments);
+        if (replaced == null) {
             previous = s.fromBase(key);
             if (previous == CheckpointRun.RELEASED) {
                 throw new IllegalStateException("base entry of " + key + " names a released segment but has no newer entry");
@@ -138,7 +153,7 @@ final class LogIndex {
                 return;
             }
         }
-        if (previous == REMOVED) {
+        if (replaced == REMOVED) {
             s.live.incrementAndGet(); // a base key again, listed by the base
         } else {
             counted(previous, -1);
@@ -241,14 +256,13 @@ final class LogIndex {
         IndexEntry previous;
         int slot = s.base == null ? -1 : s.base.find(key);
         if (slot >= 0) {
-            previous = s.entries.put(key, REMOVED);
-            if (previous == null) {
-                previous = s.base.entry(slot);
-            }
+            IndexSlot replaced = s.entries.put(key, REMOVED);
+            previous = replaced == null ? s.base.entry(slot) : replaced == REMOVED ? null : replaced.snapshot(segments);
         } else {
-            previous = listed ? s.entries.remove(key) : null;
+            IndexSlot removed = listed ? s.entries.remove(key) : null;
+            previous = removed == null ? null : removed.snapshot(segments);
         }
-        if (previous != null && previous != REMOVED && previous != CheckpointRun.RELEASED) {
+        if (previous != null && previous != CheckpointRun.RELEASED) {
             counted(previous, -1);
             s.live.decrementAndGet();
         }
@@ -341,9 +355,9 @@ final class LogIndex {
                 while (nextBase != null || nextAdded != null) {
                     int c = nextBase == null ? 1 : nextAdded == null ? -1 : Names.KEY_ORDER.compare(nextBase, nextAdded);
                     String key = c <= 0 ? nextBase : nextAdded;
-                    IndexEntry entry = s.entries.get(key);
+                    IndexSlot entry = s.entries.get(key);
                     if (entry != REMOVED && (entry != null || c <= 0)) {
-                        visitor.visit(namespace, code, s, key, entry, slot);
+                        visitor.visit(namespace, code, s, key, entry == null ? null : entry.snapshot(segments), slot);
                     }
                     if (c <= 0) {
                         slot++;
@@ -368,6 +382,61 @@ final class LogIndex {
             counts.put(namespace, n);
         });
         return counts;
+    }
+
+    /**
+     * Segments by id, for {@link IndexSlot}s, which name their segment by id. It holds every segment
+     * a slot names: a version is counted live in its segment before its segment is registered and
+     * before a slot names it, and uncounted only once no slot names it; a registration drops the
+     * segments that hold no live bytes (so none is named), which keeps the table to the live log.
+     *
+     * <p>Thread-safety: {@link #get} lock-free by any thread; {@link #register} by any thread (the
+     * writing thread, and readers caching a base entry), additions under the table's lock.
+     */
+    static final class SegmentTable {
+        private record View(long firstId, Segment[] byId) {
+        }
+
+        private volatile View view = new View(0, new Segment[0]);
+
+        /** The registered segment {@code id}, or {@code null}. */
+        Segment get(int id) {
+            View v = view;
+            long i = id - v.firstId;
+            return i >= 0 && i < v.byId.length ? v.byId[(int) i] : null;
+        }
+
+        /** The id a slot stores for {@code segment}, registered if it is not yet; it must hold live bytes. */
+        int register(Segment segment) {
+            int id = Math.toIntExact(segment.id());
+            if (get(id) != segment) {
+                add(segment);
+            }
+            return id;
+        }
+
+        private synchronized void add(Segment segment) {
+            List<Segment> kept = new ArrayList<>();
+            kept.add(segment);
+            long first = segment.id();
+            long last = segment.id();
+            for (Segment s : view.byId) {
+                if (s == null || s == segment || s.liveBytes() == 0) {
+                    continue;
+                }
+                if (s.id() == segment.id()) {
+                    throw new IllegalStateException(s + " and " + segment + " share an id and both hold live bytes");
+                }
+                kept.add(s);
+                first = Math.min(first, s.id());
+                last = Math.max(last, s.id());
+            }
+            Segment[] byId = new Segment[Math.toIntExact(last - first + 1)];
+            for (Segment s : kept) {
+                byId[(int) (s.id() - first)] = s;
+            }
+            view = new View(first, byId);
+        }
     }
 
     /** Two ascending key sequences as one, a key in both once. */

@@ -675,6 +675,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
             listNewKeys(appended);
             publish(appended);
             publishedEnd = appended.end;
+            forget(batch);
             clearBatch();
             if (sealer != null && log.position() - unsyncedFrom >= Sealer.SYNC_BEHIND_BYTES
                 && sealer.syncBehind(log.active(), unsyncedFrom, log.position())) {
@@ -756,10 +757,18 @@ final class LogWriter implements EventHandler<WriteCommand> {
     /** Takes the changes of batches the committer has finished with out of the overlay: the index has them now. */
     private void forgetCommitted() {
         for (long done = committer.completed(); forgotten < done; forgotten++) {
-            for (Applied a : submitted.poll().applied) {
-                for (Change ch : a.changes) {
-                    overlay.remove(ch.target, ch);
-                }
+            forget(submitted.poll().applied);
+        }
+    }
+
+    /**
+     * Takes a published batch's changes out of the overlay, one by one: clearing it would cost its
+     * whole table, which keeps the size of the largest batch ever seen (a HashMap never shrinks).
+     */
+    private void forget(List<Applied> published) {
+        for (Applied a : published) {
+            for (Change ch : a.changes) {
+                overlay.remove(ch.target, ch);
             }
         }
     }
@@ -821,6 +830,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
         closeActive();
         window.discard(log.position());
         fail(batch, error);
+        overlay.clear(); // after a cut nothing more is appended
         clearBatch();
     }
 
@@ -849,10 +859,9 @@ final class LogWriter implements EventHandler<WriteCommand> {
         }
     }
 
-    /** Forgets the batch being built; after a cut nothing more is appended, so the overlay goes whole. */
+    /** Forgets the batch being built (its changes are out of the overlay already, or the overlay goes whole). */
     private void clearBatch() {
         batch.clear();
-        overlay.clear();
         batchRanges.clear();
         batchBytes = 0;
     }
