@@ -15,6 +15,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -54,8 +55,9 @@ final class CrashCommand implements Callable<Integer> {
             for (int cycle = 1; cycle <= cycles; cycle++) {
                 AtomicLong acks = new AtomicLong();
                 CountDownLatch ready = new CountDownLatch(1);
+                AtomicReference<Exception> readFailure = new AtomicReference<>();
                 Process writer = ChildProcess.start("crash-writer", spec.url, Long.toString(cycle * 1_000_000_000L));
-                Thread ackReader = new Thread(() -> readAcks(writer, acked, acks, ready), "stress-ack-reader");
+                Thread ackReader = new Thread(() -> readAcks(writer.getInputStream(), acked, acks, ready, readFailure), "stress-ack-reader");
                 ackReader.start();
                 // The kill moment is counted from the open store, not from the JVM's start, so a slow
                 // start (a loaded machine, a long recovery) never leaves a cycle without writes.
@@ -68,6 +70,11 @@ final class CrashCommand implements Callable<Integer> {
                 writer.toHandle().destroyForcibly();
                 writer.waitFor(30, TimeUnit.SECONDS);
                 ackReader.join();
+                if (readFailure.get() != null) {
+                    // The acknowledgement log is incomplete: checking against it would prove nothing.
+                    out.println("cycle " + cycle + ": reading the writer's acknowledgements failed: " + readFailure.get());
+                    return 1;
+                }
                 int[] result = check(spec.url, acked, cycle);
                 checked += result[0];
                 violations += result[1];
@@ -81,21 +88,36 @@ final class CrashCommand implements Callable<Integer> {
         return violations == 0 ? 0 : 1;
     }
 
-    private static void readAcks(Process writer, Map<String, Long> acked, AtomicLong count, CountDownLatch ready) {
-        try (BufferedReader lines = new BufferedReader(new InputStreamReader(writer.getInputStream(), StandardCharsets.UTF_8))) {
-            for (String line; (line = lines.readLine()) != null; ) {
-                if (line.equals("READY")) {
+    /**
+     * Takes the writer's output until the kill closes it. Only lines ended by a newline count: the
+     * kill can cut the last one anywhere (an {@code ACK key 12} cut to {@code ACK key 1} would
+     * weaken the check). Anything else that goes wrong goes to {@code failure}.
+     */
+    static void readAcks(java.io.InputStream output, Map<String, Long> acked, AtomicLong count, CountDownLatch ready,
+                         AtomicReference<Exception> failure) {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(output, StandardCharsets.UTF_8))) {
+            StringBuilder line = new StringBuilder();
+            for (int c; (c = in.read()) != -1; ) {
+                if (c != '\n') {
+                    line.append((char) c);
+                    continue;
+                }
+                if (line.toString().equals("READY")) {
                     ready.countDown();
-                } else if (line.startsWith("ACK ")) {
-                    String[] parts = line.split(" ");
+                } else if (line.indexOf("ACK ") == 0) {
+                    String[] parts = line.toString().split(" ");
+                    if (parts.length != 3) {
+                        throw new IllegalStateException("malformed acknowledgement line: " + line);
+                    }
                     synchronized (acked) {
                         acked.put(parts[1], Long.parseLong(parts[2]));
                     }
                     count.incrementAndGet();
                 }
+                line.setLength(0);
             }
-        } catch (java.io.IOException | RuntimeException killedMidLine) {
-            // a line cut by the kill was never a complete acknowledgement
+        } catch (java.io.IOException | RuntimeException e) {
+            failure.set(e);
         } finally {
             ready.countDown();
         }

@@ -98,6 +98,27 @@ class StressCommandsTest {
         assertThat(text(bytes)).as("writes happened to be killed").containsPattern("3 cycles, [1-9][0-9,]* writes acknowledged");
     }
 
+    /** The kill can cut the writer's last line anywhere: only whole lines are acknowledgements. */
+    @Test
+    void aCutLastLineIsNoAcknowledgementAndAMalformedLineFailsTheCycle() {
+        java.util.Map<String, Long> acked = new java.util.HashMap<>();
+        java.util.concurrent.atomic.AtomicReference<Exception> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicLong count = new java.util.concurrent.atomic.AtomicLong();
+        CrashCommand.readAcks(stream("READY\n[main] INFO opened\nACK k1 15\nACK k2 7\nACK k1 1"), acked, count, ready, failure);
+        assertThat(failure.get()).isNull();
+        assertThat(ready.getCount()).isZero();
+        assertThat(acked).containsExactlyInAnyOrderEntriesOf(java.util.Map.of("k1", 15L, "k2", 7L));
+        assertThat(count.get()).isEqualTo(2);
+
+        CrashCommand.readAcks(stream("ACK k3\nACK k4 2\n"), acked, count, ready, failure);
+        assertThat(failure.get()).hasMessageContaining("malformed acknowledgement line: ACK k3");
+    }
+
+    private static java.io.InputStream stream(String text) {
+        return new java.io.ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8));
+    }
+
     @Test
     void severalProcessesOnOneDiskStoreAdmitExactlyOneWriter(@TempDir Path dir) throws Exception {
         MultiCommand multi = new MultiCommand();
