@@ -52,7 +52,8 @@ final class ChildProcess {
             for (long seq = firstSeq; ; seq++) {
                 String key = crashKey((int) (seq % CRASH_KEYS));
                 backend.writeState(NS, key, ReplayableBody.ofBytes(Values.of(key, seq, CRASH_VALUE_SIZE)), Precondition.any());
-                out.println("ACK " + key + " " + seq);
+                // Line and line break in one write: the parent counts only lines ended by a break.
+                out.print("ACK " + key + " " + seq + "\n");
             }
         }
     }

@@ -90,8 +90,10 @@ final class CrashCommand implements Callable<Integer> {
 
     /**
      * Takes the writer's output until the kill closes it. Only lines ended by a newline count: the
-     * kill can cut the last one anywhere (an {@code ACK key 12} cut to {@code ACK key 1} would
-     * weaken the check). Anything else that goes wrong goes to {@code failure}.
+     * writer prints each acknowledgement with its line break in one write, so a line without one
+     * is output cut by the kill, never a whole acknowledgement. Anything else that goes wrong (a
+     * malformed line, a read error) goes to {@code failure}: the acknowledgement log would be
+     * incomplete, and a check against it would prove nothing.
      */
     static void readAcks(java.io.InputStream output, Map<String, Long> acked, AtomicLong count, CountDownLatch ready,
                          AtomicReference<Exception> failure) {
