@@ -63,7 +63,7 @@ final class IndexSlot {
     IndexSlot() {
     }
 
-    /** A slot holding {@code first}, whose segment is registered in {@code segments} as {@code segmentId}. */
+    /** A slot holding {@code first}, whose segment the index's {@link LogIndex.SegmentTable} registered as {@code segmentId}. */
     IndexSlot(IndexEntry first, int segmentId) {
         write(first, segmentId);
     }

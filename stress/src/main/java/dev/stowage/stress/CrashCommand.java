@@ -104,19 +104,20 @@ final class CrashCommand implements Callable<Integer> {
                     line.append((char) c);
                     continue;
                 }
-                if (line.toString().equals("READY")) {
+                String text = line.toString();
+                line.setLength(0);
+                if (text.equals("READY")) {
                     ready.countDown();
-                } else if (line.indexOf("ACK ") == 0) {
-                    String[] parts = line.toString().split(" ");
+                } else if (text.startsWith("ACK ")) {
+                    String[] parts = text.split(" ");
                     if (parts.length != 3) {
-                        throw new IllegalStateException("malformed acknowledgement line: " + line);
+                        throw new IllegalStateException("malformed acknowledgement line: " + text);
                     }
                     synchronized (acked) {
                         acked.put(parts[1], Long.parseLong(parts[2]));
                     }
                     count.incrementAndGet();
                 }
-                line.setLength(0);
             }
         } catch (java.io.IOException | RuntimeException e) {
             failure.set(e);
