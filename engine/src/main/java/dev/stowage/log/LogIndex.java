@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
 
@@ -41,8 +42,8 @@ import java.util.function.BiFunction;
  * entry the writer put). A new key goes into the map before the set and a removed one leaves the
  * set before the map, so a concurrent listing may miss a key added or see one removed at that
  * instant (never acknowledged yet, or acknowledged just now), and a point lookup sees exactly one
- * version. The one write from another thread is {@link #listAhead}, from the writer thread while
- * batches are published. The map's values are {@link IndexSlot}s, overwritten in place by the
+ * version. The writes from other threads are {@link #listAhead}, from the writer thread while
+ * batches are published, and the sorted sets' drains of new keys ({@link #drainKeysOn}). The map's values are {@link IndexSlot}s, overwritten in place by the
  * writing thread; what this class hands out are snapshots of them, never the slots.
  */
 final class LogIndex {
@@ -53,7 +54,7 @@ final class LogIndex {
     /** The keys and entries of one space of one namespace. */
     private final class Space {
         final ConcurrentHashMap<String, IndexSlot> entries = new ConcurrentHashMap<>();
-        final KeyTree keys = new KeyTree();
+        final KeyTree keys = new KeyTree(drainKeys);
         final CheckpointRun base;
         /** Live keys; written by the index's writing thread only. */
         final AtomicLong live;
@@ -105,6 +106,9 @@ final class LogIndex {
         }
     }
 
+    /** Where the sorted sets drain their pending keys ({@link KeyTree#addPending}): inline until {@link #drainKeysOn}. */
+    private volatile Executor keyDrainer = Runnable::run;
+    private final Executor drainKeys = task -> keyDrainer.execute(task);
     private final ConcurrentHashMap<String, Space[]> namespaces = new ConcurrentHashMap<>();
     private final SegmentTable segments = new SegmentTable();
     private final ConcurrentHashMap<Long, Integer> blobReferences = new ConcurrentHashMap<>();
@@ -148,7 +152,7 @@ final class LogIndex {
             if (previous == null) {
                 s.live.incrementAndGet();
                 if (!listed) {
-                    s.keys.add(key);
+                    s.keys.addPending(key);
                 }
                 return;
             }
@@ -164,13 +168,21 @@ final class LogIndex {
      * Adds a key that is about to be created to the sorted set ahead of its entry. Only for a key
      * with no entry and no write waiting to be published (so no removal of it can run meanwhile),
      * which only the writer knows. Listings skip a key without an entry, so it stays invisible
-     * until {@code put(..., listed = true)} publishes the entry; what this gains is that the
-     * insertion (some twenty cache-missing comparisons in a set of a million keys) runs on the
+     * until {@code put(..., listed = true)} publishes the entry; what this gains is that adding it
+     * (a hash insertion into the set's pending keys, drained into its order later) runs on the
      * writer thread, not on the one publishing durable batches, whose time every caller waits for.
      * (A removed key of the base may end up in both; listings merge them into one.)
      */
     void listAhead(String namespace, byte space, String key) {
-        spaces(namespace)[space].keys.add(key);
+        spaces(namespace)[space].keys.addPending(key);
+    }
+
+    /**
+     * Has the sorted sets' drains ({@link KeyTree}) run on {@code executor} from now on, off the
+     * threads that create keys; a task it rejects leaves the keys to the next listing.
+     */
+    void drainKeysOn(Executor executor) {
+        keyDrainer = executor;
     }
 
     private Space[] spaces(String namespace) {

@@ -45,6 +45,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
@@ -125,6 +126,8 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Checkpoints and compaction, one at a time. */
     private final ScheduledExecutorService maintenance;
+    /** Drains new keys into the index's sorted sets ({@link KeyTree}), off the threads that create them. */
+    private final ExecutorService keyDrainer;
     private final Compactor compactor;
     /** LSN of the newest checkpoint written or loaded; touched by the checkpoint thread, then by close. */
     private volatile long lastCheckpointLsn;
@@ -236,6 +239,8 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
                 // A sealed segment may tip the dead ratio: check at once rather than a period later.
                 segmentLog.onRoll(this::requestCompaction);
             }
+            this.keyDrainer = BackgroundThread.named("stowage-keys-" + root.getFileName());
+            index.drainKeysOn(keyDrainer);
             OPEN_STORES.incrementAndGet();
         } catch (IOException | RuntimeException e) {
             if (opened != null) {
@@ -978,6 +983,7 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        BackgroundThread.stop(keyDrainer, "draining new keys into the index");
         feed.close();
         compactor.close();
         index.close();

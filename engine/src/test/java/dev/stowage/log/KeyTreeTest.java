@@ -12,14 +12,18 @@ import java.util.NavigableSet;
 import java.util.NoSuchElementException;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
  * {@link KeyTree} against a {@link TreeSet} model under seeded random adds and removals (trees
- * several levels deep, emptied and regrown), bulk builds, the key chunks against key order,
- * and readers walking the tree while one thread changes it. Seeds print on failure and
+ * several levels deep, emptied and regrown), pending keys drained at random moments, bulk builds,
+ * the key chunks against key order, readers walking the tree while one thread changes it, and
+ * lookups while pending keys move into the tree. Seeds print on failure and
  * replay with {@code -Dstowage.seed=N}.
  */
 class KeyTreeTest extends LeakCheckingTest {
@@ -212,6 +216,121 @@ class KeyTreeTest extends LeakCheckingTest {
         }
         assertThat(failure.get()).isNull();
         assertThat(tree).containsExactlyElementsOf(stable);
+    }
+
+    /**
+     * Pending keys are in the set at once (lookups, removals, {@code add}'s answer) whether or not
+     * a drain ran, a drain is asked for at {@link KeyTree#DRAIN_AT} pending keys, and drains run
+     * at random moments (here by hand) keep the set equal to the model.
+     */
+    @Test
+    void pendingKeysAreInTheSetBeforeDuringAndAfterDrains() {
+        SplittableRandom random = new SplittableRandom(SEED);
+        List<Runnable> drains = new ArrayList<>();
+        KeyTree tree = new KeyTree(drains::add);
+        TreeSet<String> model = new TreeSet<>(Names.KEY_ORDER);
+        int drainsAsked = 0;
+        for (int op = 1; op <= 60_000; op++) {
+            String key = model.isEmpty() || random.nextInt(3) != 0 ? randomKey(random) : pick(model, random);
+            switch (random.nextInt(6)) {
+                case 0:
+                    assertThat(tree.remove(key)).as("seed %d, op %d: remove %s", SEED, op, key).isEqualTo(model.remove(key));
+                    break;
+                case 1:
+                    assertThat(tree.add(key)).as("seed %d, op %d: add %s", SEED, op, key).isEqualTo(model.add(key));
+                    break;
+                default:
+                    tree.addPending(key);
+                    model.add(key);
+            }
+            assertThat(tree.contains(key)).as("seed %d, op %d: contains %s", SEED, op, key).isEqualTo(model.contains(key));
+            drainsAsked += drains.size();
+            if (!drains.isEmpty() && random.nextInt(50) == 0) {
+                drains.forEach(Runnable::run);
+                drains.clear();
+            }
+            if (op % 15_000 == 0) {
+                for (String k : model) {
+                    assertThat(tree.contains(k)).as("seed %d, op %d: contains %s", SEED, op, k).isTrue();
+                }
+                assertAgrees(tree, model, random);
+            }
+        }
+        assertThat(drainsAsked).as("drains asked for").isPositive();
+    }
+
+    @Test
+    void keysWhoseDrainWasRejectedWaitForTheNextListing() {
+        KeyTree tree = new KeyTree(task -> {
+            throw new RejectedExecutionException("stopping");
+        });
+        TreeSet<String> model = new TreeSet<>(Names.KEY_ORDER);
+        for (int i = KeyTree.DRAIN_AT + 10; i > 0; i--) {
+            String key = "key/" + i;
+            tree.addPending(key);
+            model.add(key);
+        }
+        assertThat(tree.contains("key/1")).isTrue();
+        assertThat(tree).containsExactlyElementsOf(model);
+    }
+
+    /**
+     * While one thread adds pending keys and a drainer thread moves them into the tree, lookups
+     * of every key already added never miss (a drain adds to the tree before the key leaves the
+     * pending set).
+     */
+    @Test
+    void lookupsNeverMissAKeyMovingFromPendingIntoTheTree() throws Exception {
+        ExecutorService drainer = BackgroundThread.named("key-tree-drainer");
+        try {
+            KeyTree tree = new KeyTree(drainer);
+            String[] keys = new String[100_000];
+            SplittableRandom random = new SplittableRandom(SEED);
+            for (int i = 0; i < keys.length; i++) {
+                keys[i] = "key/" + random.nextInt(1_000_000_000) + "/" + i;
+            }
+            AtomicInteger added = new AtomicInteger();
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            Thread[] readers = new Thread[2];
+            for (int r = 0; r < readers.length; r++) {
+                int offset = r;
+                readers[r] = new Thread(() -> {
+                    try {
+                        for (int n = added.get(); n < keys.length; n = added.get()) {
+                            // The newest keys (most likely pending or moving), then older ones.
+                            for (int i = Math.max(0, n - 64); i < n; i++) {
+                                check(tree, keys[i]);
+                            }
+                            if (n > 0) {
+                                check(tree, keys[(n * 31 + offset) % n]);
+                            }
+                        }
+                    } catch (Throwable t) {
+                        failure.compareAndSet(null, t);
+                    }
+                }, "key-tree-reader-" + r);
+                readers[r].start();
+            }
+            for (String key : keys) {
+                tree.addPending(key);
+                added.incrementAndGet();
+            }
+            for (Thread reader : readers) {
+                reader.join();
+            }
+            assertThat(failure.get()).isNull();
+            List<String> expected = new ArrayList<>(List.of(keys));
+            expected.sort(Names.KEY_ORDER);
+            assertThat(tree).containsExactlyElementsOf(expected);
+        } finally {
+            BackgroundThread.stop(drainer, "test drains");
+        }
+    }
+
+    private static void check(KeyTree tree, String key) {
+        if (!tree.contains(key)) {
+            throw new AssertionError("seed " + SEED + ": lookup missed " + key);
+        }
     }
 
     private static String pick(NavigableSet<String> model, SplittableRandom random) {
