@@ -42,8 +42,8 @@ import java.util.function.BiFunction;
  * entry the writer put). A new key goes into the map before the set and a removed one leaves the
  * set before the map, so a concurrent listing may miss a key added or see one removed at that
  * instant (never acknowledged yet, or acknowledged just now), and a point lookup sees exactly one
- * version. The writes from other threads are {@link #listAhead}, from the writer thread while
- * batches are published, and the sorted sets' drains of new keys ({@link #drainKeysOn}). The map's values are {@link IndexSlot}s, overwritten in place by the
+ * version. The one write from another thread is the sorted sets' drain of new keys
+ * ({@link #drainKeysOn}). The map's values are {@link IndexSlot}s, overwritten in place by the
  * writing thread; what this class hands out are snapshots of them, never the slots.
  */
 final class LogIndex {
@@ -125,11 +125,6 @@ final class LogIndex {
     }
 
     void put(String namespace, byte space, String key, IndexEntry entry) {
-        put(namespace, space, key, entry, false);
-    }
-
-    /** As {@link #put(String, byte, String, IndexEntry)}; {@code listed}: {@link #listAhead} added the key to the set already. */
-    void put(String namespace, byte space, String key, IndexEntry entry, boolean listed) {
         changed = true;
         // Counted before the table holds it, so that no concurrent registration drops it meanwhile.
         counted(entry, 1);
@@ -151,9 +146,7 @@ final class LogIndex {
             }
             if (previous == null) {
                 s.live.incrementAndGet();
-                if (!listed) {
-                    s.keys.addPending(key);
-                }
+                s.keys.addPending(key);
                 return;
             }
         }
@@ -162,19 +155,6 @@ final class LogIndex {
         } else {
             counted(previous, -1);
         }
-    }
-
-    /**
-     * Adds a key that is about to be created to the sorted set ahead of its entry. Only for a key
-     * with no entry and no write waiting to be published (so no removal of it can run meanwhile),
-     * which only the writer knows. Listings skip a key without an entry, so it stays invisible
-     * until {@code put(..., listed = true)} publishes the entry; what this gains is that adding it
-     * (a hash insertion into the set's pending keys, drained into its order later) runs on the
-     * writer thread, not on the one publishing durable batches, whose time every caller waits for.
-     * (A removed key of the base may end up in both; listings merge them into one.)
-     */
-    void listAhead(String namespace, byte space, String key) {
-        spaces(namespace)[space].keys.addPending(key);
     }
 
     /**

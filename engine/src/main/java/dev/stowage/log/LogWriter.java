@@ -65,24 +65,19 @@ final class LogWriter implements EventHandler<WriteCommand> {
 
     /**
      * One index change of an applied command, with the LSN of its record; {@code published} unless
-     * it is a compaction copy, which changes where a version lives, not what it is; {@code listed}
-     * if the writer added a new key to the index's sorted set ahead ({@link LogIndex#listAhead}).
+     * it is a compaction copy, which changes where a version lives, not what it is.
      */
-    private record Change(OverlayKey target, IndexEntry entry, long lsn, boolean published, boolean listed) {
+    private record Change(OverlayKey target, IndexEntry entry, long lsn, boolean published) {
         Change(String namespace, byte space, String key, IndexEntry entry, long lsn) {
-            this(new OverlayKey(namespace, space, key), entry, lsn, true, false);
+            this(new OverlayKey(namespace, space, key), entry, lsn, true);
         }
     }
 
     private record Range(Segment segment, int from) {
     }
 
-    /**
-     * A batch written to the file: its commands, where its records lie, and the end of the log
-     * after it; {@code keysListed} is set once its new keys are in the index's sorted set.
-     */
-    private record Appended(List<Applied> applied, List<Range> ranges, Segment last, Checkpoints.Point end,
-                            java.util.concurrent.atomic.AtomicBoolean keysListed) {
+    /** A batch written to the file: its commands, where its records lie, and the end of the log after it. */
+    private record Appended(List<Applied> applied, List<Range> ranges, Segment last, Checkpoints.Point end) {
     }
 
     private final SegmentLog log;
@@ -463,9 +458,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
         IndexEntry entry = append(RecordDescriptor.TYPE_PUT, c.space, c.flags, c.namespaceBytes, c.keyBytes, c.attributes,
             c.objectAttributes, value, 0, value.capacity(), meta);
         value.wrap(NO_VALUE); // holds no caller's memory past its write
-        // A key new to the index with no change of it in flight: the writer lists it (listNewKeys).
-        boolean listed = pending == null && current == null;
-        stage(c, List.of(new Change(target, entry, entry.lsn, true, listed)), entry.lsn);
+        stage(c, List.of(new Change(target, entry, entry.lsn, true)), entry.lsn);
     }
 
     private void delete(WriteCommand c) {
@@ -551,7 +544,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
         int valueDistance = current.valueOffset - current.recordOffset;
         IndexEntry moved = BlobEntry.of(current instanceof BlobEntry, current.lsn, segment, offset, offset + valueDistance,
             current.valueLength, current.timestampMillis, current.attributes, current.metaValue, buffer, at + valueDistance);
-        Change change = new Change(new OverlayKey(c.namespace, c.space, c.key), moved, current.lsn, false, false);
+        Change change = new Change(new OverlayKey(c.namespace, c.space, c.key), moved, current.lsn, false);
         overlay.put(change.target, change);
         batch.add(new Applied(c.result, etag(current.lsn), List.of(change)));
     }
@@ -670,9 +663,8 @@ final class LogWriter implements EventHandler<WriteCommand> {
             cutBatch(syncFailed(e));
             return;
         }
-        Appended appended = new Appended(batch, batchRanges, log.active(), endOfLog(), new java.util.concurrent.atomic.AtomicBoolean());
+        Appended appended = new Appended(batch, batchRanges, log.active(), endOfLog());
         if (committer == null) {
-            listNewKeys(appended);
             publish(appended);
             publishedEnd = appended.end;
             forget(batch);
@@ -686,12 +678,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
             }
             return;
         }
-        try {
-            committer.submit(new Committer.Batch<>(appended, log.active(), unsyncedFrom, log.position()));
-        } finally {
-            // While the batch is being synced; the committer publishes it only after this.
-            listNewKeys(appended);
-        }
+        committer.submit(new Committer.Batch<>(appended, log.active(), unsyncedFrom, log.position()));
         unsyncedFrom = log.position();
         submitted.add(appended);
         batch = new ArrayList<>();
@@ -706,15 +693,12 @@ final class LogWriter implements EventHandler<WriteCommand> {
      * or the committer's.
      */
     private void publish(Appended appended) {
-        while (!appended.keysListed.get()) {
-            Thread.yield();
-        }
         for (Applied a : appended.applied) {
             for (Change ch : a.changes) {
                 if (ch.entry == REMOVED) {
                     index.remove(ch.target.namespace(), ch.target.space(), ch.target.key());
                 } else {
-                    index.put(ch.target.namespace(), ch.target.space(), ch.target.key(), ch.entry, ch.listed);
+                    index.put(ch.target.namespace(), ch.target.space(), ch.target.key(), ch.entry);
                 }
             }
         }
@@ -736,22 +720,6 @@ final class LogWriter implements EventHandler<WriteCommand> {
                 }
             }
         }
-    }
-
-    /**
-     * Adds the batch's new keys to the index's sorted set ahead of their entries (invisible until
-     * published; see {@link LogIndex#listAhead}): on the writer thread, so that the insertions,
-     * a few microseconds each in a large index, are not spent by the thread that publishes.
-     */
-    private void listNewKeys(Appended appended) {
-        for (Applied a : appended.applied) {
-            for (Change ch : a.changes) {
-                if (ch.listed) {
-                    index.listAhead(ch.target.namespace(), ch.target.space(), ch.target.key());
-                }
-            }
-        }
-        appended.keysListed.set(true);
     }
 
     /** Takes the changes of batches the committer has finished with out of the overlay: the index has them now. */
