@@ -14,7 +14,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The keys of one index space in {@link Names#KEY_ORDER}: a B+tree written by one thread and read
+ * The keys of one index space in {@link Names#KEY_ORDER}: a B+tree written by one thread at a time and read
  * lock-free by any number, for prefix listing.
  *
  * <p>Why not a {@link java.util.concurrent.ConcurrentSkipListMap}: inserting into a skip list of a
@@ -52,11 +52,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * before it leaves the pending set, so a lock-free reader that looks in the pending set first
  * never misses it.
  *
- * <p>Thread-safety: {@link #add}, {@link #remove} and drains are serialized by the tree's monitor
- * (the index is written by the thread publishing batches while the writer thread lists new keys
- * ahead, and drains run on the drainer; the lock is uncontended otherwise); {@link #addPending}
- * and {@link #contains} are lock-free, and {@link #iterator} is too unless keys are pending, which
- * it drains first; all from any thread.
+ * <p>Thread-safety: {@link #remove} and drains are serialized by the tree's monitor (removals come
+ * from the index's writing thread, drains from the drainer or a listing; the lock is uncontended
+ * otherwise); {@link #addPending} and {@link #contains} are lock-free, and {@link #iterator} is too
+ * unless keys are pending, which it drains first; all from any thread.
  */
 final class KeyTree implements Iterable<String> {
     /** Most entries (keys of a leaf, children of an inner node) one node holds. */
@@ -153,7 +152,7 @@ final class KeyTree implements Iterable<String> {
     }
 
     private volatile Node root = EMPTY;
-    /** Of the thread in {@link #add} or {@link #remove}: the inner nodes and child positions of its descent, root first. */
+    /** Of the thread in a drain or {@link #remove}: the inner nodes and child positions of its descent, root first. */
     private final Inner[] path = new Inner[MAX_DEPTH];
     private final int[] slots = new int[MAX_DEPTH];
 
@@ -295,11 +294,6 @@ final class KeyTree implements Iterable<String> {
         for (String key : keys) {
             pending.remove(key); // only now: a lookup that misses the pending set finds the key in the tree
         }
-    }
-
-    /** Adds {@code key} to the tree now; false if it was present (pending or in the tree). */
-    synchronized boolean add(String key) {
-        return !pending.contains(key) && insert(key);
     }
 
     private boolean insert(String key) {

@@ -414,8 +414,13 @@ final class LogWriter implements EventHandler<WriteCommand> {
     }
 
     private IndexEntry current(String namespace, byte space, String key) {
-        Change pending = overlay.get(new OverlayKey(namespace, space, key));
-        return pending != null ? live(pending) : index.get(namespace, space, key);
+        return current(new OverlayKey(namespace, space, key));
+    }
+
+    /** The version a write of {@code target} finds: its change waiting to be published, else the index's. */
+    private IndexEntry current(OverlayKey target) {
+        Change pending = overlay.get(target);
+        return pending != null ? live(pending) : index.get(target.namespace(), target.space(), target.key());
     }
 
     /** The version a change leaves, {@code null} for a removal. */
@@ -444,9 +449,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
 
     private void put(WriteCommand c) {
         OverlayKey target = new OverlayKey(c.namespace, c.space, c.key);
-        Change pending = overlay.get(target);
-        IndexEntry current = pending != null ? live(pending) : index.get(c.namespace, c.space, c.key);
-        check(c, current);
+        check(c, current(target));
         if (c.value != null) {
             value.wrap(c.value);
         } else {
