@@ -477,7 +477,7 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
             return submit(WriteCommand.RELOCATE, space, namespace, key, Precondition.any(), c -> {
                 c.sourceSegment = segment;
                 c.sourceOffset = recordOffset;
-            });
+            }, true);
         }
 
         @Override
@@ -799,6 +799,12 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
 
     private CompletableFuture<String> submit(int kind, byte space, String namespace, String key, Precondition precondition,
                                              Consumer<WriteCommand> fill) {
+        return submit(kind, space, namespace, key, precondition, fill, false);
+    }
+
+    /** @param background the compactor's: appended when the writer is free, never ahead of callers ({@link LogWriter#appendWhenIdle}) */
+    private CompletableFuture<String> submit(int kind, byte space, String namespace, String key, Precondition precondition,
+                                             Consumer<WriteCommand> fill, boolean background) {
         Names.namespace(namespace);
         Precondition.required(precondition);
         byte[] namespaceBytes = namespace.getBytes(StandardCharsets.UTF_8);
@@ -824,7 +830,9 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
         publishers.incrementAndGet();
         try {
             ensureOpen();
-            if (!(callerAppends && writer.appendIfIdle(command, handled, ring, callerSpins))) {
+            boolean appended = callerAppends && (background ? writer.appendWhenIdle(command, handled, ring)
+                : writer.appendIfIdle(command, handled, ring, callerSpins));
+            if (!appended) {
                 ring.publishEvent(command);
             }
         } finally {
