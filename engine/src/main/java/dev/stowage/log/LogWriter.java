@@ -263,8 +263,9 @@ final class LogWriter implements EventHandler<WriteCommand> {
      * As {@link #appendIfIdle}, for background work (the compactor's copies), which must not put
      * a command into the ring ahead of callers' writes: a caller that finds the ring behind hands
      * its own write to the writer thread too (ring order), paying that thread's wake-up and its
-     * own, some 60-80 µs here, and a copy in the ring every few puts put a tight put loop's p99
-     * there. So while the role is taken (and callers may append), this spins for it up to
+     * own, some 60-80 µs here; with a copy in the ring every few puts, that is where a tight put
+     * loop's p99 went (docs/benchmarks.md, run 17). So while the role is taken (and callers may
+     * append), this spins for it up to
      * {@link #BACKGROUND_ROLE_SPIN_NANOS}, without taking a caller's spin permit, before its caller
      * falls back to the ring: background work is slowed by a busy writer, never stopped.
      */
