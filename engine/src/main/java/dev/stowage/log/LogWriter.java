@@ -264,10 +264,12 @@ final class LogWriter implements EventHandler<WriteCommand> {
      * a command into the ring ahead of callers' writes: a caller that finds the ring behind hands
      * its own write to the writer thread too (ring order), paying that thread's wake-up and its
      * own, some 60-80 µs here; with a copy in the ring every few puts, that is where a tight put
-     * loop's p99 went (docs/benchmarks.md, run 17). So while the role is taken (and callers may
-     * append), this spins for it up to
+     * loop's p99 went (docs/benchmarks.md, run 17). So while the role is taken by a caller's
+     * append (callers may append and the ring is caught up), this spins for it up to
      * {@link #BACKGROUND_ROLE_SPIN_NANOS}, without taking a caller's spin permit, before its caller
-     * falls back to the ring: background work is slowed by a busy writer, never stopped.
+     * falls back to the ring. If the ring has work (the writer thread holds the role, e.g. for a
+     * group sync or a roll), the command joins it at once: waiting there would only slow the
+     * compaction (a stress test's disk bound caught that).
      */
     boolean appendWhenIdle(EventTranslator<WriteCommand> command, Sequence handled, Cursored ring) {
         if (!role.tryLock()) {
@@ -277,7 +279,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
             long deadline = System.nanoTime() + BACKGROUND_ROLE_SPIN_NANOS;
             do {
                 Thread.onSpinWait();
-                if (System.nanoTime() - deadline > 0) {
+                if (handled.get() != ring.getCursor() || System.nanoTime() - deadline > 0) {
                     return false;
                 }
             } while (!role.tryLock());
