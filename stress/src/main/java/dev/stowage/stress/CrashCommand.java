@@ -5,6 +5,8 @@ import dev.stowage.Content;
 import dev.stowage.NotFoundException;
 import dev.stowage.Stores;
 import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -95,7 +97,7 @@ final class CrashCommand implements Callable<Integer> {
      * malformed line, a read error) goes to {@code failure}: the acknowledgement log would be
      * incomplete, and a check against it would prove nothing.
      */
-    static void readAcks(java.io.InputStream output, Map<String, Long> acked, AtomicLong count, CountDownLatch ready,
+    static void readAcks(InputStream output, Map<String, Long> acked, AtomicLong count, CountDownLatch ready,
                          AtomicReference<Exception> failure) {
         try (BufferedReader in = new BufferedReader(new InputStreamReader(output, StandardCharsets.UTF_8))) {
             StringBuilder line = new StringBuilder();
@@ -119,7 +121,7 @@ final class CrashCommand implements Callable<Integer> {
                     count.incrementAndGet();
                 }
             }
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             failure.set(e);
         } finally {
             ready.countDown();

@@ -2,11 +2,18 @@ package dev.stowage.stress;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -101,22 +108,22 @@ class StressCommandsTest {
     /** The kill can cut the writer's last line anywhere: only whole lines are acknowledgements. */
     @Test
     void aCutLastLineIsNoAcknowledgementAndAMalformedLineFailsTheCycle() {
-        java.util.Map<String, Long> acked = new java.util.HashMap<>();
-        java.util.concurrent.atomic.AtomicReference<Exception> failure = new java.util.concurrent.atomic.AtomicReference<>();
-        java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.atomic.AtomicLong count = new java.util.concurrent.atomic.AtomicLong();
+        Map<String, Long> acked = new HashMap<>();
+        AtomicReference<Exception> failure = new AtomicReference<>();
+        CountDownLatch ready = new CountDownLatch(1);
+        AtomicLong count = new AtomicLong();
         CrashCommand.readAcks(stream("READY\n[main] INFO opened\nACK k1 15\nACK k2 7\nACK k1 1"), acked, count, ready, failure);
         assertThat(failure.get()).isNull();
         assertThat(ready.getCount()).isZero();
-        assertThat(acked).containsExactlyInAnyOrderEntriesOf(java.util.Map.of("k1", 15L, "k2", 7L));
+        assertThat(acked).containsExactlyInAnyOrderEntriesOf(Map.of("k1", 15L, "k2", 7L));
         assertThat(count.get()).isEqualTo(2);
 
         CrashCommand.readAcks(stream("ACK k3\nACK k4 2\n"), acked, count, ready, failure);
         assertThat(failure.get()).hasMessageContaining("malformed acknowledgement line: ACK k3");
     }
 
-    private static java.io.InputStream stream(String text) {
-        return new java.io.ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8));
+    private static InputStream stream(String text) {
+        return new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8));
     }
 
     @Test
