@@ -61,6 +61,9 @@ final class Compactor {
         CompletableFuture<String> sync();
 
         void checkpoint() throws IOException;
+
+        /** Whether the log has grown enough since the last checkpoint that one is due ({@link LogStore.Builder#checkpointLogBytes}). */
+        boolean checkpointDue();
     }
 
     /** A compacted segment waiting for its grace period. */
@@ -147,6 +150,12 @@ final class Compactor {
             emptied.add(e);
             copied += e.recordsCopied;
             copiedBytes += e.bytesCopied;
+            if (store.checkpointDue()) {
+                // A pass copying many segments takes seconds: the checkpoint that bounds the replay
+                // after a crash must not wait for its end. Copies made durable first, as in retire.
+                store.sync().join();
+                store.checkpoint();
+            }
         }
         int retiredNow = emptied.isEmpty() ? 0 : retire(emptied);
         long[] deleted = deleteRetired(clock.millis());

@@ -131,6 +131,15 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
     private final Compactor compactor;
     /** LSN of the newest checkpoint written or loaded; touched by the checkpoint thread, then by close. */
     private volatile long lastCheckpointLsn;
+    /** Segment id where replay after the newest checkpoint would start (the log's first before any); see {@link #rolled}. */
+    private volatile long lastCheckpointSegment;
+    /** Segments of log after {@link #lastCheckpointSegment} that make a checkpoint due ({@link Builder#checkpointLogBytes}); 0: off. */
+    private final long checkpointDueSegments;
+    /** Times the newest checkpoint this store wrote ended and took, by {@link #clock}; see {@link #checkpointDue}. */
+    private volatile long lastCheckpointEndMillis;
+    private volatile long lastCheckpointTookMillis;
+    private final InstantSource clock;
+    private final boolean compactsOnRoll;
     private volatile boolean aborted;
 
     private LogStore(Builder b) throws IOException {
@@ -167,6 +176,9 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
             this.recoveryReport = report[0].withCheckpoint(checkpoint == null ? -1 : checkpoint.point().lsn(),
                 rejected.isEmpty() ? null : String.join("; ", rejected), Duration.ofNanos(System.nanoTime() - recoveryStart));
             this.lastCheckpointLsn = checkpoint == null ? -1 : checkpoint.point().lsn();
+            this.lastCheckpointSegment = checkpoint == null ? logStart.firstSegment() : checkpoint.point().segmentId();
+            this.checkpointDueSegments = (b.checkpointLogBytes + b.segmentSize - 1) / b.segmentSize;
+            this.clock = b.clock;
             segmentLog.resumeAt(position.segmentIndex(), position.offset());
             recordUnsyncedSegments(storeRoot, segmentLog, unsyncedFrom, backgroundSync, b.syncer);
             if (recoveryReport.repaired() || recoveryReport.checkpointsRejected() != null) {
@@ -233,12 +245,12 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
                 long nanos = b.checkpointInterval.toNanos();
                 maintenance.scheduleWithFixedDelay(this::periodicCheckpoint, nanos, nanos, TimeUnit.NANOSECONDS);
             }
-            if (!b.compactionInterval.isZero()) {
+            this.compactsOnRoll = !b.compactionInterval.isZero();
+            if (compactsOnRoll) {
                 long nanos = b.compactionInterval.toNanos();
                 maintenance.scheduleWithFixedDelay(this::periodicCompaction, nanos, nanos, TimeUnit.NANOSECONDS);
-                // A sealed segment may tip the dead ratio: check at once rather than a period later.
-                segmentLog.onRoll(this::requestCompaction);
             }
+            segmentLog.onRoll(this::rolled);
             this.keyDrainer = BackgroundThread.named("stowage-keys-" + root.getFileName());
             index.drainKeysOn(keyDrainer);
             OPEN_STORES.incrementAndGet();
@@ -455,17 +467,47 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
     }
 
     private final AtomicBoolean compactionRequested = new AtomicBoolean();
+    private final AtomicBoolean checkpointRequested = new AtomicBoolean();
 
-    /** Queues one compaction pass unless one is queued already; called on the writer thread, never blocks. */
-    private void requestCompaction() {
-        if (compactionRequested.compareAndSet(false, true)) {
+    /**
+     * After each segment roll, on the writer thread: a sealed segment may tip the dead ratio, so
+     * compaction checks at once rather than a period later; and a checkpoint is written as soon as
+     * the log since the last one reaches {@link Builder#checkpointLogBytes}, so that the replay at
+     * open after a crash stays bounded however fast the log grows.
+     */
+    private void rolled() {
+        if (compactsOnRoll) {
+            requestOnce(compactionRequested, this::periodicCompaction);
+        }
+        if (checkpointDue()) {
+            requestOnce(checkpointRequested, this::periodicCheckpoint);
+        }
+    }
+
+    /**
+     * Whether {@link Builder#checkpointLogBytes} of log follow the last checkpoint, and that one
+     * ended at least {@link #CHECKPOINT_SPACING} times its own duration ago: a checkpoint writes the
+     * whole index, so on a large index under fast writes this keeps them to a tenth of the
+     * maintenance thread (the replay bound then grows with the index instead).
+     */
+    private boolean checkpointDue() {
+        return checkpointDueSegments > 0 && writer.durablePoint().segmentId() - lastCheckpointSegment >= checkpointDueSegments
+            && clock.millis() - lastCheckpointEndMillis >= CHECKPOINT_SPACING * lastCheckpointTookMillis;
+    }
+
+    /** See {@link #checkpointDue}. */
+    static final int CHECKPOINT_SPACING = 9;
+
+    /** Queues {@code task} on the maintenance thread unless {@code queued} says it is queued already; never blocks. */
+    private void requestOnce(AtomicBoolean queued, Runnable task) {
+        if (queued.compareAndSet(false, true)) {
             try {
                 maintenance.execute(() -> {
-                    compactionRequested.set(false);
-                    periodicCompaction();
+                    queued.set(false);
+                    task.run();
                 });
             } catch (java.util.concurrent.RejectedExecutionException closing) {
-                compactionRequested.set(false);
+                queued.set(false);
             }
         }
     }
@@ -494,6 +536,11 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
         public void checkpoint() throws IOException {
             writeCheckpoint(true);
         }
+
+        @Override
+        public boolean checkpointDue() {
+            return LogStore.this.checkpointDue();
+        }
     }
 
     private void periodicCheckpoint() {
@@ -517,8 +564,12 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
     private long writeCheckpoint(boolean evenIfUnchanged) throws IOException {
         Checkpoints.Point point = writer.durablePoint();
         if ((evenIfUnchanged || point.lsn() > lastCheckpointLsn) && writer.failure() == null) {
+            long started = clock.millis();
             Checkpoints.write(root, index, point, segmentOf(point), syncer);
             lastCheckpointLsn = point.lsn();
+            lastCheckpointSegment = point.segmentId();
+            lastCheckpointEndMillis = clock.millis();
+            lastCheckpointTookMillis = lastCheckpointEndMillis - started;
         }
         return lastCheckpointLsn;
     }
@@ -1039,6 +1090,11 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
         public static final long DEFAULT_BLOB_SYNC_INTERVAL = 8L << 20;
         /** Default period between index checkpoints (one is also written at close). */
         public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofMinutes(1);
+        /**
+         * Default {@link #checkpointLogBytes}: 512 MiB, four default segments; at about 2.6 µs per
+         * replayed 1 KiB record here (docs/benchmarks.md), an open after a crash replays about 1.3 s.
+         */
+        public static final long DEFAULT_CHECKPOINT_LOG_BYTES = 512L << 20;
         /** Default period between background compaction passes. */
         public static final Duration DEFAULT_COMPACTION_INTERVAL = Duration.ofSeconds(10);
         /** Default share of sealed segment bytes that must be dead before compaction starts. */
@@ -1076,6 +1132,7 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
         private long blobThreshold = DEFAULT_BLOB_THRESHOLD;
         private long blobSyncInterval = DEFAULT_BLOB_SYNC_INTERVAL;
         private Duration checkpointInterval = DEFAULT_CHECKPOINT_INTERVAL;
+        private long checkpointLogBytes = DEFAULT_CHECKPOINT_LOG_BYTES;
         private Duration compactionInterval = DEFAULT_COMPACTION_INTERVAL;
         private double compactionDeadRatio = DEFAULT_COMPACTION_DEAD_RATIO;
         private int compactionMaxSegments = DEFAULT_COMPACTION_MAX_SEGMENTS;
@@ -1129,6 +1186,24 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
          */
         public Builder checkpointInterval(Duration interval) {
             this.checkpointInterval = Objects.requireNonNull(interval, "interval");
+            return this;
+        }
+
+        /**
+         * Log bytes appended since the last index checkpoint that make the next one due at once,
+         * whatever the {@link #checkpointInterval}: what bounds the replay at an open after a crash
+         * when writes are fast (a time period alone lets it grow with the write rate). Checked when
+         * a segment is sealed, so it counts whole segments (rounded up); under
+         * {@link Durability#none()} a checkpoint covers only sealed and synced segments, so the
+         * replay may reach a segment or two beyond it. Each checkpoint writes the whole index
+         * (about 50 bytes per key, 190 ms for 1 M keys here) on the maintenance thread, which it
+         * shares with compaction (a pass writes a due checkpoint between its segments), so one
+         * triggered by log bytes waits until nine times the last one's duration has passed since
+         * it ended: at most a tenth of that thread, and a replay bound that grows with a large
+         * index. 0 turns the trigger off. Default {@link #DEFAULT_CHECKPOINT_LOG_BYTES}.
+         */
+        public Builder checkpointLogBytes(long bytes) {
+            this.checkpointLogBytes = bytes;
             return this;
         }
 
@@ -1341,8 +1416,9 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
             if (blobThreshold < 0) {
                 throw new IllegalArgumentException("blobThreshold must not be negative: " + blobThreshold);
             }
-            if (checkpointInterval.isNegative()) {
-                throw new IllegalArgumentException("checkpointInterval must not be negative: " + checkpointInterval);
+            if (checkpointInterval.isNegative() || checkpointLogBytes < 0) {
+                throw new IllegalArgumentException("checkpointInterval and checkpointLogBytes must not be negative: " + checkpointInterval
+                    + ", " + checkpointLogBytes);
             }
             if (compactionInterval.isNegative() || segmentDeleteGrace.isNegative() || retention.isNegative()) {
                 throw new IllegalArgumentException("compactionInterval, segmentDeleteGrace and retention must not be negative: "

@@ -11,7 +11,7 @@ import java.util.Set;
  * Opens {@code disk:///absolute/path} stores. Options:
  * {@code durability} ({@code SYNC}, {@code NONE}, {@code GROUP:5ms}), {@code segmentSize} (bytes),
  * {@code ringSize}, {@code maxBatchOps}, {@code maxBatchBytes}, {@code checkpointInterval} (a duration,
- * {@code 0s} for close and on-demand only), {@code blobThreshold} and {@code blobSyncInterval} (bytes),
+ * {@code 0s} for close and on-demand only), {@code checkpointLogBytes} (0 = off), {@code blobThreshold} and {@code blobSyncInterval} (bytes),
  * {@code compactionInterval} ({@code 0s}: on demand only), {@code compactionDeadRatio} (0..1),
  * {@code compactionMaxSegments}, {@code compactionBytesPerSecond} (0 = unlimited),
  * {@code segmentDeleteGrace} and {@code retention} (durations, {@code 0s} = off), {@code spareSegments}; defaults as in
@@ -27,6 +27,7 @@ public final class LogStoreProvider implements BackendProvider {
     public static final String MAX_BATCH_OPS = "maxBatchOps";
     public static final String MAX_BATCH_BYTES = "maxBatchBytes";
     public static final String CHECKPOINT_INTERVAL = "checkpointInterval";
+    public static final String CHECKPOINT_LOG_BYTES = "checkpointLogBytes";
     public static final String BLOB_THRESHOLD = "blobThreshold";
     public static final String BLOB_SYNC_INTERVAL = "blobSyncInterval";
     public static final String COMPACTION_INTERVAL = "compactionInterval";
@@ -56,8 +57,8 @@ public final class LogStoreProvider implements BackendProvider {
 
     @Override
     public Set<String> options() {
-        return Set.of(DURABILITY, SEGMENT_SIZE, RING_SIZE, MAX_BATCH_OPS, MAX_BATCH_BYTES, CHECKPOINT_INTERVAL, BLOB_THRESHOLD,
-            BLOB_SYNC_INTERVAL, COMPACTION_INTERVAL, COMPACTION_DEAD_RATIO, COMPACTION_MAX_SEGMENTS, COMPACTION_BYTES_PER_SECOND,
+        return Set.of(DURABILITY, SEGMENT_SIZE, RING_SIZE, MAX_BATCH_OPS, MAX_BATCH_BYTES, CHECKPOINT_INTERVAL, CHECKPOINT_LOG_BYTES,
+            BLOB_THRESHOLD, BLOB_SYNC_INTERVAL, COMPACTION_INTERVAL, COMPACTION_DEAD_RATIO, COMPACTION_MAX_SEGMENTS, COMPACTION_BYTES_PER_SECOND,
             SEGMENT_DELETE_GRACE, RETENTION, SPARE_SEGMENTS, MODE, POLL_INTERVAL, NFS, WRITE_MODE, CALLER_APPENDS, BACKGROUND_SYNC);
     }
 
@@ -100,6 +101,7 @@ public final class LogStoreProvider implements BackendProvider {
                 .maxBatchOps((int) location.number(MAX_BATCH_OPS, LogStore.Builder.DEFAULT_MAX_BATCH_OPS, 1, 1 << 20))
                 .maxBatchBytes(location.number(MAX_BATCH_BYTES, LogStore.Builder.DEFAULT_MAX_BATCH_BYTES, 1, 1L << 32))
                 .checkpointInterval(location.duration(CHECKPOINT_INTERVAL, LogStore.Builder.DEFAULT_CHECKPOINT_INTERVAL))
+                .checkpointLogBytes(location.number(CHECKPOINT_LOG_BYTES, LogStore.Builder.DEFAULT_CHECKPOINT_LOG_BYTES, 0, Long.MAX_VALUE))
                 .blobThreshold(location.number(BLOB_THRESHOLD, LogStore.Builder.DEFAULT_BLOB_THRESHOLD, 0, 1 << 30))
                 .blobSyncInterval(location.number(BLOB_SYNC_INTERVAL, LogStore.Builder.DEFAULT_BLOB_SYNC_INTERVAL, 1 << 20, 1L << 40))
                 .compactionInterval(location.duration(COMPACTION_INTERVAL, LogStore.Builder.DEFAULT_COMPACTION_INTERVAL))

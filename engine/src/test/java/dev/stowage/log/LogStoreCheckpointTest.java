@@ -14,7 +14,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -492,6 +495,157 @@ class LogStoreCheckpointTest extends LeakCheckingTest {
             assertThat(store.storeMeta(NS, "k8", bytes("again"), Precondition.any())).isNotNull();
             assertThat(store.readMeta(NS, "k8").toByteArray()).isEqualTo(bytes("again"));
         }
+    }
+
+    /**
+     * Log bytes make a checkpoint due, not only time: with periodic checkpoints off, a store whose
+     * log grows {@code checkpointLogBytes} past the last checkpoint writes one when it seals a
+     * segment, so a crash replays only what follows. Distinct keys leave nothing dead, so
+     * {@link LogStore#compact()} copies nothing and writes no checkpoint: it only runs on the
+     * maintenance thread after whatever a roll queued there, a barrier.
+     */
+    @Test
+    void aCheckpointIsWrittenOnceTheLogSinceTheLastReachesCheckpointLogBytes() throws Exception {
+        Path root = dir.resolve("store");
+        Path crashed = dir.resolve("crashed");
+        Path checkpoints = root.resolve(Checkpoints.DIR);
+        int written = 0;
+        try (LogStore store = builder(root).checkpointLogBytes(2L * LogStore.Builder.MIN_SEGMENT_SIZE).clock(STOPPED).open()) {
+            while (segmentsWithRecords(root) < 3) {
+                store.storeMeta(NS, "k" + written++, new byte[1000], Precondition.any());
+            }
+            store.compact();
+            assertThat(Checkpoints.list(checkpoints, false)).as("sealing the second segment: the log since the start is not two segments")
+                .isEmpty();
+            while (segmentsWithRecords(root) < 4) {
+                store.storeMeta(NS, "k" + written++, new byte[1000], Precondition.any());
+            }
+            store.compact();
+            assertThat(Checkpoints.list(checkpoints, false)).as("sealing the third: two whole segments since the start").hasSize(1);
+            while (segmentsWithRecords(root) < 5) {
+                store.storeMeta(NS, "k" + written++, new byte[1000], Precondition.any());
+            }
+            store.compact();
+            assertThat(Checkpoints.list(checkpoints, false)).as("sealing the fourth: not two segments since that checkpoint").hasSize(1);
+            for (int i = 0; i < 5; i++) {
+                store.storeMeta(NS, "after-" + i, bytes("x"), Precondition.any());
+            }
+            LogFiles.copyTree(root, crashed);
+        }
+        try (LogStore store = builder(crashed).open()) {
+            RecoveryReport report = store.recoveryReport();
+            long inASegment = LogFiles.recordOffsets(LogFiles.segments(crashed).get(0)).size();
+            assertThat(report.checkpointLsn()).as("at least the two sealed segments").isGreaterThanOrEqualTo(2 * inASegment);
+            assertThat(report.records()).as("only the log after the checkpoint").isEqualTo(written + 5 - report.checkpointLsn());
+            assertThat(store.readMeta(NS, "k0").size()).isEqualTo(1000);
+            assertThat(store.readMeta(NS, "k" + (written - 1)).size()).isEqualTo(1000);
+            assertThat(store.readMeta(NS, "after-4").toByteArray()).isEqualTo(bytes("x"));
+        }
+    }
+
+    /**
+     * A compaction pass holds the maintenance thread for as long as it copies, seconds on a large
+     * store, so a checkpoint its own copies make due is written between its segments, not after
+     * it. Counted by the checkpoint directory's syncs: one per checkpoint written.
+     */
+    @Test
+    void aCheckpointDueDuringACompactionPassIsWrittenBetweenItsSegments() throws Exception {
+        Path root = dir.resolve("store");
+        Path checkpoints = root.resolve(Checkpoints.DIR);
+        CountingSyncer syncer = new CountingSyncer(checkpoints, () -> { });
+        try (LogStore store = builder(root).checkpointLogBytes(2L * LogStore.Builder.MIN_SEGMENT_SIZE).compactionDeadRatio(0.1)
+            .clock(STOPPED).syncer(syncer).open()) {
+            for (int i = 0; i < 600; i++) {
+                store.storeMeta(NS, "k" + i, new byte[1000], Precondition.any());
+            }
+            for (int i = 0; i < 600; i += 2) {
+                store.storeMeta(NS, "k" + i, new byte[1000], Precondition.any());
+            }
+            store.checkpoint();
+            long before = syncer.checkpointsSynced.get();
+            CompactionReport report = store.compact();
+            assertThat(report.bytesCopied()).as("copies of about five segments' live halves").isGreaterThan(4L * LogStore.Builder.MIN_SEGMENT_SIZE);
+            assertThat(syncer.checkpointsSynced.get() - before).as("the pass's own checkpoint and at least one between its segments")
+                .isGreaterThanOrEqualTo(2);
+            assertThat(store.readMeta(NS, "k1").size()).isEqualTo(1000);
+        }
+    }
+
+    /**
+     * A checkpoint made due by log bytes waits until nine times the last one's duration has passed
+     * since it ended: on a large index under fast writes, checkpoints would otherwise take the
+     * whole maintenance thread. The injected clock makes each checkpoint take a second (its
+     * directory sync moves the clock on).
+     */
+    @Test
+    void checkpointsDueByLogBytesWaitNineTimesTheLastOnesDuration() throws Exception {
+        Path root = dir.resolve("store");
+        AtomicLong now = new AtomicLong(1_000_000);
+        CountingSyncer syncer = new CountingSyncer(root.resolve(Checkpoints.DIR), () -> now.addAndGet(1000));
+        try (LogStore store = builder(root).checkpointLogBytes(2L * LogStore.Builder.MIN_SEGMENT_SIZE)
+            .clock(() -> Instant.ofEpochMilli(now.get())).syncer(syncer).open()) {
+            int written = 0;
+            while (segmentsWithRecords(root) < 4) {
+                store.storeMeta(NS, "k" + written++, new byte[1000], Precondition.any());
+            }
+            store.compact();
+            assertThat(syncer.checkpointsSynced.get()).as("the first: no earlier one to wait for").isEqualTo(1);
+            while (segmentsWithRecords(root) < 8) {
+                store.storeMeta(NS, "k" + written++, new byte[1000], Precondition.any());
+            }
+            store.compact();
+            assertThat(syncer.checkpointsSynced.get()).as("four segments on, but no time has passed").isEqualTo(1);
+            now.addAndGet(8999);
+            while (segmentsWithRecords(root) < 9) {
+                store.storeMeta(NS, "k" + written++, new byte[1000], Precondition.any());
+            }
+            store.compact();
+            assertThat(syncer.checkpointsSynced.get()).as("a millisecond short of nine seconds").isEqualTo(1);
+            now.addAndGet(1);
+            while (segmentsWithRecords(root) < 10) {
+                store.storeMeta(NS, "k" + written++, new byte[1000], Precondition.any());
+            }
+            store.compact();
+            assertThat(syncer.checkpointsSynced.get()).as("nine seconds after the last ended").isEqualTo(2);
+        }
+    }
+
+    /** Counts the syncs of the checkpoint directory, one per checkpoint written, running {@code onCheckpoint} at each. */
+    private static final class CountingSyncer implements Syncer {
+        final AtomicLong checkpointsSynced = new AtomicLong();
+        private final Path checkpoints;
+        private final Runnable onCheckpoint;
+
+        CountingSyncer(Path checkpoints, Runnable onCheckpoint) {
+            this.checkpoints = checkpoints;
+            this.onCheckpoint = onCheckpoint;
+        }
+
+        @Override
+        public void sync(Segment segment, int from, int to) {
+            REAL.sync(segment, from, to);
+        }
+
+        @Override
+        public void syncDirectory(Path directory) throws IOException {
+            if (directory.equals(checkpoints)) {
+                checkpointsSynced.incrementAndGet();
+                onCheckpoint.run();
+            }
+            REAL.syncDirectory(directory);
+        }
+    }
+
+    /** A clock that never moves: every checkpoint takes no time, so none waits for the last one's duration. */
+    private static final InstantSource STOPPED = InstantSource.fixed(Instant.ofEpochMilli(1_000_000));
+
+    /** Segment files holding records: a prepared next segment holds none. */
+    private static long segmentsWithRecords(Path root) throws IOException {
+        long n = 0;
+        for (Path segment : LogFiles.segments(root)) {
+            n += LogFiles.recordOffsets(segment).isEmpty() ? 0 : 1;
+        }
+        return n;
     }
 
     @Test
