@@ -28,7 +28,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  * is copied. Entries changed during the copy may be newer than the position; replaying every
  * record after the position in order, over the copy, yields exactly the index at the end of the
  * log, deletes included (a key deleted after the position is removed by the replayed delete; a key
- * deleted before it is absent from the copy).
+ * deleted before it is absent from the copy). Those newer changes must be durable before the
+ * checkpoint is published, or a power loss could drop their records while it names them: where
+ * writes are acknowledged before their sync, {@link #write} syncs the log first.
  *
  * <p><b>File</b> {@code checkpoints/<lsn 16 hex>.ckpt}, laid out as {@link CheckpointDescriptor}
  * says: per (namespace, space) its keys in order with where each current version lives, a hash
@@ -63,8 +65,16 @@ final class Checkpoints {
     /**
      * Writes a checkpoint of {@code index} taken at {@code point}, whose segment is
      * {@code pointSegment}; returns its file.
+     *
+     * @param logDurable runs once the index is copied, before the checkpoint is published: makes
+     *                   durable every record the copy may name. Entries changed during the copy
+     *                   can be newer than {@code point}; where a write is acknowledged before its
+     *                   sync, a power loss could drop their records, and a published checkpoint
+     *                   would still name them (a key would read as corrupt instead of as its last
+     *                   durable version, a lost delete would stay applied).
      */
-    static Path write(Path root, LogIndex index, Point point, Segment pointSegment, Syncer syncer) throws IOException {
+    static Path write(Path root, LogIndex index, Point point, Segment pointSegment, Syncer syncer, Runnable logDurable)
+        throws IOException {
         if (pointSegment.id() != point.segmentId()) {
             throw new IllegalArgumentException(pointSegment + " does not hold " + point);
         }
@@ -85,6 +95,7 @@ final class Checkpoints {
             StandardOpenOption.WRITE)) {
             new Writer(channel).write(index, point, fingerprint);
             channel.force(true);
+            logDurable.run();
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(temp);
             throw e;

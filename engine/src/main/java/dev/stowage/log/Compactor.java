@@ -152,8 +152,7 @@ final class Compactor {
             copiedBytes += e.bytesCopied;
             if (store.checkpointDue()) {
                 // A pass copying many segments takes seconds: the checkpoint that bounds the replay
-                // after a crash must not wait for its end. Copies made durable first, as in retire.
-                store.sync().join();
+                // after a crash must not wait for its end.
                 store.checkpoint();
             }
         }

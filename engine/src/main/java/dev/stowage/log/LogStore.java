@@ -421,7 +421,9 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
      * Writes an index checkpoint now, so the next open replays only later records. Runs beside
      * the writer (no pause); also done periodically ({@link Builder#checkpointInterval}) and on
      * close. A checkpoint covers only what is durable: under {@link Durability#none()} the log up
-     * to the last segment seal or {@link #sync()}.
+     * to the last segment seal or {@link #sync()}. Under {@code NONE} and {@code GROUP} it is
+     * published only after a {@link #sync()} (which holds appends up as that does): the changes it
+     * copied can be newer than that point, and a power loss must not leave it naming records it dropped.
      *
      * @return the LSN the checkpoint covers
      */
@@ -565,13 +567,24 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
         Checkpoints.Point point = writer.durablePoint();
         if ((evenIfUnchanged || point.lsn() > lastCheckpointLsn) && writer.failure() == null) {
             long started = clock.millis();
-            Checkpoints.write(root, index, point, segmentOf(point), syncer);
+            Checkpoints.write(root, index, point, segmentOf(point), syncer, this::logDurable);
             lastCheckpointLsn = point.lsn();
             lastCheckpointSegment = point.segmentId();
             lastCheckpointEndMillis = clock.millis();
             lastCheckpointTookMillis = lastCheckpointEndMillis - started;
         }
         return lastCheckpointLsn;
+    }
+
+    /**
+     * For {@link Checkpoints#write}: where writes are acknowledged before their sync, a sync of
+     * everything appended so far, which covers every record whose change a checkpoint just copied.
+     * Once closing, the stopped writer has synced the log already.
+     */
+    private void logDurable() {
+        if (!durability.acknowledgesAfterSync() && !closed.get()) {
+            sync();
+        }
     }
 
     private Segment segmentOf(Checkpoints.Point point) throws IOException {

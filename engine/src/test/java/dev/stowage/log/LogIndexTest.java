@@ -157,7 +157,7 @@ class LogIndexTest extends LeakCheckingTest {
                 String key = "k/" + (char) ('a' + random.nextInt(4)) + "/" + random.nextInt(60);
                 written.put(NS, SPACE, key, record(key, random.nextInt(40), i + 1));
             }
-            Path file = Checkpoints.write(dir, written, new Checkpoints.Point(segment.id(), appendAt, 150), segment, Syncer.REAL);
+            Path file = Checkpoints.write(dir, written, new Checkpoints.Point(segment.id(), appendAt, 150), segment, Syncer.REAL, () -> { });
             written.discard();
             assertThat(segment.liveBytes()).isZero();
             Checkpoints.Loaded loaded = Checkpoints.read(file, Map.of(segment.id(), segment));
@@ -170,7 +170,7 @@ class LogIndexTest extends LeakCheckingTest {
             applyRandomChanges(index, model, random, 1_500, (key, op) -> record(key, random.nextInt(100), 1_000 + op));
             assertAgrees(index, model, random);
             // What the index holds now, written and read back, is the same index again.
-            Path again = Checkpoints.write(dir, index, new Checkpoints.Point(segment.id(), appendAt, 2_000), segment, Syncer.REAL);
+            Path again = Checkpoints.write(dir, index, new Checkpoints.Point(segment.id(), appendAt, 2_000), segment, Syncer.REAL, () -> { });
             Checkpoints.Loaded reloaded = Checkpoints.read(again, Map.of(segment.id(), segment));
             List<String> keys = new ArrayList<>();
             reloaded.index().forEach((namespace, space, key, entry) -> {
@@ -194,7 +194,7 @@ class LogIndexTest extends LeakCheckingTest {
             written.put(NS, SPACE, "key/" + i, record("key/" + i, i, i + 1));
         }
         long live = segment.liveBytes();
-        Path file = Checkpoints.write(dir, written, new Checkpoints.Point(segment.id(), appendAt, 20), segment, Syncer.REAL);
+        Path file = Checkpoints.write(dir, written, new Checkpoints.Point(segment.id(), appendAt, 20), segment, Syncer.REAL, () -> { });
         LogIndex loaded = Checkpoints.read(file, Map.of(segment.id(), segment)).index();
         assertThat(segment.liveBytes()).isEqualTo(2 * live);
         assertThat(loaded.keysPerNamespace()).containsEntry(NS, 20L);

@@ -17,6 +17,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -633,6 +635,43 @@ class LogStoreCheckpointTest extends LeakCheckingTest {
                 onCheckpoint.run();
             }
             REAL.syncDirectory(directory);
+        }
+    }
+
+    /**
+     * Under {@code NONE} a checkpoint copies index entries newer than the durable point it starts
+     * replay from. A power loss keeps only what was synced, so the checkpoint must not be published
+     * before the records it names are synced: the store then comes back with each key's last
+     * durable version, a prefix of what was written, never a key that reads as corrupt.
+     */
+    @Test
+    void underNoneDurabilityACheckpointNamesOnlySyncedRecords() throws Exception {
+        Path root = dir.resolve("store");
+        Path crashed = dir.resolve("crashed");
+        Map<Long, Integer> syncedTo = new ConcurrentHashMap<>();
+        Map<Long, Integer> syncedAtCopy;
+        Syncer recording = (segment, from, to) -> {
+            Syncer.REAL.sync(segment, from, to);
+            syncedTo.merge(segment.id(), to, Math::max);
+        };
+        try (LogStore store = builder(root).durability(Durability.none()).syncer(recording).open()) {
+            store.storeMeta(NS, "k", bytes("durable"), Precondition.any());
+            store.storeMeta(NS, "gone", bytes("durable"), Precondition.any());
+            store.sync();
+            store.storeMeta(NS, "k", bytes("buffered"), Precondition.any());
+            store.deleteMeta(NS, "gone", Precondition.any());
+            store.checkpoint();
+            LogFiles.copyTree(root, crashed);
+            syncedAtCopy = Map.copyOf(syncedTo);
+        }
+        // The power loss: every byte after what was synced when the copy was taken is gone.
+        for (Path segment : LogFiles.segments(crashed)) {
+            int kept = syncedAtCopy.getOrDefault(Segment.parseId(segment.getFileName().toString()), 0);
+            LogFiles.zero(segment, kept, (int) Files.size(segment) - kept);
+        }
+        try (LogStore store = builder(crashed).durability(Durability.none()).open()) {
+            assertThat(store.readMeta(NS, "k").toByteArray()).isEqualTo(bytes("buffered"));
+            assertThatThrownBy(() -> store.readMeta(NS, "gone")).isInstanceOf(NotFoundException.class);
         }
     }
 
