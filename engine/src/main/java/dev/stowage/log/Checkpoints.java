@@ -53,6 +53,10 @@ final class Checkpoints {
 
     /** A log position: the next record after {@code lsn} starts at {@code offset} of segment {@code segmentId}. */
     record Point(long segmentId, int offset, long lsn) {
+        /** Whether this position is further along the log than {@code other} (a copy moves it on without an LSN). */
+        boolean isAfter(Point other) {
+            return segmentId != other.segmentId ? segmentId > other.segmentId : offset > other.offset;
+        }
     }
 
     /** A checkpoint read back: its position, the {@link CheckpointDescriptor#fingerprint} of the bytes before it, and the index it holds. */

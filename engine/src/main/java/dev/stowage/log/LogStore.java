@@ -52,6 +52,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -430,7 +431,7 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
     public long checkpoint() {
         ensureOpen();
         try {
-            return maintenance.submit(() -> writeCheckpoint()).get();
+            return maintenance.submit(() -> writeCheckpoint(false, false)).get();
         } catch (InterruptedException e) {
             throw new InterruptedStorageException("waiting for a checkpoint", e);
         } catch (ExecutionException e) {
@@ -536,7 +537,7 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
 
         @Override
         public void checkpoint() throws IOException {
-            writeCheckpoint(true);
+            writeCheckpoint(true, true);
         }
 
         @Override
@@ -547,27 +548,26 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
 
     private void periodicCheckpoint() {
         try {
-            writeCheckpoint();
+            writeCheckpoint(false, true);
         } catch (IOException | RuntimeException e) {
             LOG.warn("periodic checkpoint of {} failed; recovery replays more of the log until one succeeds", root, e);
         }
     }
 
-    /** Runs on the maintenance thread (or at close, after it stopped); skipped when nothing was written since the last. */
-    private long writeCheckpoint() throws IOException {
-        return writeCheckpoint(false);
-    }
-
     /**
-     * @param evenIfUnchanged also when no LSN was issued since the last one: compaction moves
-     *                        versions without issuing LSNs, and the checkpoint must stop naming the
-     *                        segment they left
+     * Runs on the maintenance thread (or at close, after it stopped).
+     *
+     * @param evenIfUnchanged also when no LSN was issued since the last one (else skipped):
+     *                        compaction moves versions without issuing LSNs, and the checkpoint
+     *                        must stop naming the segment they left
+     * @param background      written by the store on its own (periodic, log bytes, compaction), not
+     *                        asked for: may wait for the log to be synced anyway ({@link #logDurable})
      */
-    private long writeCheckpoint(boolean evenIfUnchanged) throws IOException {
+    private long writeCheckpoint(boolean evenIfUnchanged, boolean background) throws IOException {
         Checkpoints.Point point = writer.durablePoint();
         if ((evenIfUnchanged || point.lsn() > lastCheckpointLsn) && writer.failure() == null) {
             long started = clock.millis();
-            Checkpoints.write(root, index, point, segmentOf(point), syncer, this::logDurable);
+            Checkpoints.write(root, index, point, segmentOf(point), syncer, () -> logDurable(background));
             lastCheckpointLsn = point.lsn();
             lastCheckpointSegment = point.segmentId();
             lastCheckpointEndMillis = clock.millis();
@@ -577,15 +577,38 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
     }
 
     /**
-     * For {@link Checkpoints#write}: where writes are acknowledged before their sync, a sync of
-     * everything appended so far, which covers every record whose change a checkpoint just copied.
-     * Once closing, the stopped writer has synced the log already.
+     * For {@link Checkpoints#write}: where writes are acknowledged before their sync, makes every
+     * record whose change the checkpoint just copied durable. A background checkpoint first waits
+     * up to {@link #CHECKPOINT_SYNC_WAIT_NANOS} for the log to be synced anyway (a seal under
+     * {@code NONE}, the next group sync), since a {@link #sync()} holds up appends for as long as
+     * it takes: at full speed that cost 6 % of a buffered writer's throughput here
+     * (docs/benchmarks.md, run 18). Once closing, the stopped writer has synced the log already.
      */
-    private void logDurable() {
-        if (!durability.acknowledgesAfterSync() && !closed.get()) {
-            sync();
+    private void logDurable(boolean mayWait) {
+        if (durability.acknowledgesAfterSync() || closed.get()) {
+            return;
+        }
+        Checkpoints.Point copied = writer.applyingEnd();
+        long deadline = System.nanoTime() + (mayWait ? CHECKPOINT_SYNC_WAIT_NANOS : 0);
+        while (true) {
+            if (!copied.isAfter(writer.durablePoint())) {
+                return;
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                sync();
+                return;
+            }
+            LockSupport.parkNanos(CHECKPOINT_SYNC_POLL_NANOS);
         }
     }
+
+    /**
+     * How long a background checkpoint waits for the log to be synced anyway before it syncs it:
+     * the time to fill a default segment at 64 MiB/s.
+     */
+    static final long CHECKPOINT_SYNC_WAIT_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** How often {@link #logDurable} looks. */
+    static final long CHECKPOINT_SYNC_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private Segment segmentOf(Checkpoints.Point point) throws IOException {
         for (Segment s : segments.segments()) {
@@ -1048,7 +1071,7 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
                 LOG.warn("checkpoint or compaction of {} still running at close", root);
             }
             if (!aborted) {
-                writeCheckpoint();
+                writeCheckpoint(false, false);
             }
         } catch (IOException | RuntimeException e) {
             LOG.warn("checkpoint at close of {} failed; the next open replays the log", root, e);

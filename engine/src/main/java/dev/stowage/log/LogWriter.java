@@ -122,8 +122,8 @@ final class LogWriter implements EventHandler<WriteCommand> {
     private volatile StorageException failure;
     /** The latest position up to which every record is durable and applied to the index. */
     private volatile Checkpoints.Point durablePoint;
-    /** Without a committer: where the last batch the writer published ended (applied, maybe not yet durable). */
-    private Checkpoints.Point publishedEnd;
+    /** The end of the newest batch whose changes are applied to the index, set before them; see {@link #applyingEnd()}. */
+    private volatile Checkpoints.Point applyingEnd;
     private volatile boolean aborting;
     /** Counted down when {@link #onShutdown()} has finished with the segments. */
     private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
@@ -154,6 +154,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
         this.nextLsn = nextLsn;
         this.unsyncedFrom = log.position();
         this.durablePoint = endOfLog();
+        this.applyingEnd = durablePoint;
         watermark.publish(epoch, durablePoint.segmentId(), durablePoint.offset(), durablePoint.lsn());
         this.committer = durability.acknowledgesAfterSync() && !closeAfterBatch
             ? new Committer<>(syncer, new Committer.Outcome<>() {
@@ -184,6 +185,15 @@ final class LogWriter implements EventHandler<WriteCommand> {
         return new Checkpoints.Point(log.active().id(), log.position(), nextLsn - 1);
     }
 
+    /**
+     * A position at or after the record of every change a reader has seen in the index: set before
+     * a batch's changes are applied, so a checkpoint's copy of the index names no record beyond
+     * what this returns once the copy is done.
+     */
+    Checkpoints.Point applyingEnd() {
+        return applyingEnd;
+    }
+
     /** Where a checkpoint taken now may start replay; see {@link Checkpoints}. */
     Checkpoints.Point durablePoint() {
         return durablePoint;
@@ -200,7 +210,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
      * the sealer's thread, while the role holder cannot move the point (it awaits the sealer first).
      */
     private void moveDurablePoint(Checkpoints.Point published) {
-        if (published != null && published.lsn() > durablePoint.lsn()) {
+        if (published != null && published.isAfter(durablePoint)) {
             durablePoint = published;
         }
     }
@@ -614,7 +624,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
             window.flush();
             // Every published batch ended in this segment or before it: once it is synced, under
             // NONE or GROUP durability, the seal lets checkpoints move on between syncs.
-            Checkpoints.Point published = committer == null ? publishedEnd : null;
+            Checkpoints.Point published = committer == null ? applyingEnd : null;
             if (sealer != null) {
                 sealer.seal(sealed, unsyncedFrom, log.position(), () -> moveDurablePoint(published));
             } else {
@@ -708,7 +718,6 @@ final class LogWriter implements EventHandler<WriteCommand> {
         Appended appended = new Appended(batch, batchRanges, log.active(), endOfLog());
         if (committer == null) {
             publish(appended);
-            publishedEnd = appended.end;
             forget(batch);
             clearBatch();
             if (sealer != null && log.position() - unsyncedFrom >= Sealer.SYNC_BEHIND_BYTES
@@ -735,6 +744,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
      * or the committer's.
      */
     private void publish(Appended appended) {
+        applyingEnd = appended.end;
         for (Applied a : appended.applied) {
             for (Change ch : a.changes) {
                 if (ch.entry == REMOVED) {
