@@ -23,7 +23,9 @@ import java.util.Objects;
  * </ul>
  *
  * <p>In every mode a reader never sees a write before it is acknowledged, and recovery never
- * applies a record that is not whole. Immutable; thread-safe.
+ * applies a record that is not whole: what a crash or power loss leaves is a prefix of the writes
+ * (an index checkpoint is published only once every record it names is synced). Immutable;
+ * thread-safe.
  */
 public final class Durability {
     /** The kind of durability. */
