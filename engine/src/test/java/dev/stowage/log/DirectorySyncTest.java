@@ -12,8 +12,6 @@ import dev.stowage.conformance.LeakCheckingTest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,30 +26,6 @@ class DirectorySyncTest extends LeakCheckingTest {
 
     @TempDir
     Path dir;
-
-    /** Records directory syncs; fails those of {@code failing} once armed. */
-    private static final class RecordingSyncer implements Syncer {
-        final List<Path> synced = new CopyOnWriteArrayList<>();
-        volatile Path failing;
-
-        @Override
-        public void sync(Segment segment, int from, int to) {
-            REAL.sync(segment, from, to);
-        }
-
-        @Override
-        public void syncDirectory(Path directory) throws IOException {
-            if (directory.equals(failing)) {
-                throw new IOException("injected: directory sync of " + directory + " failed");
-            }
-            synced.add(directory);
-            FileSync.directory(directory);
-        }
-
-        long count(Path directory) {
-            return synced.stream().filter(directory::equals).count();
-        }
-    }
 
     private static long files(Path directory, String suffix) throws IOException {
         try (Stream<Path> s = Files.list(directory)) {

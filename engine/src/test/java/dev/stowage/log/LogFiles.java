@@ -9,11 +9,23 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /** Byte surgery on a closed store's files, for recovery tests. */
 final class LogFiles {
     private LogFiles() {
+    }
+
+    /**
+     * A power loss: zeroes every byte of the segments under {@code root} past what
+     * {@code syncedTo} (segment id to offset, {@link RecordingSyncer#syncedTo}) says was synced.
+     */
+    static void losePower(Path root, Map<Long, Integer> syncedTo) throws IOException {
+        for (Path segment : segments(root)) {
+            int kept = syncedTo.getOrDefault(Segment.parseId(segment.getFileName().toString()), 0);
+            zero(segment, kept, (int) Files.size(segment) - kept);
+        }
     }
 
     /** Segment files in log order. */

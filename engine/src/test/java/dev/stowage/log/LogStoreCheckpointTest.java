@@ -555,7 +555,7 @@ class LogStoreCheckpointTest extends LeakCheckingTest {
     void aCheckpointDueDuringACompactionPassIsWrittenBetweenItsSegments() throws Exception {
         Path root = dir.resolve("store");
         Path checkpoints = root.resolve(Checkpoints.DIR);
-        CountingSyncer syncer = new CountingSyncer(checkpoints, () -> { });
+        RecordingSyncer syncer = new RecordingSyncer();
         try (LogStore store = builder(root).checkpointLogBytes(2L * LogStore.Builder.MIN_SEGMENT_SIZE).compactionDeadRatio(0.1)
             .clock(STOPPED).syncer(syncer).open()) {
             for (int i = 0; i < 600; i++) {
@@ -565,10 +565,10 @@ class LogStoreCheckpointTest extends LeakCheckingTest {
                 store.storeMeta(NS, "k" + i, new byte[1000], Precondition.any());
             }
             store.checkpoint();
-            long before = syncer.checkpointsSynced.get();
+            long before = syncer.count(checkpoints);
             CompactionReport report = store.compact();
             assertThat(report.bytesCopied()).as("copies of about five segments' live halves").isGreaterThan(4L * LogStore.Builder.MIN_SEGMENT_SIZE);
-            assertThat(syncer.checkpointsSynced.get() - before).as("the pass's own checkpoint and at least one between its segments")
+            assertThat(syncer.count(checkpoints) - before).as("the pass's own checkpoint and at least one between its segments")
                 .isGreaterThanOrEqualTo(2);
             assertThat(store.readMeta(NS, "k1").size()).isEqualTo(1000);
         }
@@ -583,8 +583,14 @@ class LogStoreCheckpointTest extends LeakCheckingTest {
     @Test
     void checkpointsDueByLogBytesWaitNineTimesTheLastOnesDuration() throws Exception {
         Path root = dir.resolve("store");
+        Path checkpoints = root.resolve(Checkpoints.DIR);
         AtomicLong now = new AtomicLong(1_000_000);
-        CountingSyncer syncer = new CountingSyncer(root.resolve(Checkpoints.DIR), () -> now.addAndGet(1000));
+        RecordingSyncer syncer = new RecordingSyncer();
+        syncer.afterDirectorySync = directory -> {
+            if (directory.equals(checkpoints)) {
+                now.addAndGet(1000);
+            }
+        };
         try (LogStore store = builder(root).checkpointLogBytes(2L * LogStore.Builder.MIN_SEGMENT_SIZE)
             .clock(() -> Instant.ofEpochMilli(now.get())).syncer(syncer).open()) {
             int written = 0;
@@ -592,50 +598,24 @@ class LogStoreCheckpointTest extends LeakCheckingTest {
                 store.storeMeta(NS, "k" + written++, new byte[1000], Precondition.any());
             }
             store.compact();
-            assertThat(syncer.checkpointsSynced.get()).as("the first: no earlier one to wait for").isEqualTo(1);
+            assertThat(syncer.count(checkpoints)).as("the first: no earlier one to wait for").isEqualTo(1);
             while (segmentsWithRecords(root) < 8) {
                 store.storeMeta(NS, "k" + written++, new byte[1000], Precondition.any());
             }
             store.compact();
-            assertThat(syncer.checkpointsSynced.get()).as("four segments on, but no time has passed").isEqualTo(1);
+            assertThat(syncer.count(checkpoints)).as("four segments on, but no time has passed").isEqualTo(1);
             now.addAndGet(8999);
             while (segmentsWithRecords(root) < 9) {
                 store.storeMeta(NS, "k" + written++, new byte[1000], Precondition.any());
             }
             store.compact();
-            assertThat(syncer.checkpointsSynced.get()).as("a millisecond short of nine seconds").isEqualTo(1);
+            assertThat(syncer.count(checkpoints)).as("a millisecond short of nine seconds").isEqualTo(1);
             now.addAndGet(1);
             while (segmentsWithRecords(root) < 10) {
                 store.storeMeta(NS, "k" + written++, new byte[1000], Precondition.any());
             }
             store.compact();
-            assertThat(syncer.checkpointsSynced.get()).as("nine seconds after the last ended").isEqualTo(2);
-        }
-    }
-
-    /** Counts the syncs of the checkpoint directory, one per checkpoint written, running {@code onCheckpoint} at each. */
-    private static final class CountingSyncer implements Syncer {
-        final AtomicLong checkpointsSynced = new AtomicLong();
-        private final Path checkpoints;
-        private final Runnable onCheckpoint;
-
-        CountingSyncer(Path checkpoints, Runnable onCheckpoint) {
-            this.checkpoints = checkpoints;
-            this.onCheckpoint = onCheckpoint;
-        }
-
-        @Override
-        public void sync(Segment segment, int from, int to) {
-            REAL.sync(segment, from, to);
-        }
-
-        @Override
-        public void syncDirectory(Path directory) throws IOException {
-            if (directory.equals(checkpoints)) {
-                checkpointsSynced.incrementAndGet();
-                onCheckpoint.run();
-            }
-            REAL.syncDirectory(directory);
+            assertThat(syncer.count(checkpoints)).as("nine seconds after the last ended").isEqualTo(2);
         }
     }
 
@@ -649,13 +629,9 @@ class LogStoreCheckpointTest extends LeakCheckingTest {
     void underNoneDurabilityACheckpointNamesOnlySyncedRecords() throws Exception {
         Path root = dir.resolve("store");
         Path crashed = dir.resolve("crashed");
-        Map<Long, Integer> syncedTo = new ConcurrentHashMap<>();
+        RecordingSyncer syncer = new RecordingSyncer();
         Map<Long, Integer> syncedAtCopy;
-        Syncer recording = (segment, from, to) -> {
-            Syncer.REAL.sync(segment, from, to);
-            syncedTo.merge(segment.id(), to, Math::max);
-        };
-        try (LogStore store = builder(root).durability(Durability.none()).syncer(recording).open()) {
+        try (LogStore store = builder(root).durability(Durability.none()).syncer(syncer).open()) {
             store.storeMeta(NS, "k", bytes("durable"), Precondition.any());
             store.storeMeta(NS, "gone", bytes("durable"), Precondition.any());
             store.sync();
@@ -663,13 +639,9 @@ class LogStoreCheckpointTest extends LeakCheckingTest {
             store.deleteMeta(NS, "gone", Precondition.any());
             store.checkpoint();
             LogFiles.copyTree(root, crashed);
-            syncedAtCopy = Map.copyOf(syncedTo);
+            syncedAtCopy = syncer.syncedTo();
         }
-        // The power loss: every byte after what was synced when the copy was taken is gone.
-        for (Path segment : LogFiles.segments(crashed)) {
-            int kept = syncedAtCopy.getOrDefault(Segment.parseId(segment.getFileName().toString()), 0);
-            LogFiles.zero(segment, kept, (int) Files.size(segment) - kept);
-        }
+        LogFiles.losePower(crashed, syncedAtCopy);
         try (LogStore store = builder(crashed).durability(Durability.none()).open()) {
             assertThat(store.readMeta(NS, "k").toByteArray()).isEqualTo(bytes("buffered"));
             assertThatThrownBy(() -> store.readMeta(NS, "gone")).isInstanceOf(NotFoundException.class);
@@ -688,23 +660,13 @@ class LogStoreCheckpointTest extends LeakCheckingTest {
         Path root = dir.resolve("store");
         Path crashed = dir.resolve("crashed");
         Path checkpoints = root.resolve(Checkpoints.DIR);
-        Map<Long, Integer> syncedTo = new ConcurrentHashMap<>();
         Map<Long, Integer> syncedAtCrash = new ConcurrentHashMap<>();
         AtomicBoolean armed = new AtomicBoolean();
-        Syncer powerLossAtPublication = new Syncer() {
-            @Override
-            public void sync(Segment segment, int from, int to) {
-                REAL.sync(segment, from, to);
-                syncedTo.merge(segment.id(), to, Math::max);
-            }
-
-            @Override
-            public void syncDirectory(Path directory) throws IOException {
-                REAL.syncDirectory(directory);
-                if (directory.equals(checkpoints) && armed.compareAndSet(true, false)) {
-                    syncedAtCrash.putAll(syncedTo);
-                    LogFiles.copyTree(root, crashed);
-                }
+        RecordingSyncer powerLossAtPublication = new RecordingSyncer();
+        powerLossAtPublication.afterDirectorySync = directory -> {
+            if (directory.equals(checkpoints) && armed.compareAndSet(true, false)) {
+                syncedAtCrash.putAll(powerLossAtPublication.syncedTo());
+                LogFiles.copyTree(root, crashed);
             }
         };
         int keys = 600;
@@ -721,10 +683,7 @@ class LogStoreCheckpointTest extends LeakCheckingTest {
             store.compact();
             assertThat(armed.get()).as("a checkpoint was written between the pass's segments").isFalse();
         }
-        for (Path segment : LogFiles.segments(crashed)) {
-            int kept = syncedAtCrash.getOrDefault(Segment.parseId(segment.getFileName().toString()), 0);
-            LogFiles.zero(segment, kept, (int) Files.size(segment) - kept);
-        }
+        LogFiles.losePower(crashed, syncedAtCrash);
         try (LogStore store = builder(crashed).durability(Durability.none()).open()) {
             for (int i = 0; i < keys; i++) {
                 assertThat(store.readMeta(NS, "k" + i).toByteArray()).as("k%d", i).isEqualTo(value(i));
