@@ -583,17 +583,23 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
      * up to {@link #CHECKPOINT_SYNC_WAIT_NANOS} for the log to be synced anyway (a seal under
      * {@code NONE}, the next group sync), since a {@link #sync()} holds up appends for as long as
      * it takes: at full speed that cost 6 % of a buffered writer's throughput here
-     * (docs/benchmarks.md, run 18). Once closing, the stopped writer has synced the log already.
+     * (docs/benchmarks.md, run 18). Once closing, the writer syncs the log as it stops. Throws
+     * rather than let a checkpoint be published over records that are not durable.
      */
     private void logDurable(boolean mayWait) {
         checkpointWaitMillis = 0;
-        if (durability.acknowledgesAfterSync() || closed.get()) {
+        if (durability.acknowledgesAfterSync()) {
             return;
         }
         Checkpoints.Point copied = writer.applyingEnd();
         long from = clock.millis();
         long deadline = System.nanoTime() + (mayWait ? CHECKPOINT_SYNC_WAIT_NANOS : 0);
         while (copied.isAfter(writer.durablePoint())) {
+            if (closed.get()) {
+                // The writer syncs the log as it stops (a sync asked now would be refused): wait for that.
+                awaitWriterStopped();
+                break;
+            }
             if (System.nanoTime() - deadline >= 0) {
                 sync();
                 break;
@@ -601,6 +607,19 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
             LockSupport.parkNanos(CHECKPOINT_SYNC_POLL_NANOS);
         }
         checkpointWaitMillis = clock.millis() - from;
+        if (copied.isAfter(writer.durablePoint())) {
+            throw new StorageException("the log of " + root + " is not synced up to what the checkpoint copied (the writer failed or"
+                + " did not stop); the checkpoint is not published");
+        }
+    }
+
+    private void awaitWriterStopped() {
+        try {
+            writer.awaitStopped(1, TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedStorageException("waiting for the writer to stop", e);
+        }
     }
 
     /** Time the last checkpoint spent in {@link #logDurable}; maintenance thread (or close) only. */
