@@ -178,7 +178,7 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
                 rejected.isEmpty() ? null : String.join("; ", rejected), Duration.ofNanos(System.nanoTime() - recoveryStart));
             this.lastCheckpointLsn = checkpoint == null ? -1 : checkpoint.point().lsn();
             this.lastCheckpointSegment = checkpoint == null ? logStart.firstSegment() : checkpoint.point().segmentId();
-            this.checkpointDueSegments = (b.checkpointLogBytes + b.segmentSize - 1) / b.segmentSize;
+            this.checkpointDueSegments = b.checkpointLogBytes / b.segmentSize + (b.checkpointLogBytes % b.segmentSize == 0 ? 0 : 1);
             this.clock = b.clock;
             segmentLog.resumeAt(position.segmentIndex(), position.offset());
             recordUnsyncedSegments(storeRoot, segmentLog, unsyncedFrom, backgroundSync, b.syncer);

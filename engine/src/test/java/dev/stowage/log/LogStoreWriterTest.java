@@ -349,6 +349,8 @@ class LogStoreWriterTest extends LeakCheckingTest {
         assertThatThrownBy(() -> builder().ringSize(1000).open()).isInstanceOf(IllegalArgumentException.class)
             .hasMessageContaining("power of two");
         assertThatThrownBy(() -> builder().maxBatchOps(0).open()).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> builder().checkpointLogBytes(-1).open()).isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("checkpointLogBytes");
         assertThat(dir.resolve(StoreRoot.MANIFEST_FILE)).doesNotExist();
     }
 }
