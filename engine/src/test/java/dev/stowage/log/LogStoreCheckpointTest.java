@@ -514,20 +514,14 @@ class LogStoreCheckpointTest extends LeakCheckingTest {
         Path checkpoints = root.resolve(Checkpoints.DIR);
         int written = 0;
         try (LogStore store = builder(root).checkpointLogBytes(2L * LogStore.Builder.MIN_SEGMENT_SIZE).clock(STOPPED).open()) {
-            while (segmentsWithRecords(root) < 3) {
-                store.storeMeta(NS, "k" + written++, new byte[1000], Precondition.any());
-            }
+            written = writeUntilSegments(store, root, 3, written);
             store.compact();
             assertThat(Checkpoints.list(checkpoints, false)).as("sealing the second segment: the log since the start is not two segments")
                 .isEmpty();
-            while (segmentsWithRecords(root) < 4) {
-                store.storeMeta(NS, "k" + written++, new byte[1000], Precondition.any());
-            }
+            written = writeUntilSegments(store, root, 4, written);
             store.compact();
             assertThat(Checkpoints.list(checkpoints, false)).as("sealing the third: two whole segments since the start").hasSize(1);
-            while (segmentsWithRecords(root) < 5) {
-                store.storeMeta(NS, "k" + written++, new byte[1000], Precondition.any());
-            }
+            written = writeUntilSegments(store, root, 5, written);
             store.compact();
             assertThat(Checkpoints.list(checkpoints, false)).as("sealing the fourth: not two segments since that checkpoint").hasSize(1);
             for (int i = 0; i < 5; i++) {
@@ -594,26 +588,18 @@ class LogStoreCheckpointTest extends LeakCheckingTest {
         try (LogStore store = builder(root).checkpointLogBytes(2L * LogStore.Builder.MIN_SEGMENT_SIZE)
             .clock(() -> Instant.ofEpochMilli(now.get())).syncer(syncer).open()) {
             int written = 0;
-            while (segmentsWithRecords(root) < 4) {
-                store.storeMeta(NS, "k" + written++, new byte[1000], Precondition.any());
-            }
+            written = writeUntilSegments(store, root, 4, written);
             store.compact();
             assertThat(syncer.count(checkpoints)).as("the first: no earlier one to wait for").isEqualTo(1);
-            while (segmentsWithRecords(root) < 8) {
-                store.storeMeta(NS, "k" + written++, new byte[1000], Precondition.any());
-            }
+            written = writeUntilSegments(store, root, 8, written);
             store.compact();
             assertThat(syncer.count(checkpoints)).as("four segments on, but no time has passed").isEqualTo(1);
             now.addAndGet(8999);
-            while (segmentsWithRecords(root) < 9) {
-                store.storeMeta(NS, "k" + written++, new byte[1000], Precondition.any());
-            }
+            written = writeUntilSegments(store, root, 9, written);
             store.compact();
             assertThat(syncer.count(checkpoints)).as("a millisecond short of nine seconds").isEqualTo(1);
             now.addAndGet(1);
-            while (segmentsWithRecords(root) < 10) {
-                store.storeMeta(NS, "k" + written++, new byte[1000], Precondition.any());
-            }
+            written = writeUntilSegments(store, root, 10, written);
             store.compact();
             assertThat(syncer.count(checkpoints)).as("nine seconds after the last ended").isEqualTo(2);
         }
@@ -697,6 +683,17 @@ class LogStoreCheckpointTest extends LeakCheckingTest {
 
     /** A clock that never moves: every checkpoint takes no time, so none waits for the last one's duration. */
     private static final InstantSource STOPPED = InstantSource.fixed(Instant.ofEpochMilli(1_000_000));
+
+    /**
+     * Stores 1000-byte values under {@code k<written>}, {@code k<written + 1>}, ... until
+     * {@code segments} segment files hold records; returns the number of the next key.
+     */
+    private static int writeUntilSegments(LogStore store, Path root, int segments, int written) throws IOException {
+        while (segmentsWithRecords(root) < segments) {
+            store.storeMeta(NS, "k" + written++, new byte[1000], Precondition.any());
+        }
+        return written;
+    }
 
     /** Segment files holding records: a prepared next segment holds none. */
     private static long segmentsWithRecords(Path root) throws IOException {
