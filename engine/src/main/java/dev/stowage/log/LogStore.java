@@ -1150,8 +1150,10 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
         /** Default period between index checkpoints (one is also written at close). */
         public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofMinutes(1);
         /**
-         * Default {@link #checkpointLogBytes}: 512 MiB, four default segments; at about 2.6 µs per
-         * replayed 1 KiB record here (docs/benchmarks.md), an open after a crash replays about 1.3 s.
+         * Default {@link #checkpointLogBytes}: 512 MiB, four default segments. Replay runs at 2.6-3.8
+         * µs per 1 KiB record here, and an open after a crash measured 1.5-2.6 s after 25 s of
+         * overwrites to 1 M keys (docs/benchmarks.md, run 18; the bound is reached a segment or so
+         * late, and the pacing stretches it on a large index).
          */
         public static final long DEFAULT_CHECKPOINT_LOG_BYTES = 512L << 20;
         /** Default period between background compaction passes. */
