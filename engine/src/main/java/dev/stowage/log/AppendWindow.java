@@ -7,7 +7,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * Where the writer encodes the records it appends to the active segment.
  *
  * <ul>
- *   <li>{@link #mapped()}: straight into the segment's read-write mapping; the bytes are in the
+ *   <li>{@link #mapped()}: straight into the segment's read-write mapping ({@link Segment#appendBuffer}); the bytes are in the
  *       page cache as soon as they are encoded, and {@code msync} makes them durable.</li>
  *   <li>{@link #positional(int)} ({@link LogStore.WriteMode#POSITIONAL}): into an off-heap buffer that holds the active
  *       segment's bytes from the window's start; {@link #flush} writes them to the file with
@@ -74,7 +74,7 @@ final class AppendWindow {
 
     /** The buffer to encode into. */
     UnsafeBuffer buffer() {
-        return staging != null ? staging : segment.buffer();
+        return staging != null ? staging : segment.appendBuffer();
     }
 
     /** The index in {@link #buffer()} of segment offset {@code offset}. */

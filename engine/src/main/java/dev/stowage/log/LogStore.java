@@ -680,7 +680,10 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
          * with {@code msync}. No system call per batch unless it syncs: the cheapest when syncs are
          * rare ({@link Durability#none()}, {@link Durability#group}). A sync costs more than with
          * {@link #POSITIONAL}: after each {@code msync} the kernel write-protects the synced pages,
-         * and the next record in such a page takes a page fault.
+         * and the next record in such a page takes a page fault. Readers read through a second,
+         * read-only mapping, and a sealed segment's read-write mapping is released before its
+         * sync, which is then an {@code fsync}: an {@code msync} of the whole segment would
+         * flush a TLB entry per page.
          */
         MAPPED,
         /**

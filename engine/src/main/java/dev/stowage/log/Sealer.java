@@ -68,6 +68,7 @@ final class Sealer implements AutoCloseable {
         }
         last = lastSeal = CompletableFuture.runAsync(() -> {
             try {
+                segment.endAppends(); // the writer appends to the next segment now
                 syncer.sync(segment, from, to);
                 segment.closeFile();
                 root.recordUnsyncedFrom(segment.id() + 1);

@@ -23,13 +23,20 @@ import org.agrona.concurrent.UnsafeBuffer;
  * compacted segment's file is reused ({@link #recycle}), which writes no zeros. Zero bytes at a
  * record position (the end mark, {@link RecordDescriptor}) mean "no more records".
  *
- * <p><b>Two ways to write</b> ({@link LogStore.WriteMode}): a mapped segment is mapped read-write
- * and the writer encodes records straight into the mapping ({@code msync} makes them durable). A
- * <em>positional</em> segment is mapped read-only for readers; the writer encodes records
- * elsewhere ({@link AppendWindow}), writes them with positional {@code pwrite} and syncs with
- * {@code fdatasync}; in NFS mode it also closes the file after each batch so another host's open
- * sees them (close-to-open consistency). Never write through a positional segment's
- * {@link #buffer()}: its mapping is read-only.
+ * <p><b>Two ways to write</b> ({@link LogStore.WriteMode}). Every segment is mapped read-only for
+ * reading ({@link #buffer()}: never write through it). A mapped segment that takes appends also
+ * has a second, read-write mapping ({@link #appendBuffer()}): the writer encodes records straight
+ * into it, and {@code msync} makes them durable. A <em>positional</em> segment has none; the writer
+ * encodes records elsewhere ({@link AppendWindow}), writes them with positional {@code pwrite} and
+ * syncs with {@code fdatasync}; in NFS mode it also closes the file after each batch so another
+ * host's open sees them (close-to-open consistency).
+ *
+ * <p><b>The seal</b> ends the appends ({@link #endAppends}) before its sync: the read-write
+ * mapping is released, and the sync is an {@code fsync} of the file. An {@code msync} of a
+ * writable mapping write-protects each dirty page with a TLB flush, an interrupt to every other
+ * core running the process: 480 ms of CPU per 128 MiB segment on this project's 2-vCPU VM, against
+ * 7-9 ms for the unmap and {@code fsync} (docs/benchmarks.md, run 19). Read-only mappings cost the
+ * writeback nothing: their pages are never dirty in them.
  *
  * <p><b>Lifetime</b>: reference counted. The store holds one reference; each open reader holds
  * one more. The mapping is released deterministically when the last reference goes, never while a
@@ -38,9 +45,11 @@ import org.agrona.concurrent.UnsafeBuffer;
  * <p><b>Thread-safety</b>: appends come from the thread holding the writer role
  * ({@link LogWriter}) only; syncs, and zeros over a cut batch, of ranges the writer has written
  * also from its {@link Committer} (while the file stays open: the writer closes it only when the
- * committer is idle); reads of committed ranges from any thread; reference counting is thread-safe.
- * Positional writes, and opening and closing the file, hold the segment's monitor; a sync does
- * not, so the next batch is written while one is synced.
+ * committer is idle) or the {@link Sealer}; reads of committed ranges from any thread; reference
+ * counting is thread-safe. Positional writes, zeros, opening and closing the file, an
+ * {@code msync} and releasing the read-write mapping hold the segment's monitor, so none of them
+ * touches a released mapping; an {@code fdatasync} does not, so the next batch is written while
+ * one is synced.
  */
 final class Segment {
     /** File name suffix of segment files. */
@@ -52,19 +61,28 @@ final class Segment {
     /** CRC seed of this segment's records ({@link RecordCodec#seed}). */
     private final long crcSeed;
     private final Path path;
+    /** The whole file, read-only: what every read goes through. */
     private final MappedByteBuffer mapped;
     private final UnsafeBuffer buffer;
+    /**
+     * Mapped write mode, while the segment takes appends: the whole file again, read-write, else
+     * {@code null}. Guarded by {@code this}.
+     */
+    private MappedByteBuffer writable;
+    /** {@link #writable} as an Agrona buffer, or {@code null} when there is none. */
+    private volatile UnsafeBuffer appendBuffer;
     private final ReferenceCount references = new ReferenceCount();
     private final boolean positional;
     /**
-     * Positional mode: the file for syncs, else {@code null}. Opened with {@link #writeChannel} and
+     * The file for syncs without a read-write mapping (positional, or appends ended), else
+     * {@code null}. Opened with {@link #writeChannel} and
      * before any write through it, so its {@code fdatasync} reports every writeback error of those
      * writes; used by the store's own threads only, so never closed by a caller's interrupt.
      * Guarded by {@code this}.
      */
     private FileChannel syncChannel;
     /**
-     * Positional mode: the file for writes, else {@code null}. A caller that appends for itself
+     * The file for writes without a read-write mapping, else {@code null}. A caller that appends for itself
      * ({@link LogStore.Builder#callerAppends}) writes through it, and an interrupt of its thread
      * closes it; {@link #writeFully} then opens it again. Guarded by {@code this}.
      */
@@ -183,29 +201,79 @@ final class Segment {
 
     private static Segment mapTouched(long id, long recordSeed, Path path, long size, boolean positional) throws IOException {
         Segment segment = map(id, recordSeed, path, size, positional);
-        if (positional) {
-            segment.mapped.load();
-        } else {
+        try {
+            segment.mapForAppends();
             segment.touchForWriting();
+            segment.mapped.load();
+        } catch (IOException | RuntimeException e) {
+            segment.release();
+            throw e;
         }
         return segment;
     }
 
     /**
-     * Stores a zero (what the page holds) into every page of a read-write mapping. Reading the
-     * pages in ({@code load}) maps them read-only, as the kernel tracks a shared mapping's dirty
-     * pages by write-protecting clean ones, so the writer would still take a fault at its first
-     * record in each page (most of a buffered append's time here); a store leaves them writable.
+     * Stores a zero (what the page holds) into every page of the read-write mapping, if any.
+     * Reading the pages in ({@code load}) maps them read-only, as the kernel tracks a shared
+     * mapping's dirty pages by write-protecting clean ones, so the writer would still take a fault
+     * at its first record in each page (most of a buffered append's time here); a store leaves
+     * them writable.
      */
     private void touchForWriting() {
-        for (int at = 0; at < buffer.capacity(); at += TOUCH_STRIDE) {
-            buffer.putByte(at, (byte) 0);
+        UnsafeBuffer target = appendBuffer;
+        for (int at = 0; target != null && at < target.capacity(); at += TOUCH_STRIDE) {
+            target.putByte(at, (byte) 0);
         }
     }
 
-    /** Maps an existing segment for reading and appending (through the mapping, or positional). */
+    /**
+     * Maps an existing segment for reading; {@link #mapForAppends} before appending to it.
+     */
     static Segment open(Path path, long id, long recordSeed, boolean positional) throws IOException {
         return map(id, recordSeed, path, Files.size(path), positional);
+    }
+
+    /**
+     * Mapped write mode: maps the file read-write for appends ({@link #appendBuffer}), unless it
+     * is mapped so already. A no-op for positional segments.
+     */
+    synchronized void mapForAppends() throws IOException {
+        if (positional || writable != null) {
+            return;
+        }
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            writable = channel.map(FileChannel.MapMode.READ_WRITE, 0, mapped.capacity());
+        }
+        LIVE_MAPPINGS.incrementAndGet();
+        appendBuffer = new UnsafeBuffer(writable);
+    }
+
+    /**
+     * The read-write mapping that records are encoded into (mapped write mode).
+     *
+     * @throws IllegalStateException if there is none: the segment is positional, or its appends
+     *         ended ({@link #endAppends}), or it was never {@linkplain #mapForAppends mapped for them}
+     */
+    UnsafeBuffer appendBuffer() {
+        UnsafeBuffer target = appendBuffer;
+        if (target == null) {
+            throw new IllegalStateException(this + " takes no appends through a mapping");
+        }
+        return target;
+    }
+
+    /**
+     * The segment takes no more appends (it is sealed): releases its read-write mapping, so that
+     * its syncs from now on are {@code fsync}s of the file, and zeros over a cut batch
+     * positional writes. Idempotent.
+     */
+    synchronized void endAppends() {
+        if (writable != null) {
+            appendBuffer = null;
+            IoUtil.unmap(writable);
+            writable = null;
+            LIVE_MAPPINGS.decrementAndGet();
+        }
     }
 
     /** Maps an existing segment read-only (offline tools; never written through). */
@@ -218,9 +286,8 @@ final class Segment {
 
     private static Segment map(long id, long recordSeed, Path path, long size, boolean positional) throws IOException {
         checkSize(path, size);
-        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            FileChannel.MapMode mode = positional ? FileChannel.MapMode.READ_ONLY : FileChannel.MapMode.READ_WRITE;
-            return new Segment(id, recordSeed, path, channel.map(mode, 0, size), positional);
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+            return new Segment(id, recordSeed, path, channel.map(FileChannel.MapMode.READ_ONLY, 0, size), positional);
         }
     }
 
@@ -303,9 +370,9 @@ final class Segment {
     }
 
     /**
-     * Positional mode: closes the file, once sealed or (NFS mode) after every batch so that
-     * another host opening it sees the batch (close-to-open); the next write opens it again.
-     * No-op otherwise.
+     * Closes the file opened for positional writes and syncs, once sealed or (NFS mode) after
+     * every batch so that another host opening it sees the batch (close-to-open); the next write
+     * or sync opens it again. No-op if it is not open.
      */
     synchronized void closeFile() {
         if (syncChannel != null) {
@@ -365,30 +432,38 @@ final class Segment {
         if (to <= from) {
             return;
         }
-        if (!positional) {
-            mapped.force(from, Math.min(capacity(), to + RecordDescriptor.END_MARK_LENGTH) - from);
-            return;
-        }
         try {
-            FileChannel sync;
+            FileChannel sync = null;
             synchronized (this) {
-                openFile();
-                sync = syncChannel;
+                if (writable != null) {
+                    writable.force(from, Math.min(capacity(), to + RecordDescriptor.END_MARK_LENGTH) - from);
+                    return;
+                }
+                if (positional) {
+                    openFile();
+                    sync = syncChannel;
+                }
             }
             // Outside the lock: a caller's write of the next batch goes on during the sync.
-            sync.force(false);
+            if (sync != null) {
+                sync.force(false);
+            } else {
+                // Appends ended (a seal), maybe on an interrupted caller's thread: msync was not
+                // interruptible, and neither is this, where a FileChannel's sync would be.
+                FileSync.file(path);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("syncing " + path, e);
         }
     }
 
     /** Writes zeros over {@code [from, to)}: cuts off records that must not survive. */
-    void zero(int from, int to) {
+    synchronized void zero(int from, int to) {
         if (to <= from) {
             return;
         }
-        if (!positional) {
-            buffer.setMemory(from, to - from, (byte) 0);
+        if (writable != null) {
+            appendBuffer.setMemory(from, to - from, (byte) 0);
             return;
         }
         try {
@@ -429,6 +504,7 @@ final class Segment {
             return false;
         }
         closeFile();
+        endAppends();
         IoUtil.unmap(mapped);
         LIVE_MAPPINGS.decrementAndGet();
         return true;

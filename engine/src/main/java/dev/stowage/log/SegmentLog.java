@@ -127,6 +127,7 @@ final class SegmentLog implements AutoCloseable {
      */
     void resumeAt(int index, int offset) throws IOException {
         active = segments.get(index);
+        active.mapForAppends();
         position = offset;
         boolean removed = false;
         while (segments.size() > index + 1) {

@@ -132,10 +132,10 @@ class LogIndexTest extends LeakCheckingTest {
     private IndexEntry record(String key, int valueLength, long lsn) {
         byte[] ns = NS.getBytes(StandardCharsets.UTF_8);
         byte[] k = key.getBytes(StandardCharsets.UTF_8);
-        codec.writeHeader(segment.buffer(), appendAt, RecordDescriptor.TYPE_PUT, SPACE, (byte) 0, ns, k, RecordCodec.NO_ATTRIBUTES,
+        codec.writeHeader(segment.appendBuffer(), appendAt, RecordDescriptor.TYPE_PUT, SPACE, (byte) 0, ns, k, RecordCodec.NO_ATTRIBUTES,
             lsn, lsn, 1, valueLength);
         int frame = (int) RecordDescriptor.frameLength(ns.length, k.length, 0, valueLength);
-        codec.seal(segment.buffer(), appendAt, frame, segment.crcSeed());
+        codec.seal(segment.appendBuffer(), appendAt, frame, segment.crcSeed());
         IndexEntry entry = BlobEntry.read(segment, appendAt);
         appendAt += (int) RecordDescriptor.align(frame);
         return entry;

@@ -10,8 +10,14 @@ import dev.stowage.ReplayableBody;
 import dev.stowage.Stores;
 import dev.stowage.conformance.BackendConformanceTest;
 import dev.stowage.conformance.LeakCheckingTest;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -115,6 +121,45 @@ class PositionalIoTest {
             }
             assertThatThrownBy(() -> Stores.open(url + "?nfs=maybe")).isInstanceOf(InvalidRequestException.class)
                 .hasMessageContaining("auto, on or off");
+        }
+    }
+
+    /**
+     * A sealed segment is synced without a read-write mapping (an {@code msync} of one costs a TLB
+     * flush per dirty page, see {@link Segment}), so once sealed no segment is mapped for writing:
+     * only the active one and the one prepared after it are. Read from the process's own mappings.
+     */
+    @Nested
+    class SealedSegments extends LeakCheckingTest {
+        @Test
+        void areMappedReadOnlyOnceSealed() throws IOException {
+            Path root = dir.resolve("sealed");
+            try (LogStore store = LogStore.builder(root).durability(Durability.none()).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).open()) {
+                for (int i = 0; LogFiles.segments(root).size() < 5; i++) {
+                    store.storeMeta("n", "k" + i, new byte[1000], Precondition.any());
+                }
+                List<Path> segments = LogFiles.segments(root);
+                Map<String, Set<String>> modes = segmentMappings(root);
+                for (Path sealed : segments.subList(0, segments.size() - 2)) {
+                    assertThat(modes.get(sealed.getFileName().toString())).as("sealed %s", sealed.getFileName()).containsExactly("r--s");
+                }
+                assertThat(modes.values()).as("the active segment, mapped for reading and for appends")
+                    .anySatisfy(m -> assertThat(m).containsExactlyInAnyOrder("r--s", "rw-s"));
+            }
+            assertThat(segmentMappings(root)).as("after close").isEmpty();
+        }
+
+        /** Segment file name to the permissions of each mapping of it in this process ({@code /proc/self/maps}). */
+        private Map<String, Set<String>> segmentMappings(Path root) throws IOException {
+            String directory = root.resolve(StoreRoot.SEGMENTS_DIR).toRealPath() + "/";
+            Map<String, Set<String>> modes = new HashMap<>();
+            for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
+                int at = line.indexOf(directory);
+                if (at >= 0) {
+                    modes.computeIfAbsent(line.substring(at + directory.length()), f -> new HashSet<>()).add(line.split(" ")[1]);
+                }
+            }
+            return modes;
         }
     }
 
