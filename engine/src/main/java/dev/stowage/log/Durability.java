@@ -14,12 +14,12 @@ import java.util.Objects;
  *   <li>{@link #group(Duration)}: a write is acknowledged once it is in the page cache; dirty data
  *       is synced at most {@code interval} later. It survives a process crash (kill -9); a kernel
  *       crash or power loss can lose writes acknowledged within the last interval.</li>
- *   <li>{@link #none()}: acknowledged in the page cache, synced only when a segment is sealed,
- *       on {@link LogStore#sync()} or when the store is closed (and behind the appends with
- *       {@link LogStore.Builder#backgroundSync}). Survives a process crash; a kernel crash or
- *       power loss can lose everything since the last of those that completed (with background
- *       syncs, recovery ends the log at the first damage in a sealed segment not yet synced,
- *       drops what follows, and reports it).</li>
+ *   <li>{@link #none()}: acknowledged in the page cache, synced only when a segment is sealed
+ *       (in the background by default: {@link LogStore.Builder#backgroundSync}), on
+ *       {@link LogStore#sync()} or when the store is closed. Survives a process crash; a kernel
+ *       crash or power loss can lose everything since the last of those that completed (with
+ *       background syncs, recovery ends the log at the first damage in a sealed segment not yet
+ *       synced, drops what follows, and reports it).</li>
  * </ul>
  *
  * <p>In every mode a reader never sees a write before it is acknowledged, and recovery never

@@ -45,7 +45,7 @@ public final class LogStoreProvider implements BackendProvider {
     public static final String WRITE_MODE = "writeMode";
     /** {@code true} (the default) or {@code false}: {@link LogStore.Builder#callerAppends}. */
     public static final String CALLER_APPENDS = "callerAppends";
-    /** {@code true} or {@code false} (the default): {@link LogStore.Builder#backgroundSync}. */
+    /** {@code true} (the default) or {@code false}: {@link LogStore.Builder#backgroundSync}. */
     public static final String BACKGROUND_SYNC = "backgroundSync";
     /** A follower's {@link LogFollower.Builder#pollInterval}. */
     public static final String POLL_INTERVAL = "pollInterval";

@@ -721,10 +721,6 @@ final class LogWriter implements EventHandler<WriteCommand> {
             publish(appended);
             forget(batch);
             clearBatch();
-            if (sealer != null && log.position() - unsyncedFrom >= Sealer.SYNC_BEHIND_BYTES
-                && sealer.syncBehind(log.active(), unsyncedFrom, log.position())) {
-                unsyncedFrom = log.position();
-            }
             if (closeAfterBatch) {
                 closeActive();
             }

@@ -9,11 +9,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.function.Consumer;
 
 /**
- * Syncs the log on a background thread, for {@code NONE} durability with
- * {@link LogStore.Builder#backgroundSync}: each sealed segment, which a roll otherwise syncs whole
- * on the thread holding the writer role (a stall of 0.5-0.9 s per 128 MiB on the disk this was
- * measured on, landing on whichever caller appended the record that did not fit), and the active
- * segment behind the appends ({@link #syncBehind}), so that a seal has little left to sync.
+ * Syncs sealed segments on a background thread, for {@code NONE} durability with
+ * {@link LogStore.Builder#backgroundSync}: a roll otherwise syncs the sealed segment whole on the
+ * thread holding the writer role (60-90 ms per 128 MiB on the disk this was measured on, landing
+ * on whichever caller or compaction copy appended the record that did not fit, and holding up
+ * every append behind it).
  *
  * <p>Recovery must then allow for a sealed segment that never reached the disk whole (a power loss
  * during its sync): the manifest's {@link StoreRoot#unsyncedFrom()} names the first segment that
@@ -23,20 +23,17 @@ import java.util.function.Consumer;
  *
  * <p>Back-pressure: {@link #seal} first waits for the previous seal, so at most one sealed
  * segment is ever unsynced (besides the active one), and a writer faster than the disk slows to
- * it; {@link #syncBehind} never waits, it is skipped while the thread is busy.
+ * it.
  *
  * <p>Failure: a failed sync, or a failed update of the mark, goes to {@code onFailure} (the writer
  * fails the store: under {@code NONE} the writes were acknowledged before any sync), and every later
  * {@link #seal} and {@link #await} throws it.
  *
- * <p>Thread-safety: {@link #seal}, {@link #syncBehind}, {@link #await} and {@link #close} from the
+ * <p>Thread-safety: {@link #seal}, {@link #await} and {@link #close} from the
  * thread holding the writer role (see {@link LogWriter}); the syncs, the mark and {@code whenSynced}
  * run on the sealer's own thread, one task at a time, and are done when {@link #await} returns.
  */
 final class Sealer implements AutoCloseable {
-    /** Bytes of the active segment written and not yet synced after which {@link #syncBehind} is due. */
-    static final int SYNC_BEHIND_BYTES = 8 << 20;
-
     private final Syncer syncer;
     private final StoreRoot root;
     private final Consumer<RuntimeException> onFailure;
@@ -44,8 +41,6 @@ final class Sealer implements AutoCloseable {
 
     /** The latest seal; guarded by the writer role. */
     private CompletableFuture<Void> lastSeal = CompletableFuture.completedFuture(null);
-    /** The latest task, a seal or a sync behind the appends; guarded by the writer role. */
-    private CompletableFuture<Void> last = lastSeal;
 
     Sealer(Syncer syncer, StoreRoot root, Consumer<RuntimeException> onFailure, String threadName) {
         this.syncer = syncer;
@@ -66,7 +61,7 @@ final class Sealer implements AutoCloseable {
         if (!segment.retain()) {
             throw new IllegalStateException(segment + " was released before it was sealed");
         }
-        last = lastSeal = CompletableFuture.runAsync(() -> {
+        lastSeal = CompletableFuture.runAsync(() -> {
             try {
                 segment.endAppends(); // the writer appends to the next segment now
                 syncer.sync(segment, from, to);
@@ -83,39 +78,18 @@ final class Sealer implements AutoCloseable {
         }, thread);
     }
 
-    /**
-     * Syncs {@code [from, to)} of the active segment in the background if the sealer is idle, so
-     * that the writeback is spread over the segment's life and its seal has little left to sync.
-     *
-     * @return whether the range was taken; if not (the thread is busy, or an earlier sync failed
-     *         and failed the store), the caller keeps it unsynced
-     */
-    boolean syncBehind(Segment segment, int from, int to) {
-        if (!last.isDone() || last.isCompletedExceptionally()) {
-            return false;
-        }
-        last = CompletableFuture.runAsync(() -> {
-            try {
-                syncer.sync(segment, from, to);
-            } catch (RuntimeException e) {
-                throw fail(e);
-            }
-        }, thread);
-        return true;
-    }
-
     private RuntimeException fail(RuntimeException e) {
         onFailure.accept(e);
         return e;
     }
 
     /**
-     * Waits until the latest task is done (uninterruptibly: the role holder may be an interrupted caller).
+     * Waits until the latest seal is done (uninterruptibly: the role holder may be an interrupted caller).
      *
      * @throws StorageException if it failed
      */
     void await() {
-        await(last);
+        await(lastSeal);
     }
 
     private static void await(CompletableFuture<Void> task) {

@@ -34,10 +34,12 @@
  *       beyond the cut can never be mistaken for records later.</li>
  *   <li>The next segment is prepared once the active one is half full (under {@code NONE}
  *       durability at once, with its zeros left in the page cache). Sealing a segment syncs it
- *       whole before the next one gets a record, except with
- *       {@link dev.stowage.log.LogStore.Builder#backgroundSync}: there a {@code Sealer} thread syncs
- *       it while appends go on, and the manifest names the first segment that may be unsynced,
- *       where recovery takes damage for the end of the log (cut and reported).</li>
+ *       whole before the next one gets a record, except under {@code NONE} with
+ *       {@link dev.stowage.log.LogStore.Builder#backgroundSync} (the default): there a
+ *       {@code Sealer} thread syncs it while appends go on, and the manifest names the first
+ *       segment that may be unsynced, where recovery takes damage for the end of the log (cut and
+ *       reported). Either way the seal first releases the segment's read-write mapping, so that
+ *       its sync is an {@code fsync} (see {@code Segment}).</li>
  *   <li>Values up to the blob threshold (1 MiB) live inline; larger ones in blob files written
  *       and synced by the caller's thread, referenced by length and CRC32C. Superseded blobs go
  *       with the segment that compaction deletes, or at the next open.</li>

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Under NONE durability with {@link LogStore.Builder#backgroundSync} a roll hands the sealed
- * segment to the {@link Sealer} and appends go on in the next segment, which it syncs behind them; {@link LogStore#sync()} and close wait for the seal, and the manifest names
+ * segment to the {@link Sealer} and appends go on in the next segment; {@link LogStore#sync()} and close wait for the seal, and the manifest names
  * the first segment that may be unsynced ({@link StoreRoot#unsyncedFrom()}) for recovery. A failed
  * seal: {@link LogStoreWriterTest#failedSyncWhileSealingASegmentLosesNoAcknowledgedWrite}; recovery:
  * {@link LogStoreRecoveryTest#damageInASegmentNotYetSyncedEndsTheLogThere}.
@@ -89,31 +89,5 @@ class BackgroundSealTest extends LeakCheckingTest {
         try (LogStore store = builder(Durability.none(), Syncer.REAL).open()) {
             assertThat(unsyncedFrom()).as("the active segment").isEqualTo(2);
         }
-    }
-
-    /** The sealer syncs the active segment behind the appends; with sync(), the syncs cover the log once, in order. */
-    @Test
-    void theActiveSegmentIsSyncedBehindTheAppends() {
-        List<int[]> synced = Collections.synchronizedList(new ArrayList<>());
-        Syncer recording = (segment, from, to) -> {
-            segment.force(from, to);
-            synced.add(new int[] {(int) segment.id(), from, to});
-        };
-        byte[] value = filled(512 << 10);
-        try (LogStore store = builder(Durability.none(), recording).segmentSize(16 << 20).open()) {
-            for (int i = 0; i < 20; i++) {
-                store.writeState(NS, "s" + i, dev.stowage.ReplayableBody.ofBytes(value), Precondition.any());
-            }
-            store.sync();
-        }
-        assertThat(synced).as("at least one sync behind the appends, then sync()'s").hasSizeGreaterThanOrEqualTo(2);
-        assertThat(synced.get(0)[2]).as("taken once 8 MiB were written").isGreaterThanOrEqualTo(Sealer.SYNC_BEHIND_BYTES);
-        int end = 0;
-        for (int[] s : synced) {
-            assertThat(s[0]).as("all in the one segment").isEqualTo(1);
-            assertThat(s[1]).as("each sync starts where the one before ended").isEqualTo(end);
-            end = s[2];
-        }
-        assertThat(end).as("through the last record").isGreaterThan(20 * value.length);
     }
 }

@@ -52,14 +52,15 @@ class LogStoreConformanceTest {
 
     /**
      * Every write handed to the writer thread, none appended by its caller
-     * ({@link LogStore.Builder#callerAppends}), and sealed segments synced in the background
-     * ({@link LogStore.Builder#backgroundSync}); on 1 MiB segments, so that writes cross rolls often.
+     * ({@link LogStore.Builder#callerAppends}), and sealed segments synced by the roll, not in the
+     * background ({@link LogStore.Builder#backgroundSync}); on 1 MiB segments, so that writes cross
+     * rolls often.
      */
     @Nested
     class NoDurabilityThroughTheRing extends BackendConformanceTest {
         @Override
         protected Backend openBackend() {
-            return LogStore.builder(dir.resolve("ring")).durability(Durability.none()).callerAppends(false).backgroundSync(true)
+            return LogStore.builder(dir.resolve("ring")).durability(Durability.none()).callerAppends(false).backgroundSync(false)
                 .segmentSize(1 << 20).open();
         }
     }

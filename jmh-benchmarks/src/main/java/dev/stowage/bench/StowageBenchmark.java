@@ -45,7 +45,7 @@ public class StowageBenchmark {
     boolean callerAppends;
 
     /** The buffered store's {@link LogStore.Builder#backgroundSync}; {@code -p backgroundSync=false,true} compares the two. */
-    @Param({"false"})
+    @Param({"true"})
     boolean backgroundSync;
 
     LogStore durableStore;
