@@ -48,8 +48,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * committer is idle) or the {@link Sealer}; reads of committed ranges from any thread; reference
  * counting is thread-safe. Positional writes, zeros, opening and closing the file, an
  * {@code msync} and releasing the read-write mapping hold the segment's monitor, so none of them
- * touches a released mapping; an {@code fdatasync} does not, so the next batch is written while
- * one is synced.
+ * touches a released mapping; an {@code fdatasync} or {@code fsync} does not, so the next batch
+ * is written while one is synced.
  */
 final class Segment {
     /** File name suffix of segment files. */
