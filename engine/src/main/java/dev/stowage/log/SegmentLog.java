@@ -8,6 +8,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
@@ -25,10 +26,12 @@ import org.slf4j.LoggerFactory;
  * thread, so a roll only swaps a reference: the writer thread neither creates files nor takes page
  * faults on a fresh segment, and an idle store does not hold a spare segment it may never need.
  * (A single record larger than half a segment can reach the end first; that roll waits.) Under
- * {@link Segment.Zeros#RESERVED} (NONE durability) the next one is prepared as soon as a segment
- * becomes active: appends that wait for no sync fill half a segment faster than it is prepared.
- * A preparation that fails (a full disk) fails the write that needed the roll with a typed error
- * and is retried on the next roll; the store stays readable.
+ * {@link Segment.Zeros#RESERVED} (NONE durability) the next {@value #RESERVED_PREPARED_AHEAD} are
+ * prepared as soon as a segment becomes active: appends that wait for no sync fill a segment about
+ * as fast as a fresh one is zero-filled (0.5 s against 0.36 s per 128 MiB on the 2-vCPU VM of
+ * docs/benchmarks.md, run 19), so with one ahead a busy moment made the writer wait at the roll.
+ * A preparation that fails (a full disk) fails the write that needed the roll with a typed error,
+ * drops the segments prepared after it, and is retried on the next roll; the store stays readable.
  *
  * <p><b>Spares</b>: the file of a compacted segment may be kept ({@link #keepAsSpare}) and reused
  * for a later segment ({@link Segment#recycle}): its blocks are allocated and usually still in
@@ -53,7 +56,10 @@ final class SegmentLog implements AutoCloseable {
     private final Segment.Zeros zeros;
     private final List<Segment> segments = new CopyOnWriteArrayList<>();
     private final ExecutorService preparer;
-    private CompletableFuture<Segment> next;
+    /** Segments being prepared, or prepared, ahead of the active one, in id order. */
+    private final Deque<CompletableFuture<Segment>> prepared = new ArrayDeque<>();
+    /** Id of the last segment in {@link #prepared}. */
+    private long lastPreparedId;
     private Runnable onRoll = () -> { };
     private volatile Segment active;
     private int position;
@@ -143,22 +149,30 @@ final class SegmentLog implements AutoCloseable {
         prepareIfDue();
     }
 
+    /** Segments prepared ahead under {@link Segment.Zeros#RESERVED}; one otherwise. */
+    static final int RESERVED_PREPARED_AHEAD = 2;
+
     private void prepareIfDue() {
-        if (next == null && position >= (zeros == Segment.Zeros.RESERVED ? 0 : active.capacity() / 2)) {
+        if (zeros == Segment.Zeros.RESERVED) {
+            while (prepared.size() < RESERVED_PREPARED_AHEAD) {
+                prepareNext();
+            }
+        } else if (prepared.isEmpty() && position >= active.capacity() / 2) {
             prepareNext();
         }
     }
 
     private void prepareNext() {
-        long id = active.id() + 1;
-        next = CompletableFuture.supplyAsync(() -> {
+        long id = (prepared.isEmpty() ? active.id() : lastPreparedId) + 1;
+        lastPreparedId = id;
+        prepared.add(CompletableFuture.supplyAsync(() -> {
             try {
                 Segment recycled = recycleSpare(id);
                 return recycled != null ? recycled : Segment.create(directory, id, recordSeed, segmentSize, syncer, positional, zeros);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-        }, preparer);
+        }, preparer));
     }
 
     /** Segment {@code id} made of a spare file, or {@code null} if there is none or it cannot be reused (it is then deleted). */
@@ -267,33 +281,56 @@ final class SegmentLog implements AutoCloseable {
      * @throws StorageException if no segment could be prepared (e.g. the disk is full)
      */
     void roll() {
-        if (next == null) {
+        if (prepared.isEmpty()) {
             prepareNext();
         }
-        Segment prepared;
+        Segment next;
         try {
             // Uninterruptibly: a caller running the writer (LogWriter.appendIfIdle) may be interrupted.
-            prepared = next.join();
+            next = prepared.poll().join();
         } catch (CompletionException e) {
-            next = null;
+            dropPrepared();
             throw new StorageException("cannot prepare the next segment in " + directory + ": " + e.getCause().getMessage(),
                 e.getCause());
         }
-        segments.add(prepared);
-        active = prepared;
+        segments.add(next);
+        active = next;
         position = 0;
-        next = null;
         prepareIfDue();
         onRoll.run();
+    }
+
+    /**
+     * Deletes the segments prepared after one whose preparation failed: the next roll prepares
+     * that id again, and the log's segment ids stay contiguous.
+     */
+    private void dropPrepared() {
+        for (CompletableFuture<Segment> later; (later = prepared.poll()) != null; ) {
+            Segment unused;
+            try {
+                unused = later.join();
+            } catch (CompletionException e) {
+                continue; // failed as well: it left no file
+            }
+            unused.release();
+            try {
+                Files.deleteIfExists(unused.path());
+            } catch (IOException e) {
+                LOG.warn("cannot delete {}, prepared after a segment whose preparation failed: {}", unused, e.toString());
+            }
+        }
     }
 
     /** Stops preparation and drops the store's reference to every segment (readers keep theirs). */
     @Override
     public void close() {
         BackgroundThread.stop(preparer, "segment preparation");
-        if (next != null && next.isDone() && !next.isCompletedExceptionally()) {
-            next.join().release();
+        for (CompletableFuture<Segment> next : prepared) {
+            if (next.isDone() && !next.isCompletedExceptionally()) {
+                next.join().release();
+            }
         }
+        prepared.clear();
         for (Segment s : segments) {
             s.release();
         }
