@@ -908,6 +908,8 @@ final class LogWriter implements EventHandler<WriteCommand> {
                 }
             }
             if (failure == null) {
+                // Nothing appends any more: the final sync is then an fsync, not an msync (see Segment).
+                log.active().endAppends();
                 syncUnsynced();
                 markDurable();
             }
