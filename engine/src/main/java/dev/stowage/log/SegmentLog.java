@@ -44,6 +44,8 @@ import org.slf4j.LoggerFactory;
  */
 final class SegmentLog implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SegmentLog.class);
+    /** Segments prepared ahead under {@link Segment.Zeros#RESERVED}; one otherwise. */
+    static final int RESERVED_PREPARED_AHEAD = 2;
     private final Path directory;
     private final Syncer syncer;
     private final int segmentSize;
@@ -148,9 +150,6 @@ final class SegmentLog implements AutoCloseable {
         }
         prepareIfDue();
     }
-
-    /** Segments prepared ahead under {@link Segment.Zeros#RESERVED}; one otherwise. */
-    static final int RESERVED_PREPARED_AHEAD = 2;
 
     private void prepareIfDue() {
         if (zeros == Segment.Zeros.RESERVED) {
