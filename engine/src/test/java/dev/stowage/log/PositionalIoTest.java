@@ -21,6 +21,8 @@ import java.util.Set;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The write modes beside the default of each test class: the NFS mode (positional writes,
@@ -131,15 +133,18 @@ class PositionalIoTest {
      */
     @Nested
     class SealedSegments extends LeakCheckingTest {
-        @Test
-        void areMappedReadOnlyOnceSealed() throws IOException {
-            Path root = dir.resolve("sealed");
-            try (LogStore store = LogStore.builder(root).durability(Durability.none()).segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).open()) {
+        @ParameterizedTest
+        @ValueSource(booleans = {false, true})
+        void areMappedReadOnlyOnceSealed(boolean backgroundSync) throws IOException {
+            Path root = dir.resolve("sealed-" + backgroundSync);
+            try (LogStore store = LogStore.builder(root).durability(Durability.none()).backgroundSync(backgroundSync)
+                .segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).open()) {
                 List<Path> written = List.of();
                 for (int i = 0; written.size() < 4; i++) {
                     store.storeMeta("n", "k" + i, new byte[1000], Precondition.any());
                     written = withRecords(root);
                 }
+                store.sync(); // waits for the background seals too
                 Map<String, Set<String>> modes = segmentMappings(root);
                 for (Path sealed : written.subList(0, written.size() - 1)) {
                     assertThat(modes.get(sealed.getFileName().toString())).as("sealed %s", sealed.getFileName()).containsExactly("r--s");
