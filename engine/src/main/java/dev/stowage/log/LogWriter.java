@@ -629,9 +629,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
                 sealer.seal(sealed, unsyncedFrom, log.position(), () -> moveDurablePoint(published));
             } else {
                 // Sealed segments are synced whole before the next one gets a record.
-                sealed.endAppends();
-                syncer.sync(sealed, unsyncedFrom, log.position());
-                sealed.closeFile();
+                sealed.syncSealed(syncer, unsyncedFrom, log.position());
                 moveDurablePoint(published);
             }
             log.roll();

@@ -63,9 +63,7 @@ final class Sealer implements AutoCloseable {
         }
         lastSeal = CompletableFuture.runAsync(() -> {
             try {
-                segment.endAppends(); // the writer appends to the next segment now
-                syncer.sync(segment, from, to);
-                segment.closeFile();
+                segment.syncSealed(syncer, from, to); // the writer appends to the next segment now
                 root.recordUnsyncedFrom(segment.id() + 1);
                 whenSynced.run();
             } catch (IOException e) {

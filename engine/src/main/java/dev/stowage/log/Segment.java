@@ -276,6 +276,19 @@ final class Segment {
         }
     }
 
+    /**
+     * Seals this segment: ends its appends, so that the sync is not an {@code msync}, syncs its
+     * unsynced {@code [from, to)} through {@code syncer}, and closes the file. On the thread holding
+     * the writer role, or the {@link Sealer}'s once the writer appends to the next segment.
+     *
+     * @throws RuntimeException as {@link Syncer#sync} does, if the range may not be durable
+     */
+    void syncSealed(Syncer syncer, int from, int to) {
+        endAppends();
+        syncer.sync(this, from, to);
+        closeFile();
+    }
+
     /** Maps an existing segment read-only (offline tools; never written through). */
     static Segment openReadOnly(Path path, long id, long recordSeed) throws IOException {
         long size = checkSize(path, Files.size(path));
