@@ -58,10 +58,8 @@ final class SegmentLog implements AutoCloseable {
     private final Segment.Zeros zeros;
     private final List<Segment> segments = new CopyOnWriteArrayList<>();
     private final ExecutorService preparer;
-    /** Segments being prepared, or prepared, ahead of the active one, in id order. */
+    /** Segments being prepared, or prepared, ahead of the active one: the ids right after its id, in order. */
     private final Deque<CompletableFuture<Segment>> prepared = new ArrayDeque<>();
-    /** Id of the last segment in {@link #prepared}. */
-    private long lastPreparedId;
     private Runnable onRoll = () -> { };
     private volatile Segment active;
     private int position;
@@ -162,8 +160,7 @@ final class SegmentLog implements AutoCloseable {
     }
 
     private void prepareNext() {
-        long id = (prepared.isEmpty() ? active.id() : lastPreparedId) + 1;
-        lastPreparedId = id;
+        long id = active.id() + prepared.size() + 1;
         prepared.add(CompletableFuture.supplyAsync(() -> {
             try {
                 Segment recycled = recycleSpare(id);
