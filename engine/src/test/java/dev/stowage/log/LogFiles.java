@@ -35,6 +35,17 @@ final class LogFiles {
         }
     }
 
+    /** Segment files holding records, in log order: segments prepared ahead hold none. */
+    static List<Path> segmentsWithRecords(Path root) throws IOException {
+        List<Path> written = new ArrayList<>();
+        for (Path segment : segments(root)) {
+            if (!recordOffsets(segment).isEmpty()) {
+                written.add(segment);
+            }
+        }
+        return written;
+    }
+
     /** Start offsets of the records in a segment file. */
     static List<Integer> recordOffsets(Path segment) throws IOException {
         ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(segment)).order(ByteOrder.LITTLE_ENDIAN);

@@ -690,19 +690,10 @@ class LogStoreCheckpointTest extends LeakCheckingTest {
      * {@code segments} segment files hold records; returns the number of the next key.
      */
     private static int writeUntilSegments(LogStore store, Path root, int segments, int written) throws IOException {
-        while (segmentsWithRecords(root) < segments) {
+        while (LogFiles.segmentsWithRecords(root).size() < segments) {
             store.storeMeta(NS, "k" + written++, new byte[1000], Precondition.any());
         }
         return written;
-    }
-
-    /** Segment files holding records: a prepared next segment holds none. */
-    private static long segmentsWithRecords(Path root) throws IOException {
-        long n = 0;
-        for (Path segment : LogFiles.segments(root)) {
-            n += LogFiles.recordOffsets(segment).isEmpty() ? 0 : 1;
-        }
-        return n;
     }
 
     @Test

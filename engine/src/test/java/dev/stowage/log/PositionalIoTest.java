@@ -142,7 +142,7 @@ class PositionalIoTest {
                 List<Path> written = List.of();
                 for (int i = 0; written.size() < 4; i++) {
                     store.storeMeta("n", "k" + i, new byte[1000], Precondition.any());
-                    written = withRecords(root);
+                    written = LogFiles.segmentsWithRecords(root);
                 }
                 store.sync(); // waits for the background seals too
                 Map<String, Set<String>> modes = segmentMappings(root);
@@ -153,17 +153,6 @@ class PositionalIoTest {
                     .containsExactlyInAnyOrder("r--s", "rw-s");
             }
             assertThat(segmentMappings(root)).as("after close").isEmpty();
-        }
-
-        /** Segment files holding records (prepared ones hold none), in log order. */
-        private List<Path> withRecords(Path root) throws IOException {
-            List<Path> written = new java.util.ArrayList<>();
-            for (Path segment : LogFiles.segments(root)) {
-                if (!LogFiles.recordOffsets(segment).isEmpty()) {
-                    written.add(segment);
-                }
-            }
-            return written;
         }
 
         /** Segment file name to the permissions of each mapping of it in this process ({@code /proc/self/maps}). */
