@@ -52,6 +52,11 @@ final class RunCommand implements Callable<Integer> {
     int valueSize;
     @Option(names = "--duration", defaultValue = "30s", description = "How long to run, e.g. 30s, 5m (default ${DEFAULT-VALUE}).")
     String duration;
+    @Option(names = "--warmup", defaultValue = "0s",
+        description = "Load run before --duration and left out of every figure (throughput, latencies, disk peak), e.g. 60s: with many"
+            + " keys the first tens of seconds create them, and the JVM copies each new key's objects between survivor spaces"
+            + " until it tenures them (default ${DEFAULT-VALUE}).")
+    String warmup = "0s";
     @Option(names = "--durability", defaultValue = "SYNC",
         description = "Durability of a disk:// store without one in its URL: SYNC, GROUP:5ms or NONE (default ${DEFAULT-VALUE}).")
     String durability;
@@ -67,12 +72,11 @@ final class RunCommand implements Callable<Integer> {
 
     PrintStream out = System.out;
 
-    /** Latencies (ns, printed in µs: whole microseconds would hide what a 4 µs target is about) and counts of one kind of operation. */
+    /** Latencies (ns, printed in µs: whole microseconds would hide what a 4 µs target is about) of one kind of operation. */
     private static final class Metric {
         final String name;
         final Recorder recorder = new Recorder(3);
         final Histogram total = new Histogram(3);
-        final LongAdder count = new LongAdder();
 
         Metric(String name) {
             this.name = name;
@@ -80,7 +84,12 @@ final class RunCommand implements Callable<Integer> {
 
         void record(long startNanos) {
             recorder.recordValue(Math.max(1, System.nanoTime() - startNanos));
-            count.increment();
+        }
+
+        /** Forgets everything recorded so far: the recorder hands each value to exactly one interval. */
+        void reset() {
+            recorder.getIntervalHistogram();
+            total.reset();
         }
 
         /** The last interval's histogram, also added to the total. */
@@ -110,12 +119,14 @@ final class RunCommand implements Callable<Integer> {
             return 2;
         }
         Duration runFor = StoreLocation.parseDuration("--duration", duration);
+        Duration warmFor = StoreLocation.parseDuration("--warmup", warmup);
         try (StoreSpec spec = StoreSpec.of(store, durability); Backend backend = Stores.open(spec.url)) {
             // Durable = acknowledged after a sync: a disk store in SYNC mode, or a remote store.
             boolean durable = backend.capabilities().has(Capability.DURABLE)
                 && (!spec.isDisk() || spec.url.toUpperCase(java.util.Locale.ROOT).contains("DURABILITY=SYNC"));
-            out.printf("store %s (%s acknowledgements), %d writers, %d readers, %d-byte values, %d keys, CAS ratio %.2f, %s%n",
-                spec.url, durable ? "durable" : "buffered", writers, readers, valueSize, keySpace, casRatio, runFor);
+            out.printf("store %s (%s acknowledgements), %d writers, %d readers, %d-byte values, %d keys, CAS ratio %.2f, %s after %s"
+                + " of warm-up%n", spec.url, durable ? "durable" : "buffered", writers, readers, valueSize, keySpace, casRatio, runFor,
+                warmFor);
             long[][] acked = new long[writers][];
             List<Thread> threads = new ArrayList<>();
             for (int w = 0; w < writers; w++) {
@@ -128,16 +139,15 @@ final class RunCommand implements Callable<Integer> {
                 threads.add(start("stress-reader-" + r, () -> reader(backend, id)));
             }
             Path diskRoot = spec.isDisk() ? StoreSpec.diskPath(spec.url) : null;
-            long started = System.nanoTime();
-            long deadline = started + runFor.toNanos();
-            for (int second = 1; System.nanoTime() < deadline; second++) {
-                Thread.sleep(Math.max(0, Math.min(1000, (deadline - System.nanoTime()) / 1_000_000)));
-                long disk = diskRoot == null ? -1 : directorySize(diskRoot);
-                if (System.nanoTime() - started > runFor.toNanos() / 2) {
-                    peakDiskBytes = Math.max(peakDiskBytes, disk);
+            if (!warmFor.isZero()) {
+                load(warmFor, diskRoot, false);
+                for (Metric m : List.of(writes, reads, cas)) {
+                    m.reset();
                 }
-                progress(second, disk);
+                out.println("warm-up over: the figures below leave it out");
             }
+            long started = System.nanoTime();
+            load(runFor, diskRoot, true);
             stop.set(true);
             for (Thread t : threads) {
                 t.join();
@@ -152,6 +162,20 @@ final class RunCommand implements Callable<Integer> {
                 }
             }
             return report(seconds, lost, durable, diskRoot == null ? -1 : liveBytes);
+        }
+    }
+
+    /** Prints a progress line each second for {@code span}; {@code measured}: also tracks the disk peak in its second half. */
+    private void load(Duration span, Path diskRoot, boolean measured) throws InterruptedException {
+        long started = System.nanoTime();
+        long deadline = started + span.toNanos();
+        for (int second = 1; System.nanoTime() < deadline; second++) {
+            Thread.sleep(Math.max(0, Math.min(1000, (deadline - System.nanoTime()) / 1_000_000)));
+            long disk = diskRoot == null ? -1 : directorySize(diskRoot);
+            if (measured && System.nanoTime() - started > span.toNanos() / 2) {
+                peakDiskBytes = Math.max(peakDiskBytes, disk);
+            }
+            progress(measured ? "t" : "warm-up t", second, disk);
         }
     }
 
@@ -239,11 +263,11 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private void progress(int second, long diskBytes) {
+    private void progress(String label, int second, long diskBytes) {
         Histogram w = writes.interval();
         Histogram r = reads.interval();
         Histogram c = cas.interval();
-        out.printf("t=%3ds  %,9d ops/s  (write %,d  read %,d  cas %,d)  p99 write %s  read %s  cas %s  errors %d%s%n", second,
+        out.printf("%s=%3ds  %,9d ops/s  (write %,d  read %,d  cas %,d)  p99 write %s  read %s  cas %s  errors %d%s%n", label, second,
             w.getTotalCount() + r.getTotalCount() + c.getTotalCount(), w.getTotalCount(), r.getTotalCount(), c.getTotalCount(),
             micros(w.getValueAtPercentile(99)), micros(r.getValueAtPercentile(99)), micros(c.getValueAtPercentile(99)), errors.sum(),
             diskBytes < 0 ? "" : String.format("  disk %.1f MiB", diskBytes / 1048576.0));
@@ -314,7 +338,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private int report(double seconds, long lost, boolean durable, long liveBytes) throws IOException {
-        long ops = writes.count.sum() + reads.count.sum() + cas.count.sum();
+        long ops = writes.total.getTotalCount() + reads.total.getTotalCount() + cas.total.getTotalCount();
         out.printf("%n%,d operations in %.1f s: %,.0f ops/s (%s acknowledgements)%n", ops, seconds, ops / seconds,
             durable ? "durable" : "buffered");
         out.println("op       count        p50        p90        p99      p99.9        max   (latency)");

@@ -36,6 +36,7 @@ class StressCommandsTest {
         run.readers = 2;
         run.valueSize = 256;
         run.duration = "2s";
+        run.warmup = "1s";
         run.durability = "GROUP:2ms";
         run.casRatio = 0.2;
         run.keySpace = 300;
@@ -45,6 +46,22 @@ class StressCommandsTest {
             "buffered acknowledgements").as("GROUP acknowledges before the sync").doesNotContain("durable acknowledgements");
         assertThat(Files.readString(run.hgrm)).contains("# write latency", "# cas latency", "Percentile");
         assertThat(Main.verify(run.store, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), false)).isZero();
+        assertThat(text(bytes)).contains("warm-up t=  1s", "warm-up over");
+        // The report adds the moments between the last line and the writers' stop, much shorter than the warm-up's second.
+        long measured = summedOps(text(bytes), "t=");
+        assertThat(reportedOps(text(bytes))).as("the report counts the measured seconds, not the warm-up")
+            .isBetween(measured, measured + summedOps(text(bytes), "warm-up t=") - 1);
+    }
+
+    /** The operations of the progress lines starting with {@code prefix}. */
+    private static long summedOps(String output, String prefix) {
+        return output.lines().filter(l -> l.startsWith(prefix))
+            .mapToLong(l -> Long.parseLong(l.replaceFirst("^.*?s +([0-9,]+) ops/s.*$", "$1").replace(",", ""))).sum();
+    }
+
+    private static long reportedOps(String output) {
+        return output.lines().filter(l -> l.contains(" operations in "))
+            .mapToLong(l -> Long.parseLong(l.replaceFirst("^([0-9,]+) operations in .*$", "$1").replace(",", ""))).sum();
     }
 
     /**
