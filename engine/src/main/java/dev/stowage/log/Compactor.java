@@ -71,6 +71,8 @@ final class Compactor {
     }
 
     private final SegmentLog log;
+    /** The active segment's id at the end of the last pass, -1 before the first: how many segments the log starts per pass. */
+    private long lastPassActiveId = -1;
     private final LogIndex index;
     private final StoreRoot root;
     private final BlobStore blobs;
@@ -309,6 +311,9 @@ final class Compactor {
      * @return {segments deleted or kept as spares, bytes reclaimed, blobs deleted, segments kept as spares}
      */
     private long[] deleteRetired(long now) throws IOException {
+        long activeId = log.active().id();
+        log.keepSparesFor((int) Math.min(Integer.MAX_VALUE, lastPassActiveId < 0 ? 0 : activeId - lastPassActiveId));
+        lastPassActiveId = activeId;
         long segments = 0;
         long spares = 0;
         long bytes = 0;

@@ -50,8 +50,10 @@ final class SegmentLog implements AutoCloseable {
     private final Syncer syncer;
     private final int segmentSize;
     private final long recordSeed;
-    /** At most this many spare files are kept ({@link LogStore.Builder#spareSegments}). */
-    private final int maxSpares;
+    /** At least this many spare files are kept, if there are any to keep ({@link LogStore.Builder#spareSegments}); 0: none. */
+    private final int minSpares;
+    /** How many spare files are kept now: {@link #minSpares}, or more while the log starts segments faster ({@link #keepSparesFor}). */
+    private volatile int wantedSpares;
     /** Spare files (compacted segments kept for reuse): added by compaction, taken by the preparer. */
     private final Deque<Path> spares = new ConcurrentLinkedDeque<>();
     private final boolean positional;
@@ -64,11 +66,12 @@ final class SegmentLog implements AutoCloseable {
     private volatile Segment active;
     private int position;
 
-    private SegmentLog(Path directory, int segmentSize, long recordSeed, int maxSpares, String name, Syncer syncer, boolean positional,
+    private SegmentLog(Path directory, int segmentSize, long recordSeed, int minSpares, String name, Syncer syncer, boolean positional,
                        Segment.Zeros zeros) {
         this.directory = directory;
         this.recordSeed = recordSeed;
-        this.maxSpares = maxSpares;
+        this.minSpares = minSpares;
+        this.wantedSpares = minSpares;
         this.positional = positional;
         this.zeros = zeros;
         this.syncer = syncer;
@@ -83,9 +86,9 @@ final class SegmentLog implements AutoCloseable {
      *
      * @throws CorruptionException if compaction moved the log start but no segment is left
      */
-    static SegmentLog open(Path directory, int segmentSize, long recordSeed, int maxSpares, String name, Syncer syncer,
+    static SegmentLog open(Path directory, int segmentSize, long recordSeed, int minSpares, String name, Syncer syncer,
                            StoreRoot.LogStart start, boolean positional, Segment.Zeros zeros) throws IOException {
-        SegmentLog log = new SegmentLog(directory, segmentSize, recordSeed, maxSpares, name, syncer, positional, zeros);
+        SegmentLog log = new SegmentLog(directory, segmentSize, recordSeed, minSpares, name, syncer, positional, zeros);
         try {
             List<Long> ids = new ArrayList<>();
             try (DirectoryStream<Path> files = Files.newDirectoryStream(directory)) {
@@ -210,6 +213,30 @@ final class SegmentLog implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Keeps {@code segments} spare files from now on if that is more than {@link #minSpares} (and
+     * spares are on): the segments the log started since the last compaction pass, which it will
+     * likely start again before the next one. A steady writer would otherwise delete, at every
+     * pass, files it then creates again with a zero-fill each; at 330 MB/s of buffered writes that
+     * made the writer wait at rolls for segments, over a second in 30 (docs/benchmarks.md, run 20).
+     * Deletes the spares beyond that: a store that slowed down gives their disk back at the next pass.
+     */
+    synchronized void keepSparesFor(int segments) throws IOException {
+        wantedSpares = minSpares == 0 ? 0 : Math.max(minSpares, segments);
+        boolean deleted = false;
+        while (spares.size() > wantedSpares) {
+            Path extra = spares.pollLast();
+            if (extra == null) {
+                break; // the preparer took the rest
+            }
+            Files.deleteIfExists(extra);
+            deleted = true;
+        }
+        if (deleted) {
+            syncer.syncDirectory(directory);
+        }
+    }
+
     /** Spare files kept for reuse. */
     int spares() {
         return spares.size();
@@ -226,7 +253,7 @@ final class SegmentLog implements AutoCloseable {
 
     /** Whether a spare file of {@code size} bytes is worth keeping: there is room for one, and it has the segment size. */
     private boolean wantsSpare(long size) {
-        return spares.size() < maxSpares && size == segmentSize;
+        return spares.size() < wantedSpares && size == segmentSize;
     }
 
     Segment active() {

@@ -95,6 +95,10 @@ class SpareSegmentsTest extends LeakCheckingTest {
         throw new AssertionError("no segment holds a record");
     }
 
+    private static long segmentId(Path file) {
+        return Long.parseUnsignedLong(file.getFileName().toString().substring(0, 16), 16);
+    }
+
     /** Offset where the log ends in {@code segment}: after its last record. */
     private static int endOfLog(Path segment) throws IOException {
         List<Integer> offsets = LogFiles.recordOffsets(segment);
@@ -112,7 +116,7 @@ class SpareSegmentsTest extends LeakCheckingTest {
         assertThat(report.segmentsRecycled()).as(report.toString()).isEqualTo(2);
         List<Path> spares = spareFiles();
         assertThat(spares).hasSize(2);
-        spareId[0] = Long.parseUnsignedLong(spares.get(0).getFileName().toString().substring(0, 16), 16);
+        spareId[0] = segmentId(spares.get(0));
         Object reused = inode(spares.get(0));
         for (int i = 0; i < 1000 && !inode(lastSegmentWithRecords()).equals(reused); i++) {
             write(store, latest, 1);
@@ -221,7 +225,44 @@ class SpareSegmentsTest extends LeakCheckingTest {
             }
             write(store, latest, 100);
             CompactionReport report = store.compact();
-            assertThat(report.segmentsRecycled()).as("the follower closed: " + report).isEqualTo(2);
+            assertThat(report.segmentsRecycled()).as("the follower closed: " + report).isPositive();
+            assertServes(store, latest);
+        }
+    }
+
+    /**
+     * A pass keeps as spares as many files as the log started since the last pass, when that is
+     * more than spareSegments: the writer would start that many again before the next one. A pass
+     * after the writes stopped gives the extra ones back.
+     */
+    @Test
+    void aBusyLogKeepsAsManySparesAsItStartsSegmentsPerPass() throws Exception {
+        Map<String, byte[]> latest = new HashMap<>();
+        try (LogStore store = builder(Durability.sync(), LogStore.WriteMode.POSITIONAL).open()) {
+            write(store, latest, 100);
+            assertThat(store.compact().segmentsRecycled()).as("the first pass knows no rate yet").isEqualTo(2);
+            long before = segmentId(lastSegmentWithRecords());
+            write(store, latest, 400);
+            long started = segmentId(lastSegmentWithRecords()) - before;
+            CompactionReport busy = store.compact();
+            assertThat(started).isGreaterThan(4);
+            assertThat(busy.segmentsRecycled()).as("%d segments started: %s", started, busy)
+                .isEqualTo((int) Math.min(started, busy.segmentsDeleted()));
+            CompactionReport idle = store.compact();
+            assertThat(spareFiles()).as("after an idle pass: %s", idle).hasSizeLessThanOrEqualTo(2);
+            assertServes(store, latest);
+        }
+    }
+
+    @Test
+    void noSparesMeansNoneHoweverBusyTheLog() throws Exception {
+        Map<String, byte[]> latest = new HashMap<>();
+        try (LogStore store = builder(Durability.sync(), LogStore.WriteMode.POSITIONAL).spareSegments(0).open()) {
+            for (int pass = 0; pass < 3; pass++) {
+                write(store, latest, 200);
+                assertThat(store.compact().segmentsRecycled()).isZero();
+            }
+            assertThat(spareFiles()).isEmpty();
             assertServes(store, latest);
         }
     }
