@@ -71,8 +71,8 @@ final class Compactor {
     }
 
     private final SegmentLog log;
-    /** The active segment's id at the end of the last pass, -1 before the first: how many segments the log starts per pass. */
-    private long lastPassActiveId = -1;
+    /** The active segment's id at the last pass that retired segments, -1 before the first ({@link #paceSpares}). */
+    private long lastRetiringActiveId = -1;
     private final LogIndex index;
     private final StoreRoot root;
     private final BlobStore blobs;
@@ -159,6 +159,7 @@ final class Compactor {
             }
         }
         int retiredNow = emptied.isEmpty() ? 0 : retire(emptied);
+        paceSpares(retiredNow > 0);
         long[] deleted = deleteRetired(clock.millis());
         CompactionReport report = new CompactionReport(retiredNow, copied, copiedBytes, (int) deleted[0], (int) deleted[3], deleted[1],
             (int) deleted[2], expired, Duration.ofNanos(System.nanoTime() - started));
@@ -263,6 +264,19 @@ final class Compactor {
         return retiring;
     }
 
+    /**
+     * Has the log keep spares for the segments it started since the last pass that retired some:
+     * about what it starts before the next one. Passes that retire nothing (most of those a roll
+     * asks for) do not restart the count, and an idle log's count is 0.
+     */
+    private void paceSpares(boolean retiring) throws IOException {
+        long activeId = log.active().id();
+        log.keepSparesFor(lastRetiringActiveId < 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, activeId - lastRetiringActiveId));
+        if (retiring) {
+            lastRetiringActiveId = activeId;
+        }
+    }
+
     /** Waits for the relocations in flight; returns how many copied a record. */
     private static long await(List<CompletableFuture<String>> inFlight) {
         long copied = 0;
@@ -311,9 +325,6 @@ final class Compactor {
      * @return {segments deleted or kept as spares, bytes reclaimed, blobs deleted, segments kept as spares}
      */
     private long[] deleteRetired(long now) throws IOException {
-        long activeId = log.active().id();
-        log.keepSparesFor((int) Math.min(Integer.MAX_VALUE, lastPassActiveId < 0 ? 0 : activeId - lastPassActiveId));
-        lastPassActiveId = activeId;
         long segments = 0;
         long spares = 0;
         long bytes = 0;

@@ -215,11 +215,12 @@ final class SegmentLog implements AutoCloseable {
 
     /**
      * Keeps {@code segments} spare files from now on if that is more than {@link #minSpares} (and
-     * spares are on): the segments the log started since the last compaction pass, which it will
-     * likely start again before the next one. A steady writer would otherwise delete, at every
-     * pass, files it then creates again with a zero-fill each; at 330 MB/s of buffered writes that
-     * made the writer wait at rolls for segments, over a second in 30 (docs/benchmarks.md, run 20).
-     * Deletes the spares beyond that: a store that slowed down gives their disk back at the next pass.
+     * spares are on): the segments the log started since the last compaction pass that retired
+     * some, which it will likely start again before the next one. A steady writer would otherwise
+     * delete, at every pass, files it then creates again with a zero-fill each; at 330 MB/s of
+     * buffered writes that made the writer wait at rolls for segments, over a second in 30
+     * (docs/benchmarks.md, run 20). Deletes the spares beyond that: a store that slowed down gives
+     * their disk back at the next pass.
      */
     synchronized void keepSparesFor(int segments) throws IOException {
         wantedSpares = minSpares == 0 ? 0 : Math.max(minSpares, segments);

@@ -231,9 +231,9 @@ class SpareSegmentsTest extends LeakCheckingTest {
     }
 
     /**
-     * A pass keeps as spares as many files as the log started since the last pass, when that is
-     * more than spareSegments: the writer would start that many again before the next one. A pass
-     * after the writes stopped gives the extra ones back.
+     * A pass keeps as spares as many files as the log started since the last pass that retired
+     * segments, when that is more than spareSegments: the writer would start that many again
+     * before the next one. A pass after the writes stopped gives the extra ones back.
      */
     @Test
     void aBusyLogKeepsAsManySparesAsItStartsSegmentsPerPass() throws Exception {
