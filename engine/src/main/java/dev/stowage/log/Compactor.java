@@ -71,8 +71,6 @@ final class Compactor {
     }
 
     private final SegmentLog log;
-    /** The active segment's id at the last pass that retired segments, -1 before the first ({@link #paceSpares}). */
-    private long lastRetiringActiveId = -1;
     private final LogIndex index;
     private final StoreRoot root;
     private final BlobStore blobs;
@@ -87,6 +85,8 @@ final class Compactor {
     private final RecordCodec codec = new RecordCodec();
     private final List<Retired> retired = new ArrayList<>();
     private StoreRoot.LogStart start;
+    /** The active segment's id at the last pass that retired segments, -1 before the first ({@link #paceSpares}). */
+    private long lastRetiringActiveId = -1;
     private volatile boolean stopping;
 
     Compactor(SegmentLog log, LogIndex index, StoreRoot root, BlobStore blobs, Syncer syncer, Store store, InstantSource clock,

@@ -35,12 +35,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Spares</b>: the file of a compacted segment may be kept ({@link #keepAsSpare}) and reused
  * for a later segment ({@link Segment#recycle}): its blocks are allocated and usually still in
- * the page cache, so it needs no zero-fill, which otherwise writes every segment twice.
+ * the page cache, so it needs no zero-fill, which otherwise writes every segment twice. How many
+ * are kept follows the pace of the log ({@link #keepSparesFor}).
  *
  * <p>Thread-safety: {@link #position()}, {@link #advance}, {@link #roll()} are called by the thread
  * holding the writer role ({@link LogWriter}) only; {@link #segments()}, {@link #active()} and
- * {@link #sealed()} may be read by any thread; {@link #retire} and {@link #keepAsSpare} are called
- * by compaction; spares are taken by the preparer thread.
+ * {@link #sealed()} may be read by any thread; {@link #retire}, {@link #keepAsSpare} and
+ * {@link #keepSparesFor} are called by compaction; spares are taken by the preparer thread.
  */
 final class SegmentLog implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SegmentLog.class);
