@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -184,6 +185,9 @@ final class Compactor {
      */
     private Emptied copyForward(Segment segment) {
         UnsafeBuffer buffer = segment.buffer();
+        // Records the index superseded in this process need no lookup of their keys; with many
+        // keys, the lookups of the dead records were most of a pass's CPU (docs/benchmarks.md, run 20).
+        int[] superseded = segment.supersededOffsets();
         List<CompletableFuture<String>> inFlight = new ArrayList<>();
         List<Long> blobIds = new ArrayList<>();
         long lastOrdinaryLsn = 0;
@@ -203,11 +207,12 @@ final class Compactor {
             if ((flags & RecordDescriptor.FLAG_COPIED) == 0) {
                 lastOrdinaryLsn = Math.max(lastOrdinaryLsn, RecordCodec.lsn(buffer, offset));
             }
-            if (RecordCodec.type(buffer, offset) == RecordDescriptor.TYPE_PUT) {
-                if ((flags & RecordDescriptor.FLAG_BLOB) != 0) {
-                    blobIds.add(buffer.getLong(RecordCodec.valueStart(buffer, offset) + RecordDescriptor.BLOB_ID_OFFSET,
-                        ByteOrder.LITTLE_ENDIAN));
-                }
+            boolean put = RecordCodec.type(buffer, offset) == RecordDescriptor.TYPE_PUT;
+            if (put && (flags & RecordDescriptor.FLAG_BLOB) != 0) {
+                blobIds.add(buffer.getLong(RecordCodec.valueStart(buffer, offset) + RecordDescriptor.BLOB_ID_OFFSET,
+                    ByteOrder.LITTLE_ENDIAN));
+            }
+            if (put && Arrays.binarySearch(superseded, offset) < 0) {
                 String namespace = RecordCodec.namespace(buffer, offset);
                 byte space = RecordCodec.space(buffer, offset);
                 String key = RecordCodec.key(buffer, offset);

@@ -134,7 +134,7 @@ final class LogIndex {
         if (slot != null && slot != REMOVED) {
             IndexEntry previous = slot.snapshot(segments);
             slot.overwrite(entry, segmentId);
-            counted(previous, -1); // after the overwrite: a slot's segment always holds live bytes
+            superseded(previous, entry); // after the overwrite: a slot's segment always holds live bytes
             return;
         }
         IndexSlot replaced = s.entries.put(key, new IndexSlot(entry, segmentId));
@@ -153,7 +153,7 @@ final class LogIndex {
         if (replaced == REMOVED) {
             s.live.incrementAndGet(); // a base key again, listed by the base
         } else {
-            counted(previous, -1);
+            superseded(previous, entry);
         }
     }
 
@@ -173,6 +173,18 @@ final class LogIndex {
             }
             return spaces;
         });
+    }
+
+    /**
+     * {@code previous} is replaced by {@code next} ({@code null}: removed): uncounted, and its record
+     * noted for compaction ({@link Segment#superseded(int)}) unless {@code next} is the same record
+     * again (a replay re-applies records whose changes the checkpoint already holds).
+     */
+    private void superseded(IndexEntry previous, IndexEntry next) {
+        counted(previous, -1);
+        if (next == null || next.segment != previous.segment || next.recordOffset != previous.recordOffset) {
+            previous.segment.superseded(previous.recordOffset);
+        }
     }
 
     /** Adds ({@code sign} 1) or removes ({@code -1}) what {@code entry} holds live. */
@@ -255,7 +267,7 @@ final class LogIndex {
             previous = removed == null ? null : removed.snapshot(segments);
         }
         if (previous != null && previous != CheckpointRun.RELEASED) {
-            counted(previous, -1);
+            superseded(previous, null);
             s.live.decrementAndGet();
         }
     }

@@ -10,6 +10,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -92,6 +93,16 @@ final class Segment {
      * writing thread at a time); read by compaction to find reclaimable segments.
      */
     private volatile long liveBytes;
+    /**
+     * Offsets of this segment's records whose versions the index superseded in this process
+     * ({@link #superseded(int)}), the first {@link #supersededCount} of them: compaction skips
+     * those without looking their keys up. A record superseded before the store opened is not
+     * listed, and compaction looks it up as before. Grown by the index's one writing thread at a
+     * time; the count is stored after the array and its element, so a reader that reads the count
+     * first sees both.
+     */
+    private volatile int[] superseded = new int[0];
+    private volatile int supersededCount;
 
     /** Bytes between two touched bytes of a fresh mapping: the smallest page size in use (larger pages are touched as often). */
     private static final int TOUCH_STRIDE = 4096;
@@ -495,6 +506,27 @@ final class Segment {
     @SuppressWarnings("NonAtomicOperationOnVolatileField")
     void addLiveBytes(long delta) {
         liveBytes += delta;
+    }
+
+    /** Notes that the record at {@code recordOffset} holds a superseded version; called by the index's single writing thread only. */
+    @SuppressWarnings("NonAtomicOperationOnVolatileField")
+    void superseded(int recordOffset) {
+        int n = supersededCount;
+        int[] offsets = superseded;
+        if (n == offsets.length) {
+            offsets = Arrays.copyOf(offsets, Math.max(64, 2 * n));
+            superseded = offsets;
+        }
+        offsets[n] = recordOffset;
+        supersededCount = n + 1;
+    }
+
+    /** The offsets noted by {@link #superseded(int)} so far, sorted; any thread. */
+    int[] supersededOffsets() {
+        int n = supersededCount;
+        int[] sorted = Arrays.copyOf(superseded, n);
+        Arrays.sort(sorted);
+        return sorted;
     }
 
     /**

@@ -61,6 +61,27 @@ class LogIndexTest extends LeakCheckingTest {
         }
     }
 
+    private IndexEntry entryAt(long lsn, int recordOffset) {
+        return new IndexEntry(lsn, segment, recordOffset, recordOffset + RecordDescriptor.HEADER_LENGTH, 10, lsn,
+            ObjectAttributes.DEFAULT, null);
+    }
+
+    /** What compaction skips without a lookup: every record overwritten or removed, never one put again (a replay's). */
+    @Test
+    void notesEverySupersededRecordForCompactionButNotARecordPutAgain() {
+        LogIndex index = new LogIndex();
+        index.put(NS, SPACE, "a", entryAt(1, 0));
+        index.put(NS, SPACE, "b", entryAt(2, 64));
+        index.put(NS, SPACE, "a", entryAt(1, 0));
+        assertThat(segment.supersededOffsets()).as("the same record again is still current").isEmpty();
+        index.put(NS, SPACE, "a", entryAt(3, 128));
+        index.remove(NS, SPACE, "b");
+        index.put(NS, SPACE, "c", entryAt(4, 192));
+        assertThat(segment.supersededOffsets()).containsExactly(0, 64);
+        index.discard();
+        assertThat(segment.liveBytes()).isZero();
+    }
+
     /**
      * {@code ops} seeded random puts, overwrites and removals, applied to the index and the model
      * alike; agreement is checked every 97 operations.
