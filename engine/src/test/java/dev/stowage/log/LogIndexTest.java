@@ -82,6 +82,17 @@ class LogIndexTest extends LeakCheckingTest {
         assertThat(segment.liveBytes()).isZero();
     }
 
+    @Test
+    void theListOfSupersededRecordsIsBoundedByTheSegmentsSize() {
+        int most = segment.capacity() / Segment.MAX_SUPERSEDED_SHARE / Integer.BYTES;
+        LogIndex index = new LogIndex();
+        for (int i = 0; i <= most + 10; i++) {
+            index.put(NS, SPACE, "a", entryAt(i + 1, 64 * i));
+        }
+        assertThat(segment.supersededOffsets()).hasSize(most).startsWith(0, 64);
+        index.discard();
+    }
+
     /**
      * {@code ops} seeded random puts, overwrites and removals, applied to the index and the model
      * alike; agreement is checked every 97 operations.
