@@ -1329,10 +1329,10 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
          * Its old bytes stay behind the end of the log, where the end mark and the per-segment CRC
          * seed keep them out ({@link RecordDescriptor}). Files are reused only while no follower is
          * open ({@link LogFollower}, in any process): one may still read a compacted file, so then
-         * they are deleted. While the log starts more segments between two compaction passes that
-         * retire segments than this, that many are kept instead: files the writer would otherwise create again within
-         * the next interval, each with a zero-fill; a pass after the writer slowed down deletes
-         * the extra ones. Disk use grows by up to this many segments, or the number the log started
+         * they are deleted. While the log starts more segments than this between two compaction
+         * passes that retire segments, that many are kept instead: files the writer would otherwise
+         * create again, each with a zero-fill, before the next such pass; a pass after the writer
+         * slowed down deletes the extra ones. Disk use grows by up to this many segments, or the number the log started
          * between the last two such passes if more. {@code 0} deletes them all.
          * Default {@link #DEFAULT_SPARE_SEGMENTS}.
          */

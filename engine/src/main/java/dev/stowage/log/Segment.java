@@ -104,10 +104,10 @@ final class Segment {
      * 8-byte-aligned offsets would take: records past that are looked up.
      */
     private volatile int[] superseded = new int[0];
-    /** The list of {@link #superseded} takes at most the segment's size divided by this, in bytes. */
-    static final int MAX_SUPERSEDED_SHARE = 64;
     private volatile int supersededCount;
 
+    /** The list of {@link #superseded} takes at most the segment's size divided by this, in bytes. */
+    static final int MAX_SUPERSEDED_SHARE = 64;
     /** Bytes between two touched bytes of a fresh mapping: the smallest page size in use (larger pages are touched as often). */
     private static final int TOUCH_STRIDE = 4096;
     /**
