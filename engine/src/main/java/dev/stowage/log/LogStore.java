@@ -1332,8 +1332,9 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
          * they are deleted. While the log starts more segments than this between two compaction
          * passes that retire segments, that many are kept instead: files the writer would otherwise
          * create again, each with a zero-fill, before the next such pass; a pass after the writer
-         * slowed down deletes the extra ones. Disk use grows by up to this many segments, or the number the log started
-         * between the last two such passes if more. {@code 0} deletes them all.
+         * slowed down deletes the extra ones. Disk use grows by up to this many segments, or the
+         * number the log started between the last two such passes if more. {@code 0} deletes them
+         * all.
          * Default {@link #DEFAULT_SPARE_SEGMENTS}.
          */
         public Builder spareSegments(int segments) {

@@ -95,10 +95,6 @@ class SpareSegmentsTest extends LeakCheckingTest {
         throw new AssertionError("no segment holds a record");
     }
 
-    private static long segmentId(Path file) {
-        return Long.parseUnsignedLong(file.getFileName().toString().substring(0, 16), 16);
-    }
-
     /** Offset where the log ends in {@code segment}: after its last record. */
     private static int endOfLog(Path segment) throws IOException {
         List<Integer> offsets = LogFiles.recordOffsets(segment);
@@ -116,7 +112,7 @@ class SpareSegmentsTest extends LeakCheckingTest {
         assertThat(report.segmentsRecycled()).as(report.toString()).isEqualTo(2);
         List<Path> spares = spareFiles();
         assertThat(spares).hasSize(2);
-        spareId[0] = segmentId(spares.get(0));
+        spareId[0] = Long.parseUnsignedLong(spares.get(0).getFileName().toString().substring(0, 16), 16);
         Object reused = inode(spares.get(0));
         for (int i = 0; i < 1000 && !inode(lastSegmentWithRecords()).equals(reused); i++) {
             write(store, latest, 1);
@@ -241,9 +237,9 @@ class SpareSegmentsTest extends LeakCheckingTest {
         try (LogStore store = builder(Durability.sync(), LogStore.WriteMode.POSITIONAL).open()) {
             write(store, latest, 100);
             assertThat(store.compact().segmentsRecycled()).as("the first pass knows no rate yet").isEqualTo(2);
-            long before = segmentId(lastSegmentWithRecords());
+            long before = Segment.parseId(lastSegmentWithRecords().getFileName().toString());
             write(store, latest, 400);
-            long started = segmentId(lastSegmentWithRecords()) - before;
+            long started = Segment.parseId(lastSegmentWithRecords().getFileName().toString()) - before;
             CompactionReport busy = store.compact();
             assertThat(started).isGreaterThan(4);
             assertThat(busy.segmentsRecycled()).as("%d segments started: %s", started, busy)
