@@ -1,16 +1,20 @@
 package dev.stowage.log;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stowage.Precondition;
+import dev.stowage.StorageException;
 import dev.stowage.conformance.LeakCheckingTest;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -90,4 +94,63 @@ class BackgroundSealTest extends LeakCheckingTest {
             assertThat(unsyncedFrom()).as("the active segment").isEqualTo(2);
         }
     }
+
+    @Test
+    void writesGoOnWhileTheSealerSyncsTheActiveSegment() throws Exception {
+        List<String> synced = Collections.synchronizedList(new ArrayList<>());
+        HeldSyncer held = new HeldSyncer((segment, from, to) -> {
+            segment.force(from, to);
+            synced.add("segment " + segment.id() + " to " + to);
+        });
+        try (LogStore store = builder(Durability.none(), held).open()) {
+            store.storeMeta(NS, "before", VALUE, Precondition.any());
+            held.arm();
+            FutureTask<Void> sync = new FutureTask<>(store::sync, null);
+            Thread syncing = new Thread(sync);
+            syncing.start();
+            try {
+                assertThat(held.awaitHeld(1, TimeUnit.MINUTES)).as("the sync began").isTrue();
+                // The role holder once ran this sync itself, and every write waited for the disk behind it.
+                for (int i = 0; i < 20; i++) {
+                    assertThat(store.storeMetaAsync(NS, "during-" + i, VALUE, Precondition.any()).get(30, TimeUnit.SECONDS)).isNotNull();
+                }
+                assertThat(sync.isDone()).as("sync() returns only once its range is durable").isFalse();
+                assertThat(synced).isEmpty();
+            } finally {
+                held.release(); // lets the store close if an assertion failed
+            }
+            sync.get(1, TimeUnit.MINUTES);
+            syncing.join();
+            assertThat(synced).hasSize(1);
+            store.sync();
+            assertThat(synced).as("the next sync takes the writes made during the first").hasSize(2);
+            assertThat(store.readMeta(NS, "during-19").toByteArray()).isEqualTo(VALUE);
+        }
+    }
+
+    @Test
+    void aSyncBehindAFailedSealFailsWithoutSyncing() throws Exception {
+        List<Long> synced = Collections.synchronizedList(new ArrayList<>());
+        HeldSyncer held = new HeldSyncer((segment, from, to) -> {
+            synced.add(segment.id());
+            throw new UncheckedIOException(new IOException("EIO while sealing (injected)"));
+        });
+        try (LogStore store = builder(Durability.none(), held).open()) {
+            held.arm();
+            writeIntoTheSecondSegment(store);
+            assertThat(held.awaitHeld(1, TimeUnit.MINUTES)).as("segment 1's seal began").isTrue();
+            FutureTask<Void> sync = new FutureTask<>(store::sync, null);
+            Thread syncing = new Thread(sync);
+            syncing.start();
+            while (syncing.getState() != Thread.State.WAITING && syncing.getState() != Thread.State.TERMINATED) {
+                Thread.onSpinWait();
+            }
+            held.release();
+            assertThatThrownBy(() -> sync.get(1, TimeUnit.MINUTES)).hasCauseInstanceOf(StorageException.class);
+            syncing.join();
+            assertThat(synced).as("segment 2's bytes are never reported durable behind segment 1's failed seal").containsExactly(1L);
+            assertThatThrownBy(() -> store.storeMeta(NS, "after", VALUE, Precondition.any())).isInstanceOf(StorageException.class);
+        }
+    }
 }
+
