@@ -58,8 +58,14 @@ final class Compactor {
 
         CompletableFuture<String> expire(String namespace, byte space, String key, long lsn);
 
-        /** Completes once everything acknowledged before it is synced. */
-        CompletableFuture<String> sync();
+        /**
+         * Returns once every write applied so far (the copies of a pass) is durable; {@code mayWait}:
+         * first waits a while for the log to be synced anyway (by a seal or a group sync) before it
+         * asks for a sync.
+         *
+         * @throws dev.stowage.StorageException if the log could not be made durable
+         */
+        void awaitDurable(boolean mayWait);
 
         void checkpoint() throws IOException;
 
@@ -132,10 +138,13 @@ final class Compactor {
     /**
      * One pass: expires keys past retention, copies the live records of the oldest sealed segments
      * forward while compaction is due (only segments sealed when the pass began), retires them
-     * together (one sync, one checkpoint, one manifest update: a fast writer seals segments faster
-     * than a sync each could retire them), deletes retired segments past their grace.
+     * together (one wait for durability, one checkpoint, one manifest update: a fast writer seals
+     * segments faster than a sync each could retire them), deletes retired segments past their grace.
+     *
+     * @param background a periodic pass, not one asked for: its copies may wait a while to be made
+     *                   durable by the next seal rather than by a sync of their own
      */
-    CompactionReport run() throws IOException {
+    CompactionReport run(boolean background) throws IOException {
         long started = System.nanoTime();
         long expired = retention.isZero() ? 0 : expire();
         List<Segment> candidates = log.sealed();
@@ -159,7 +168,7 @@ final class Compactor {
                 store.checkpoint();
             }
         }
-        int retiredNow = emptied.isEmpty() ? 0 : retire(emptied);
+        int retiredNow = emptied.isEmpty() ? 0 : retire(emptied, background);
         paceSpares(retiredNow > 0);
         long[] deleted = deleteRetired(clock.millis());
         CompactionReport report = new CompactionReport(retiredNow, copied, copiedBytes, (int) deleted[0], (int) deleted[3], deleted[1],
@@ -233,13 +242,13 @@ final class Compactor {
     }
 
     /**
-     * Makes the copies durable, checkpoints, records the new log start, and takes the emptied
+     * Waits until the copies are durable, checkpoints, records the new log start, and takes the emptied
      * segments (the oldest, in order) out of the log.
      *
      * @return how many segments were retired (fewer than emptied if one still holds live bytes)
      */
-    private int retire(List<Emptied> emptied) throws IOException {
-        store.sync().join();
+    private int retire(List<Emptied> emptied, boolean background) throws IOException {
+        store.awaitDurable(background);
         int retiring = 0;
         long baseLsn = start.baseLsn();
         for (Emptied e : emptied) {

@@ -448,7 +448,7 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
     public CompactionReport compact() {
         ensureOpen();
         try {
-            return maintenance.submit(compactor::run).get();
+            return maintenance.submit(() -> compactor.run(false)).get();
         } catch (InterruptedException e) {
             throw new InterruptedStorageException("waiting for compaction", e);
         } catch (ExecutionException e) {
@@ -461,7 +461,7 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
 
     private void periodicCompaction() {
         try {
-            compactor.run();
+            compactor.run(true);
         } catch (ClosedException e) {
             // closing
         } catch (IOException | RuntimeException e) {
@@ -531,8 +531,8 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
         }
 
         @Override
-        public CompletableFuture<String> sync() {
-            return syncAsync();
+        public void awaitDurable(boolean mayWait) {
+            logDurable(mayWait);
         }
 
         @Override
@@ -578,13 +578,15 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
     }
 
     /**
-     * For {@link Checkpoints#write}: where writes are acknowledged before their sync, makes every
-     * record whose change the checkpoint just copied durable. A background checkpoint first waits
-     * up to {@link #CHECKPOINT_SYNC_WAIT_NANOS} for the log to be synced anyway (a seal under
+     * For {@link Checkpoints#write} and the compactor's retiring of segments: where writes are
+     * acknowledged before their sync, makes every record applied to the index so far durable (what
+     * the checkpoint just copied; a pass's copies). In the background it first waits up to
+     * {@link #CHECKPOINT_SYNC_WAIT_NANOS} for the log to be synced anyway (a seal under
      * {@code NONE}, the next group sync), since a {@link #sync()} holds up appends for as long as
-     * it takes: at full speed that cost 6 % of a buffered writer's throughput here
-     * (docs/benchmarks.md, run 18). Once closing, the writer syncs the log as it stops. Throws
-     * rather than let a checkpoint be published over records that are not durable.
+     * it takes (at full speed 6 % of a buffered writer's throughput here, docs/benchmarks.md, run
+     * 18), and on the sealer's thread, beside them, still slows them (run 21). Once closing, the
+     * writer syncs the log as it stops. Throws rather than let a checkpoint be published, or a
+     * segment retired, over records that are not durable.
      */
     private void logDurable(boolean mayWait) {
         checkpointWaitMillis = 0;
