@@ -20,6 +20,18 @@ public abstract class EngineBenchmark {
     void populate() {
     }
 
+    /** The benchmarks' name of key {@code i}. */
+    static String key(int i) {
+        return "key/" + i;
+    }
+
+    /** Puts {@code value} under keys 0 to {@code count - 1}, one at a time, in order. */
+    void putKeys(int count, byte[] value) {
+        for (int i = 0; i < count; i++) {
+            kv.put(key(i), value);
+        }
+    }
+
     @Setup(Level.Trial)
     public void setUp() throws Exception {
         dir = Engines.scratch(getClass().getSimpleName());

@@ -26,15 +26,13 @@ public abstract class GetBenchmark extends EngineBenchmark {
 
     @Override
     void populate() {
-        for (int i = 0; i < KEYS; i++) {
-            kv.put("key/" + i, PutBenchmark.VALUE);
-        }
+        putKeys(KEYS, PutBenchmark.VALUE);
     }
 
     @Benchmark
     @Threads(2)
     public int get2Threads() {
-        return kv.get("key/" + ThreadLocalRandom.current().nextInt(KEYS));
+        return kv.get(key(ThreadLocalRandom.current().nextInt(KEYS)));
     }
 
     @Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})

@@ -16,8 +16,14 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * 1 KiB puts to random keys of a 1 M key space, durable (acknowledged after sync) or buffered,
- * from 1, 4 and 64 threads. Subclasses pick the engine.
+ * 1 KiB puts to random keys of a 1 M key space ({@code keySpace}), durable (acknowledged after
+ * sync) or buffered, from 1, 4 and 64 threads. Subclasses pick the engine.
+ *
+ * <p>By default each trial starts from an empty store, so its 15 s are a store's warm-up: the
+ * million keys are created, and on the JVM young collections copy each new key's objects until
+ * they are tenured (tens of seconds; docs/benchmarks.md, run 20). With
+ * {@code -p prefilled=true -p durable=false} every key is written once before measurement and the
+ * heap collected, so the runs measure overwrites in the steady state a long-running store is in.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -32,6 +38,17 @@ public abstract class PutBenchmark extends EngineBenchmark {
     @Param({"true", "false"})
     public boolean durable;
 
+    /** Whether every key of the key space is written once (and the heap collected) before measurement; buffered runs only. */
+    @Param({"false"})
+    public boolean prefilled;
+
+    /**
+     * Keys written, {@link #KEY_SPACE} by default; {@code -p keySpace=10000} separates an engine's
+     * fixed cost per put from its index's cache misses among a million keys.
+     */
+    @Param({"1000000"})
+    public int keySpace;
+
     abstract Kv open(Path dir, boolean durable) throws Exception;
 
     @Override
@@ -39,26 +56,45 @@ public abstract class PutBenchmark extends EngineBenchmark {
         return open(dir, durable);
     }
 
+    @Override
+    void populate() {
+        if (!prefilled) {
+            return;
+        }
+        if (durable) {
+            // One durable put per key from one thread: a quarter of an hour for an engine that syncs each.
+            throw new IllegalArgumentException("prefilled runs are buffered only: add -p durable=false");
+        }
+        putKeys(keySpace, VALUE);
+        // Tenures the keys' objects now rather than in the young collections of the measurement.
+        System.gc();
+    }
+
+    /** A random key of the default key space. */
     static String randomKey() {
-        return "key/" + ThreadLocalRandom.current().nextInt(KEY_SPACE);
+        return key(ThreadLocalRandom.current().nextInt(KEY_SPACE));
+    }
+
+    private String randomKeyOfSpace() {
+        return key(ThreadLocalRandom.current().nextInt(keySpace));
     }
 
     @Benchmark
     @Threads(1)
     public void put1Thread() {
-        kv.put(randomKey(), VALUE);
+        kv.put(randomKeyOfSpace(), VALUE);
     }
 
     @Benchmark
     @Threads(4)
     public void put4Threads() {
-        kv.put(randomKey(), VALUE);
+        kv.put(randomKeyOfSpace(), VALUE);
     }
 
     @Benchmark
     @Threads(64)
     public void put64Threads() {
-        kv.put(randomKey(), VALUE);
+        kv.put(randomKeyOfSpace(), VALUE);
     }
 
     @Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
