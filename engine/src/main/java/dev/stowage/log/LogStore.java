@@ -1417,14 +1417,15 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
 
         /**
          * Under NONE durability, whether a background thread syncs each sealed segment while the
-         * appends go on in the next one (default {@value #DEFAULT_BACKGROUND_SYNC}). Off, a roll
-         * syncs the sealed segment on the thread appending the record that did not fit, and every
-         * append waits behind it: 60-90 ms per 128 MiB segment on 2 vCPUs, two of them a second for
-         * a single buffered writer. A power loss may leave a sealed segment that is still being
+         * appends go on in the next one (default {@value #DEFAULT_BACKGROUND_SYNC}), and the syncs
+         * asked for ({@link LogStore#sync()}, compaction's, checkpoints') in order with them. Off, a
+         * roll syncs the sealed segment on the thread appending the record that did not fit, and
+         * every append waits behind it: 60-90 ms per 128 MiB segment on 2 vCPUs, two of them a second
+         * for a single buffered writer. A power loss may leave a sealed segment that is still being
          * synced incomplete: recovery ends the log at its first damage and reports the cut
-         * ({@link Durability#none()}). Applies to {@link WriteMode#MAPPED} writes
-         * under NONE durability (the {@code AUTO} choice outside the NFS mode) and is ignored
-         * otherwise: a positional segment's file is the writer's alone.
+         * ({@link Durability#none()}). Applies to {@link WriteMode#MAPPED} writes under NONE
+         * durability (the {@code AUTO} choice outside the NFS mode) and is ignored otherwise: a
+         * positional segment's file is the writer's alone.
          */
         public Builder backgroundSync(boolean backgroundSync) {
             this.backgroundSync = backgroundSync;
