@@ -145,6 +145,7 @@ class BackgroundSealTest extends LeakCheckingTest {
             while (syncing.getState() != Thread.State.WAITING && syncing.getState() != Thread.State.TERMINATED) {
                 Thread.onSpinWait();
             }
+            // Most often the sync is queued behind the held seal by now; if not, it finds the store failed.
             held.release();
             assertThatThrownBy(() -> sync.get(1, TimeUnit.MINUTES)).hasCauseInstanceOf(StorageException.class);
             syncing.join();
@@ -153,4 +154,3 @@ class BackgroundSealTest extends LeakCheckingTest {
         }
     }
 }
-
