@@ -1,6 +1,7 @@
 package dev.stowage.bench;
 
 import java.nio.file.Path;
+import java.util.concurrent.ThreadLocalRandom;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.TearDown;
@@ -23,6 +24,11 @@ public abstract class EngineBenchmark {
     /** The benchmarks' name of key {@code i}. */
     static String key(int i) {
         return "key/" + i;
+    }
+
+    /** One of keys 0 to {@code count - 1}, at random. */
+    static String randomKey(int count) {
+        return key(ThreadLocalRandom.current().nextInt(count));
     }
 
     /** Puts {@code value} under keys 0 to {@code count - 1}, one at a time, in order. */

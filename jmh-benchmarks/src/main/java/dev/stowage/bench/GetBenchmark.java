@@ -1,7 +1,6 @@
 package dev.stowage.bench;
 
 import java.nio.file.Path;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -32,7 +31,7 @@ public abstract class GetBenchmark extends EngineBenchmark {
     @Benchmark
     @Threads(2)
     public int get2Threads() {
-        return kv.get(key(ThreadLocalRandom.current().nextInt(KEYS)));
+        return kv.get(randomKey(KEYS));
     }
 
     @Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})

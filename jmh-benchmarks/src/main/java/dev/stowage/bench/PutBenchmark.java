@@ -1,7 +1,6 @@
 package dev.stowage.bench;
 
 import java.nio.file.Path;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -70,31 +69,22 @@ public abstract class PutBenchmark extends EngineBenchmark {
         System.gc();
     }
 
-    /** A random key of the default key space. */
-    static String randomKey() {
-        return key(ThreadLocalRandom.current().nextInt(KEY_SPACE));
-    }
-
-    private String randomKeyOfSpace() {
-        return key(ThreadLocalRandom.current().nextInt(keySpace));
-    }
-
     @Benchmark
     @Threads(1)
     public void put1Thread() {
-        kv.put(randomKeyOfSpace(), VALUE);
+        kv.put(randomKey(keySpace), VALUE);
     }
 
     @Benchmark
     @Threads(4)
     public void put4Threads() {
-        kv.put(randomKeyOfSpace(), VALUE);
+        kv.put(randomKey(keySpace), VALUE);
     }
 
     @Benchmark
     @Threads(64)
     public void put64Threads() {
-        kv.put(randomKeyOfSpace(), VALUE);
+        kv.put(randomKey(keySpace), VALUE);
     }
 
     @Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})

@@ -7,7 +7,6 @@ import dev.stowage.log.LogStore;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -83,8 +82,8 @@ public class StowageBenchmark {
     @Benchmark
     @BenchmarkMode(Mode.Throughput)
     public String durablePut64InFlightOneThread() {
-        inFlight.add(durableStore.putObjectAsync(Engines.NS, PutBenchmark.randomKey(), ReplayableBody.ofBytes(PutBenchmark.VALUE),
-            ObjectAttributes.DEFAULT, Precondition.any()));
+        inFlight.add(durableStore.putObjectAsync(Engines.NS, EngineBenchmark.randomKey(PutBenchmark.KEY_SPACE),
+            ReplayableBody.ofBytes(PutBenchmark.VALUE), ObjectAttributes.DEFAULT, Precondition.any()));
         return inFlight.size() >= IN_FLIGHT ? inFlight.poll().join() : null;
     }
 
@@ -99,7 +98,7 @@ public class StowageBenchmark {
     @BenchmarkMode(Mode.SampleTime)
     @OutputTimeUnit(TimeUnit.MICROSECONDS)
     public String bufferedPutLatency() {
-        return bufferedStore.storeMeta(Engines.NS, "key/" + ThreadLocalRandom.current().nextInt(PutBenchmark.KEY_SPACE),
+        return bufferedStore.storeMeta(Engines.NS, EngineBenchmark.randomKey(PutBenchmark.KEY_SPACE),
             PutBenchmark.VALUE, Precondition.any());
     }
 
@@ -112,7 +111,7 @@ public class StowageBenchmark {
     @BenchmarkMode(Mode.SampleTime)
     @OutputTimeUnit(TimeUnit.MICROSECONDS)
     public String bufferedObjectPutLatency() {
-        return bufferedStore.putObject(Engines.NS, PutBenchmark.randomKey(), ReplayableBody.ofBytes(PutBenchmark.VALUE),
-            ObjectAttributes.DEFAULT, Precondition.any());
+        return bufferedStore.putObject(Engines.NS, EngineBenchmark.randomKey(PutBenchmark.KEY_SPACE),
+            ReplayableBody.ofBytes(PutBenchmark.VALUE), ObjectAttributes.DEFAULT, Precondition.any());
     }
 }
