@@ -11,9 +11,14 @@ import java.util.Objects;
  *       has been synced to the device ({@code fdatasync}, or {@code msync} in
  *       {@link LogStore.WriteMode#MAPPED}); it survives a process crash, a kernel crash
  *       and power loss (on a device that honours flushes).</li>
- *   <li>{@link #group(Duration)}: a write is acknowledged once it is in the page cache; dirty data
- *       is synced at most {@code interval} later. It survives a process crash (kill -9); a kernel
- *       crash or power loss can lose writes acknowledged within the last interval.</li>
+ *   <li>{@link #group(Duration)}: a write is acknowledged once it is in the page cache; a sync of
+ *       everything written so far starts every {@code interval}, unless the previous one is still
+ *       running (the next then takes both intervals' writes), and sealing a segment syncs it. It
+ *       survives a process crash (kill -9); a kernel crash or power loss can lose the writes
+ *       acknowledged since the start of the last sync that completed: about an interval plus a
+ *       sync's time, more while the disk is slower than the writes. With background syncs (the
+ *       default, {@link LogStore.Builder#backgroundSync}) those syncs run beside the appends, and
+ *       recovery treats damage in a sealed segment not yet synced as under {@link #none()}.</li>
  *   <li>{@link #none()}: acknowledged in the page cache, synced only when a segment is sealed
  *       (in the background by default: {@link LogStore.Builder#backgroundSync}), on
  *       {@link LogStore#sync()} or when the store is closed. Survives a process crash; a kernel
@@ -48,7 +53,7 @@ public final class Durability {
     }
 
     /**
-     * Acknowledge from the page cache, sync at most {@code interval} later.
+     * Acknowledge from the page cache, start a sync every {@code interval}.
      *
      * @throws IllegalArgumentException unless {@code interval} is positive
      */
@@ -88,7 +93,7 @@ public final class Durability {
         return mode;
     }
 
-    /** The longest delay before a sync in {@link Mode#GROUP}; zero otherwise. */
+    /** How often a sync starts in {@link Mode#GROUP}; zero otherwise. */
     public Duration interval() {
         return interval;
     }

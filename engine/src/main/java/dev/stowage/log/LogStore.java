@@ -123,6 +123,8 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
     /** How records reach the segments: {@link WriteMode#MAPPED} or {@link WriteMode#POSITIONAL}. */
     private final WriteMode writeMode;
     private final ScheduledExecutorService syncTicker;
+    /** The sync the last {@code GROUP} tick asked for ({@link #requestSync}); ticker thread only. */
+    private CompletableFuture<String> groupSync = CompletableFuture.completedFuture(null);
     private final AtomicInteger publishers = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Checkpoints and compaction, one at a time. */
@@ -155,7 +157,7 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
             StoreRoot.LogStart logStart = storeRoot.logStart();
             this.nfs = b.nfs.applies(b.root);
             this.writeMode = b.writeMode.resolve(nfs, b.durability);
-            boolean backgroundSync = b.backgroundSync && b.durability.mode() == Durability.Mode.NONE && writeMode == WriteMode.MAPPED;
+            boolean backgroundSync = b.backgroundSync && !b.durability.acknowledgesAfterSync() && writeMode == WriteMode.MAPPED;
             boolean positional = writeMode == WriteMode.POSITIONAL;
             segmentLog = SegmentLog.open(storeRoot.segmentsDirectory(), b.segmentSize, storeRoot.recordSeed(), b.spareSegments,
                 b.root.getFileName().toString(), b.syncer, logStart, positional,
@@ -956,14 +958,18 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
         return result;
     }
 
+    /**
+     * A {@code GROUP} tick: asks for a sync unless the one asked at an earlier tick is still queued
+     * or running (on the sealer's thread it runs beside the appends, so ticks could otherwise queue
+     * syncs faster than the disk does them); the next tick then takes everything written meanwhile.
+     */
     private void requestSync() {
-        publishers.incrementAndGet();
-        try {
-            if (!closed.get()) {
-                ring.publishEvent((c, sequence) -> c.kind = WriteCommand.SYNC);
+        if (groupSync.isDone() && !closed.get()) {
+            try {
+                groupSync = syncAsync();
+            } catch (ClosedException e) {
+                // Closed meanwhile: the writer syncs the log as it stops.
             }
-        } finally {
-            publishers.decrementAndGet();
         }
     }
 
@@ -1416,16 +1422,18 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
         }
 
         /**
-         * Under NONE durability, whether a background thread syncs each sealed segment while the
-         * appends go on in the next one (default {@value #DEFAULT_BACKGROUND_SYNC}), and the syncs
-         * asked for ({@link LogStore#sync()}, compaction's, checkpoints') in order with them. Off, a
+         * Under NONE and GROUP durability, whether a background thread syncs each sealed segment
+         * while the appends go on in the next one (default {@value #DEFAULT_BACKGROUND_SYNC}), and
+         * the syncs asked for ({@link LogStore#sync()}, compaction's, checkpoints', GROUP's interval
+         * syncs) in order with them. Off, a
          * roll syncs the sealed segment on the thread appending the record that did not fit, and
          * every append waits behind it: 60-90 ms per 128 MiB segment on 2 vCPUs, two of them a second
          * for a single buffered writer. A power loss may leave a sealed segment that is still being
          * synced incomplete: recovery ends the log at its first damage and reports the cut
-         * ({@link Durability#none()}). Applies to {@link WriteMode#MAPPED} writes under NONE
-         * durability (the {@code AUTO} choice outside the NFS mode) and is ignored otherwise: a
-         * positional segment's file is the writer's alone.
+         * ({@link Durability#none()}). Off, a GROUP interval's sync also runs on the appending
+         * thread, and every append waits for it. Applies to {@link WriteMode#MAPPED} writes under
+         * NONE and GROUP durability (the {@code AUTO} choice outside the NFS mode) and is ignored
+         * otherwise: a positional segment's file is the writer's alone.
          */
         public Builder backgroundSync(boolean backgroundSync) {
             this.backgroundSync = backgroundSync;

@@ -133,7 +133,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
      *                      is synced in the background ({@link LogStore.Builder#backgroundSync});
      *                      {@code null} if every roll syncs the sealed segment itself
      * @param threadSuffix  names the committer thread (started with the writer when every batch is
-     *                      synced outside the NFS mode) and the sealer's (NONE durability)
+     *                      synced outside the NFS mode) and the sealer's (NONE and GROUP durability)
      */
     LogWriter(SegmentLog log, LogIndex index, ChangeFeed feed, InstantSource clock, Durability durability, Syncer syncer,
               CommitWatermark watermark, AppendWindow window, boolean closeAfterBatch, String etagPrefix, int epoch, int maxBatchOps,
@@ -215,10 +215,10 @@ final class LogWriter implements EventHandler<WriteCommand> {
         }
     }
 
-    /** A background sync failed: the store fails; the writes were acknowledged before any sync (NONE). */
+    /** A background sync failed: the store fails; the writes were acknowledged before any sync (NONE, GROUP). */
     private void sealFailed(RuntimeException e) {
         if (failStore(new StorageException("syncing the log in the background failed; the store refuses writes until reopened"
-            + " (under NONE durability the writes since the last completed sync may not survive a power loss): "
+            + " (the writes since the last completed sync may not survive a power loss): "
             + e.getMessage(), e))) {
             LOG.error("logstore background sync failed; refusing further writes", e);
         }

@@ -21,8 +21,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  *       after it is zeroed and synced, and what was cut is reported.</li>
  *   <li>A bad record in an earlier (sealed) segment, or a gap in the LSN sequence across segments,
  *       is a {@link CorruptionException} naming file and offset: never skipped silently.</li>
- *   <li>Except in sealed segments that may not have been synced whole ({@code NONE} durability
- *       syncs a sealed segment in the background, see {@link StoreRoot#unsyncedFrom()}): after a
+ *   <li>Except in sealed segments that may not have been synced whole ({@code NONE} and
+ *       {@code GROUP} durability sync a sealed segment in the background, see
+ *       {@link StoreRoot#unsyncedFrom()}): after a
  *       power loss such a segment may miss any of its pages, so the first damage in it (a bad
  *       record, or records ending before the next segment's first LSN) ends the log like a torn
  *       tail. It is cut there, the later segments are dropped (the writer deletes them), and both

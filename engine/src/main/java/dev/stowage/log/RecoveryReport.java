@@ -14,7 +14,7 @@ import java.time.Duration;
  *                              file ({@link LogStore.Builder#spareSegments}) they include bytes left from its earlier use
  * @param segmentsDropped       segments after the cut that held bytes, dropped with it (only a
  *                              sealed segment not yet synced when the writer stopped is cut short
- *                              before later ones, see {@code NONE} in {@link Durability})
+ *                              before later ones, see {@code NONE} and {@code GROUP} in {@link Durability})
  * @param truncationReason      why the first cut record was rejected, or {@code null}
  * @param groupRecordsDropped   records of atomic groups dropped because their commit marker was missing
  * @param elapsed               time taken by recovery

@@ -9,13 +9,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.function.Consumer;
 
 /**
- * Syncs sealed segments on a background thread, for {@code NONE} durability with
+ * Syncs sealed segments on a background thread, for {@code NONE} and {@code GROUP} durability with
  * {@link LogStore.Builder#backgroundSync}: a roll otherwise syncs the sealed segment whole on the
  * thread holding the writer role (60-90 ms per 128 MiB on the disk this was measured on, landing
  * on whichever caller or compaction copy appended the record that did not fit, and holding up
  * every append behind it). The syncs the store is asked for ({@link LogStore#sync()}, a
- * compaction pass's, a checkpoint's) run here too, for the same reason ({@link #sync}), in order
- * with the seals.
+ * compaction pass's, a checkpoint's, a {@code GROUP} interval's) run here too, for the same reason
+ * ({@link #sync}), in order with the seals.
  *
  * <p>Recovery must then allow for a sealed segment that never reached the disk whole (a power loss
  * during its sync): the manifest's {@link StoreRoot#unsyncedFrom()} names the first segment that
@@ -28,7 +28,7 @@ import java.util.function.Consumer;
  * it. A {@link #sync} waits for nothing: its caller waits for its future.
  *
  * <p>Failure: a failed sync, or a failed update of the mark, goes to {@code onFailure} (the writer
- * fails the store: under {@code NONE} the writes were acknowledged before any sync); every later
+ * fails the store: the writes were acknowledged before any sync); every later
  * {@link #seal} and {@link #await} throws it, and every later {@link #sync} fails without syncing.
  *
  * <p>Thread-safety: {@link #seal}, {@link #sync}, {@link #await} and {@link #close} from the

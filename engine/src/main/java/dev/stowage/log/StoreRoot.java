@@ -141,7 +141,7 @@ final class StoreRoot implements AutoCloseable {
 
     /**
      * Id of the first segment that may not have been synced whole, {@link #ALL_SYNCED} if none: a
-     * {@code NONE} writer syncs a sealed segment in the background while it appends to the next
+     * {@code NONE} or {@code GROUP} writer syncs a sealed segment in the background while it appends to the next
      * one, so after a power loss recovery must take damage in such a segment for the end of the log.
      */
     long unsyncedFrom() {

@@ -7,7 +7,7 @@ import java.nio.file.Path;
  * How the store makes what it wrote durable: ranges of segments ({@link Segment#force}) and directories
  * (after creating, renaming or deleting files in them). A strategy so that fault-injection tests
  * can watch every sync and make any of them fail. Range syncs come from the writer thread, its
- * {@link Committer} (SYNC durability) or its {@link Sealer} (NONE);
+ * {@link Committer} (SYNC durability) or its {@link Sealer} (NONE, GROUP);
  * directory syncs from the writer, the segment preparer, checkpoints and blob writers, so
  * implementations of {@link #syncDirectory} must be thread-safe.
  */

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Under NONE durability with {@link LogStore.Builder#backgroundSync} a roll hands the sealed
+ * Under NONE (and GROUP) durability with {@link LogStore.Builder#backgroundSync} a roll hands the sealed
  * segment to the {@link Sealer} and appends go on in the next segment; {@link LogStore#sync()} and close wait for the seal, and the manifest names
  * the first segment that may be unsynced ({@link StoreRoot#unsyncedFrom()}) for recovery. A failed
  * seal: {@link LogStoreWriterTest#failedSyncWhileSealingASegmentLosesNoAcknowledgedWrite}; recovery:
@@ -124,6 +124,44 @@ class BackgroundSealTest extends LeakCheckingTest {
             assertThat(synced).hasSize(1);
             store.sync();
             assertThat(synced).as("the next sync takes the writes made during the first").hasSize(2);
+            assertThat(store.readMeta(NS, "during-19").toByteArray()).isEqualTo(VALUE);
+        }
+    }
+
+    /**
+     * Under GROUP an interval's sync runs on the sealer too, and a tick asks for none while the
+     * last one is queued or running: the first sync after a held one takes every write made while
+     * it was held, rather than one small sync per tick piling up behind it.
+     */
+    @Test
+    void groupSyncsRunBesideTheWritesAndATickWaitsForTheLastOne() throws Exception {
+        List<Integer> syncedTo = Collections.synchronizedList(new ArrayList<>());
+        HeldSyncer held = new HeldSyncer((segment, from, to) -> {
+            segment.force(from, to);
+            syncedTo.add(to);
+        });
+        long tick = TimeUnit.MILLISECONDS.toNanos(1);
+        try (LogStore store = builder(Durability.group(Duration.ofNanos(tick)), held).open()) {
+            held.arm();
+            store.storeMeta(NS, "before", VALUE, Precondition.any());
+            try {
+                assertThat(held.awaitHeld(1, TimeUnit.MINUTES)).as("a tick's sync began").isTrue();
+                // Two ticks between writes, so that syncs asked for at every tick would each end at a different write.
+                long start = System.nanoTime();
+                for (int i = 0; i < 20; i++) {
+                    while (System.nanoTime() - start < 2 * tick * i) {
+                        Thread.onSpinWait();
+                    }
+                    assertThat(store.storeMetaAsync(NS, "during-" + i, VALUE, Precondition.any()).get(30, TimeUnit.SECONDS)).isNotNull();
+                }
+                assertThat(syncedTo).as("the held sync is on the sealer: the writes were acknowledged meanwhile").isEmpty();
+            } finally {
+                held.release(); // lets the store close if an assertion failed
+            }
+            store.sync();
+            assertThat(syncedTo).hasSizeGreaterThanOrEqualTo(2);
+            assertThat(syncedTo.get(1)).as("the sync after the held one ends where the writes did")
+                .isEqualTo(syncedTo.get(syncedTo.size() - 1));
             assertThat(store.readMeta(NS, "during-19").toByteArray()).isEqualTo(VALUE);
         }
     }

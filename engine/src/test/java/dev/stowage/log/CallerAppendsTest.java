@@ -60,11 +60,14 @@ class CallerAppendsTest extends LeakCheckingTest {
         }
     }
 
-    /** A writer thread that holds the role (here: stuck in a group sync) gets the caller's write through the ring, in order. */
+    /**
+     * A writer thread that holds the role (here: stuck in a group sync, which runs on it without
+     * background syncs) gets the caller's write through the ring, in order.
+     */
     @Test
     void aCallerFindingTheWriterBusyQueuesBehindIt() throws Exception {
         HeldSyncer holding = new HeldSyncer();
-        try (LogStore store = LogStore.builder(dir).durability(Durability.group(Duration.ofHours(1))).syncer(holding).open()) {
+        try (LogStore store = LogStore.builder(dir).durability(Durability.group(Duration.ofHours(1))).backgroundSync(false).syncer(holding).open()) {
             String first = store.putObject(NS, "k", body(1), ObjectAttributes.DEFAULT, Precondition.any());
             holding.arm();
             CompletableFuture<Void> sync = CompletableFuture.runAsync(store::sync);
@@ -91,7 +94,7 @@ class CallerAppendsTest extends LeakCheckingTest {
     @Test
     void anAsyncCallerMayReuseItsBytesAsSoonAsTheCallReturns() throws Exception {
         HeldSyncer holding = new HeldSyncer();
-        try (LogStore store = LogStore.builder(dir).durability(Durability.group(Duration.ofHours(1))).syncer(holding).open()) {
+        try (LogStore store = LogStore.builder(dir).durability(Durability.group(Duration.ofHours(1))).backgroundSync(false).syncer(holding).open()) {
             byte[] array = new byte[100];
             ByteBuffer direct = ByteBuffer.allocateDirect(200);
             List<CompletableFuture<String>> writes = new ArrayList<>();

@@ -19,7 +19,9 @@ import java.util.Arrays;
  * same on 64 KiB segments that a compactor copies forward and deletes every 20 ms; in mode
  * {@code promote} every version is staged under transaction {@code v<version>} and then promoted
  * onto the head; mode {@code nfs} is {@code chains} in the NFS mode (positional writes, closed per
- * batch), mode {@code mapped} is {@code chains} written through the mapping (msync).
+ * batch), mode {@code mapped} is {@code chains} written through the mapping (msync), modes
+ * {@code buffered} and {@code group} are {@code chains} under NONE and GROUP(1 ms) durability,
+ * synced in the background.
  *
  * <p>Arguments: mode, store root, number of writer threads, keys per thread.
  */
@@ -68,6 +70,9 @@ public final class CrashWriter {
         }
         if (args[0].equals("buffered")) {
             builder.durability(Durability.none()).backgroundSync(true);
+        }
+        if (args[0].equals("group")) {
+            builder.durability(Durability.group(java.time.Duration.ofMillis(1))).backgroundSync(true);
         }
         LogStore store = builder.open();
         out.println("READY");

@@ -81,6 +81,13 @@ class LogStoreCrashTest extends LeakCheckingTest {
         run("buffered", Math.max(1, CYCLES / 5));
     }
 
+    /** The same for a GROUP writer, whose interval syncs run on the same background thread as its seals. */
+    @Test
+    @Timeout(value = 20, unit = TimeUnit.MINUTES)
+    void groupWritesSyncedInTheBackgroundSurviveSigkill() throws Exception {
+        run("group", Math.max(1, CYCLES / 5));
+    }
+
     /** Kill -9 during promote loops: every head is old or new, never torn; the sweeper leaves no orphan. */
     @Test
     @Timeout(value = 20, unit = TimeUnit.MINUTES)
