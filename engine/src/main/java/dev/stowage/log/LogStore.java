@@ -159,9 +159,10 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
             this.writeMode = b.writeMode.resolve(nfs, b.durability);
             boolean backgroundSync = b.backgroundSync && !b.durability.acknowledgesAfterSync() && writeMode == WriteMode.MAPPED;
             boolean positional = writeMode == WriteMode.POSITIONAL;
+            // Zeros synced ahead only where a sync on the appending thread would otherwise commit block allocations.
             segmentLog = SegmentLog.open(storeRoot.segmentsDirectory(), b.segmentSize, storeRoot.recordSeed(), b.spareSegments,
                 b.root.getFileName().toString(), b.syncer, logStart, positional,
-                b.durability.mode() == Durability.Mode.NONE && !nfs ? Segment.Zeros.RESERVED : Segment.Zeros.SYNCED);
+                (b.durability.mode() == Durability.Mode.NONE || backgroundSync) && !nfs ? Segment.Zeros.RESERVED : Segment.Zeros.SYNCED);
             this.segments = segmentLog;
             long recoveryStart = System.nanoTime();
             List<Segment> all = segmentLog.segments();

@@ -120,14 +120,17 @@ final class Segment {
     enum Zeros {
         /**
          * Written and synced: syncing appended records then commits no block allocation (each
-         * batch's sync under SYNC durability, each interval's under GROUP).
+         * batch's sync under SYNC durability, each interval's under GROUP when it runs on the
+         * appending thread).
          */
         SYNCED,
         /**
          * The file's size synced, its blocks reserved by writing zeros into the page cache: the
-         * appends overwrite them there, so each block reaches the disk once, when the segment is
-         * sealed (NONE durability, where nothing is synced per batch). A power loss leaves a
-         * segment of full size whose unwritten blocks read as zeros.
+         * appends overwrite them there, so each block reaches the disk once, when a sync covers
+         * it: the seal under NONE durability, where nothing is synced per batch, or an interval's
+         * sync under GROUP with background syncs, whose block allocations the sealer's thread
+         * commits beside the appends. A power loss leaves a segment of full size whose unwritten
+         * blocks read as zeros.
          */
         RESERVED
     }

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * thread, so a roll only swaps a reference: the writer thread neither creates files nor takes page
  * faults on a fresh segment, and an idle store does not hold a spare segment it may never need.
  * (A single record larger than half a segment can reach the end first; that roll waits.) Under
- * {@link Segment.Zeros#RESERVED} (NONE durability) the next {@value #RESERVED_PREPARED_AHEAD} are
+ * {@link Segment.Zeros#RESERVED} (NONE, and GROUP with background syncs) the next {@value #RESERVED_PREPARED_AHEAD} are
  * prepared as soon as a segment becomes active: appends that wait for no sync fill a segment about
  * as fast as a fresh one is zero-filled (0.5 s against 0.36 s per 128 MiB on the 2-vCPU VM of
  * docs/benchmarks.md, run 19), so with one ahead a busy moment made the writer wait at the roll.
