@@ -159,7 +159,8 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
             this.writeMode = b.writeMode.resolve(nfs, b.durability);
             boolean backgroundSync = b.backgroundSync && !b.durability.acknowledgesAfterSync() && writeMode == WriteMode.MAPPED;
             boolean positional = writeMode == WriteMode.POSITIONAL;
-            // Zeros synced ahead only where a sync on the appending thread would otherwise commit block allocations.
+            // Zeros synced ahead only where writes wait for syncs (SYNC, GROUP without background syncs), so that
+            // those syncs commit no block allocations; elsewhere each block reaches the disk once.
             segmentLog = SegmentLog.open(storeRoot.segmentsDirectory(), b.segmentSize, storeRoot.recordSeed(), b.spareSegments,
                 b.root.getFileName().toString(), b.syncer, logStart, positional,
                 (b.durability.mode() == Durability.Mode.NONE || backgroundSync) && !nfs ? Segment.Zeros.RESERVED : Segment.Zeros.SYNCED);
@@ -962,10 +963,11 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
     /**
      * A {@code GROUP} tick: asks for a sync unless the one asked at an earlier tick is still queued
      * or running (on the sealer's thread it runs beside the appends, so ticks could otherwise queue
-     * syncs faster than the disk does them); the next tick then takes everything written meanwhile.
+     * syncs faster than the disk does them; the next tick then takes everything written meanwhile),
+     * or every write applied so far is durable already (an idle store wakes no thread).
      */
     private void requestSync() {
-        if (groupSync.isDone() && !closed.get()) {
+        if (groupSync.isDone() && !closed.get() && writer.applyingEnd().isAfter(writer.durablePoint())) {
             try {
                 groupSync = syncAsync();
             } catch (ClosedException e) {

@@ -166,6 +166,31 @@ class BackgroundSealTest extends LeakCheckingTest {
         }
     }
 
+    /** A GROUP tick syncs what was written since the last sync, and nothing once all of it is durable. */
+    @Test
+    void groupTicksSyncNewWritesOnlyAndLeaveAnIdleStoreAlone() throws Exception {
+        List<Integer> syncedTo = Collections.synchronizedList(new ArrayList<>());
+        Syncer recording = (segment, from, to) -> {
+            segment.force(from, to);
+            syncedTo.add(to);
+        };
+        long tick = TimeUnit.MILLISECONDS.toNanos(1);
+        try (LogStore store = builder(Durability.group(Duration.ofNanos(tick)), recording).open()) {
+            for (int round = 1; round <= 3; round++) {
+                store.storeMeta(NS, "k" + round, VALUE, Precondition.any());
+                while (syncedTo.size() < round) {
+                    Thread.onSpinWait(); // the next tick's sync (the test's timeout if none comes)
+                }
+                // Fifty ticks with nothing new to sync.
+                long idleUntil = System.nanoTime() + 50 * tick;
+                while (System.nanoTime() < idleUntil) {
+                    Thread.onSpinWait();
+                }
+                assertThat(syncedTo).as("one sync per write, round %d", round).hasSize(round);
+            }
+        }
+    }
+
     @Test
     void aSyncBehindAFailedSealFailsWithoutSyncing() throws Exception {
         List<Long> synced = Collections.synchronizedList(new ArrayList<>());
