@@ -67,6 +67,10 @@ final class SegmentLog implements AutoCloseable {
     private final Deque<Path> spares = new ConcurrentLinkedDeque<>();
     private final boolean positional;
     private final Segment.Zeros zeros;
+    /** Segments prepared ahead: {@link #RESERVED_PREPARED_AHEAD} under reserved zeros, one otherwise. */
+    private final int ahead;
+    /** They are prepared once the active segment holds this share (1/n) of its size: {@link #RESERVED_PREPARE_FROM}, or half. */
+    private final int prepareFrom;
     private final List<Segment> segments = new CopyOnWriteArrayList<>();
     private final ExecutorService preparer;
     /** Segments being prepared, or prepared, ahead of the active one: the ids right after its id, in order. */
@@ -83,6 +87,8 @@ final class SegmentLog implements AutoCloseable {
         this.wantedSpares = minSpares;
         this.positional = positional;
         this.zeros = zeros;
+        this.ahead = zeros == Segment.Zeros.RESERVED ? RESERVED_PREPARED_AHEAD : 1;
+        this.prepareFrom = zeros == Segment.Zeros.RESERVED ? RESERVED_PREPARE_FROM : 2;
         this.syncer = syncer;
         this.segmentSize = segmentSize;
         this.preparer = BackgroundThread.named("stowage-segment-preparer-" + name);
@@ -162,11 +168,7 @@ final class SegmentLog implements AutoCloseable {
     }
 
     private void prepareIfDue() {
-        if (zeros == Segment.Zeros.RESERVED) {
-            while (prepared.size() < RESERVED_PREPARED_AHEAD && position >= active.capacity() / RESERVED_PREPARE_FROM) {
-                prepareNext();
-            }
-        } else if (prepared.isEmpty() && position >= active.capacity() / 2) {
+        while (prepared.size() < ahead && position >= active.capacity() / prepareFrom) {
             prepareNext();
         }
     }
