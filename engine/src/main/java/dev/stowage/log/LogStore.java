@@ -967,7 +967,7 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
      * or every write applied so far is durable already (an idle store wakes no thread).
      */
     private void requestSync() {
-        if (groupSync.isDone() && !closed.get() && writer.applyingEnd().isAfter(writer.durablePoint())) {
+        if (groupSync.isDone() && writer.applyingEnd().isAfter(writer.durablePoint())) {
             try {
                 groupSync = syncAsync();
             } catch (ClosedException e) {
