@@ -46,6 +46,14 @@ class BackgroundSealTest extends LeakCheckingTest {
             .syncer(syncer).compactionInterval(Duration.ZERO).checkpointInterval(Duration.ZERO);
     }
 
+    /** Syncs for real and adds where each sync ended to {@code ends}. */
+    private static Syncer endsRecordedIn(List<Integer> ends) {
+        return (segment, from, to) -> {
+            segment.force(from, to);
+            ends.add(to);
+        };
+    }
+
     private long unsyncedFrom() throws IOException {
         return StoreRoot.readManifest(dir).unsyncedFrom();
     }
@@ -136,10 +144,7 @@ class BackgroundSealTest extends LeakCheckingTest {
     @Test
     void groupSyncsRunBesideTheWritesAndATickWaitsForTheLastOne() throws Exception {
         List<Integer> syncedTo = Collections.synchronizedList(new ArrayList<>());
-        HeldSyncer held = new HeldSyncer((segment, from, to) -> {
-            segment.force(from, to);
-            syncedTo.add(to);
-        });
+        HeldSyncer held = new HeldSyncer(endsRecordedIn(syncedTo));
         long tick = TimeUnit.MILLISECONDS.toNanos(1);
         try (LogStore store = builder(Durability.group(Duration.ofNanos(tick)), held).open()) {
             held.arm();
@@ -170,10 +175,7 @@ class BackgroundSealTest extends LeakCheckingTest {
     @Test
     void groupTicksSyncNewWritesOnlyAndLeaveAnIdleStoreAlone() throws Exception {
         List<Integer> syncedTo = Collections.synchronizedList(new ArrayList<>());
-        Syncer recording = (segment, from, to) -> {
-            segment.force(from, to);
-            syncedTo.add(to);
-        };
+        Syncer recording = endsRecordedIn(syncedTo);
         long tick = TimeUnit.MILLISECONDS.toNanos(1);
         try (LogStore store = builder(Durability.group(Duration.ofNanos(tick)), recording).open()) {
             for (int round = 1; round <= 3; round++) {
