@@ -24,13 +24,14 @@ import org.agrona.concurrent.UnsafeBuffer;
  * opening a store replays only the records after it.
  *
  * <p><b>Consistency</b>: a checkpoint is taken while the writer runs. Its position is read first
- * (the last point where everything up to it was durable and applied to the index), then the index
- * is copied. Entries changed during the copy may be newer than the position; replaying every
- * record after the position in order, over the copy, yields exactly the index at the end of the
- * log, deletes included (a key deleted after the position is removed by the replayed delete; a key
- * deleted before it is absent from the copy). Those newer changes must be durable before the
- * checkpoint is published, or a power loss could drop their records while it names them: where
- * writes are acknowledged before their sync, {@link #write} syncs the log first.
+ * (the end of the latest batch whose changes are all applied to the index,
+ * {@link LogWriter#appliedEnd()}), then the index is copied. Entries changed during the copy may
+ * be newer than the position; replaying every record after the position in order, over the copy,
+ * yields exactly the index at the end of the log, deletes included (a key deleted after the
+ * position is removed by the replayed delete; a key deleted before it is absent from the copy).
+ * The log must be durable up to the end of what the copy holds before the checkpoint is
+ * published, or a power loss could drop records it names (or the bytes its position follows):
+ * where writes are acknowledged before their sync, {@link #write} has the log synced first.
  *
  * <p><b>File</b> {@code checkpoints/<lsn 16 hex>.ckpt}, laid out as {@link CheckpointDescriptor}
  * says: per (namespace, space) its keys in order with where each current version lives, a hash

@@ -59,15 +59,13 @@ final class Compactor {
         CompletableFuture<String> expire(String namespace, byte space, String key, long lsn);
 
         /**
-         * Returns once every write applied so far (the copies of a pass) is durable; {@code mayWait}:
-         * first waits a while for the log to be synced anyway (by a seal or a group sync) before it
-         * asks for a sync.
+         * Writes a checkpoint of the index as it is, published once every write applied so far (the
+         * copies of a pass) is durable; {@code mayWait}: first waits a while for the log to be
+         * synced anyway (by a seal or a group sync) before it asks for a sync.
          *
-         * @throws dev.stowage.StorageException if the log could not be made durable
+         * @throws dev.stowage.StorageException if the log could not be made durable or the store failed
          */
-        void awaitDurable(boolean mayWait);
-
-        void checkpoint() throws IOException;
+        void checkpoint(boolean mayWait) throws IOException;
 
         /** Whether the log has grown enough since the last checkpoint that one is due ({@link LogStore.Builder#checkpointLogBytes}). */
         boolean checkpointDue();
@@ -138,8 +136,9 @@ final class Compactor {
     /**
      * One pass: expires keys past retention, copies the live records of the oldest sealed segments
      * forward while compaction is due (only segments sealed when the pass began), retires them
-     * together (one wait for durability, one checkpoint, one manifest update: a fast writer seals
-     * segments faster than a sync each could retire them), deletes retired segments past their grace.
+     * together (one checkpoint, whose wait for durability covers the copies, and one manifest update:
+     * a fast writer seals segments faster than a sync each could retire them), deletes retired
+     * segments past their grace.
      *
      * @param background a periodic pass, not one asked for: its copies may wait a while to be made
      *                   durable by the next seal rather than by a sync of their own
@@ -165,7 +164,7 @@ final class Compactor {
             if (store.checkpointDue()) {
                 // A pass copying many segments takes seconds: the checkpoint that bounds the replay
                 // after a crash must not wait for its end.
-                store.checkpoint();
+                store.checkpoint(background);
             }
         }
         int retiredNow = emptied.isEmpty() ? 0 : retire(emptied, background);
@@ -242,13 +241,13 @@ final class Compactor {
     }
 
     /**
-     * Waits until the copies are durable, checkpoints, records the new log start, and takes the emptied
-     * segments (the oldest, in order) out of the log.
+     * Checkpoints (which waits until the copies are durable), records the new log start, and takes
+     * the emptied segments (the oldest, in order) out of the log. A pass that retires nothing
+     * waits for nothing: its copies only have to be durable before their sources go.
      *
      * @return how many segments were retired (fewer than emptied if one still holds live bytes)
      */
     private int retire(List<Emptied> emptied, boolean background) throws IOException {
-        store.awaitDurable(background);
         int retiring = 0;
         long baseLsn = start.baseLsn();
         for (Emptied e : emptied) {
@@ -264,7 +263,7 @@ final class Compactor {
         if (retiring == 0) {
             return 0;
         }
-        store.checkpoint();
+        store.checkpoint(background);
         StoreRoot.LogStart next = new StoreRoot.LogStart(emptied.get(retiring - 1).segment.id() + 1, baseLsn);
         root.recordLogStart(next);
         start = next;

@@ -52,7 +52,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -425,10 +424,10 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
     /**
      * Writes an index checkpoint now, so the next open replays only later records. Runs beside
      * the writer (no pause); also done periodically ({@link Builder#checkpointInterval}) and on
-     * close. A checkpoint covers only what is durable: under {@link Durability#none()} the log up
-     * to the last segment seal or {@link #sync()}. Under {@code NONE} and {@code GROUP} it is
-     * published only after a {@link #sync()} (which holds appends up as that does): the changes it
-     * copied can be newer than that point, and a power loss must not leave it naming records it dropped.
+     * close. It covers every write acknowledged before the call. Under {@code NONE} and
+     * {@code GROUP} it is published only once the log is synced past what it copied, by a
+     * {@link #sync()} it asks for (which holds appends up as that does): a power loss must not
+     * leave it naming records it dropped.
      *
      * @return the LSN the checkpoint covers
      */
@@ -535,13 +534,13 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
         }
 
         @Override
-        public void awaitDurable(boolean mayWait) {
-            logDurable(mayWait);
-        }
-
-        @Override
-        public void checkpoint() throws IOException {
-            writeCheckpoint(true, true);
+        public void checkpoint(boolean mayWait) throws IOException {
+            writeCheckpoint(true, mayWait);
+            // A failed writer skips the checkpoint, and with it the wait for the copies to be durable.
+            StorageException failure = writer.failure();
+            if (failure != null) {
+                throw new StorageException("compaction of " + root + " stopped: the store failed", failure);
+            }
         }
 
         @Override
@@ -564,11 +563,18 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
      * @param evenIfUnchanged also when no LSN was issued since the last one (else skipped):
      *                        compaction moves versions without issuing LSNs, and the checkpoint
      *                        must stop naming the segment they left
-     * @param background      written by the store on its own (periodic, log bytes, compaction), not
-     *                        asked for: may wait for the log to be synced anyway ({@link #logDurable})
+     * @param background      written by the store on its own (periodic, log bytes, a periodic
+     *                        compaction pass), not asked for: may wait for the log to be synced
+     *                        anyway ({@link #logDurable})
      */
     private long writeCheckpoint(boolean evenIfUnchanged, boolean background) throws IOException {
-        Checkpoints.Point point = writer.durablePoint();
+        // Replay may start where every record before is applied, as the copy will hold it; the log
+        // is made durable up to the end of the copy before the checkpoint is published (logDurable).
+        // The applied end, not the durable point, so that a compaction pass's checkpoint names
+        // where its copies end rather than a segment it retires, with one wait for durability.
+        Checkpoints.Point applied = writer.appliedEnd();
+        Checkpoints.Point durable = writer.durablePoint();
+        Checkpoints.Point point = durable.isAfter(applied) ? durable : applied;
         if ((evenIfUnchanged || point.lsn() > lastCheckpointLsn) && writer.failure() == null) {
             long started = clock.millis();
             Checkpoints.write(root, index, point, segmentOf(point), syncer, () -> logDurable(background));
@@ -582,15 +588,16 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
     }
 
     /**
-     * For {@link Checkpoints#write} and the compactor's retiring of segments: where writes are
-     * acknowledged before their sync, makes every record applied to the index so far durable (what
-     * the checkpoint just copied; a pass's copies). In the background it first waits up to
-     * {@link #CHECKPOINT_SYNC_WAIT_NANOS} for the log to be synced anyway (a seal under
-     * {@code NONE}, the next group sync), since a {@link #sync()} holds up appends for as long as
-     * it takes (at full speed 6 % of a buffered writer's throughput here, docs/benchmarks.md, run
-     * 18), and on the sealer's thread, beside them, still slows them (run 21). Once closing, the
-     * writer syncs the log as it stops. Throws rather than let a checkpoint be published, or a
-     * segment retired, over records that are not durable.
+     * For {@link Checkpoints#write} (and so for the compactor's retiring of segments): where writes
+     * are acknowledged before their sync, makes every record applied to the index so far durable
+     * (what the checkpoint just copied, a pass's copies among them). In the background it first
+     * waits up to {@link #CHECKPOINT_SYNC_WAIT_NANOS} for the log to be synced anyway (a seal under
+     * {@code NONE}, the next group sync; woken by it, {@link DurablePoint}), since a
+     * {@link #sync()} holds up appends for as long as it takes (at full speed 6 % of a buffered
+     * writer's throughput here, docs/benchmarks.md, run 18), and on the sealer's thread, beside
+     * them, still slows them (run 21). Once closing, the writer syncs the log as it stops. Throws
+     * rather than let a checkpoint be published, or a segment retired, over records that are not
+     * durable.
      */
     private void logDurable(boolean mayWait) {
         checkpointWaitMillis = 0;
@@ -599,18 +606,20 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
         }
         Checkpoints.Point copied = writer.applyingEnd();
         long from = clock.millis();
-        long deadline = System.nanoTime() + (mayWait ? CHECKPOINT_SYNC_WAIT_NANOS : 0);
-        while (copied.isAfter(writer.durablePoint())) {
+        boolean durable;
+        try {
+            durable = writer.awaitDurable(copied, mayWait ? CHECKPOINT_SYNC_WAIT_NANOS : 0);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedStorageException("waiting for the log of " + root + " to be synced", e);
+        }
+        if (!durable) {
             if (closed.get()) {
                 // The writer syncs the log as it stops (a sync asked now would be refused): wait for that.
                 awaitWriterStopped();
-                break;
-            }
-            if (System.nanoTime() - deadline >= 0) {
+            } else {
                 sync();
-                break;
             }
-            LockSupport.parkNanos(CHECKPOINT_SYNC_POLL_NANOS);
         }
         checkpointWaitMillis = clock.millis() - from;
         if (copied.isAfter(writer.durablePoint())) {
@@ -636,8 +645,6 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
      * the time to fill a default segment at 64 MiB/s.
      */
     static final long CHECKPOINT_SYNC_WAIT_NANOS = TimeUnit.SECONDS.toNanos(2);
-    /** How often {@link #logDurable} looks. */
-    static final long CHECKPOINT_SYNC_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private Segment segmentOf(Checkpoints.Point point) throws IOException {
         for (Segment s : segments.segments()) {

@@ -121,9 +121,11 @@ final class LogWriter implements EventHandler<WriteCommand> {
     private int unsyncedFrom;
     private volatile StorageException failure;
     /** The latest position up to which every record is durable and applied to the index. */
-    private volatile Checkpoints.Point durablePoint;
+    private final DurablePoint durablePoint;
     /** The end of the newest batch whose changes are applied to the index, set before them; see {@link #applyingEnd()}. */
     private volatile Checkpoints.Point applyingEnd;
+    /** The same, set once they are applied; see {@link #appliedEnd()}. */
+    private volatile Checkpoints.Point appliedEnd;
     private volatile boolean aborting;
     /** Counted down when {@link #onShutdown()} has finished with the segments. */
     private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
@@ -153,9 +155,10 @@ final class LogWriter implements EventHandler<WriteCommand> {
         this.maxBatchBytes = maxBatchBytes;
         this.nextLsn = nextLsn;
         this.unsyncedFrom = log.position();
-        this.durablePoint = endOfLog();
-        this.applyingEnd = durablePoint;
-        watermark.publish(epoch, durablePoint.segmentId(), durablePoint.offset(), durablePoint.lsn());
+        this.applyingEnd = endOfLog();
+        this.appliedEnd = applyingEnd;
+        this.durablePoint = new DurablePoint(applyingEnd);
+        watermark.publish(epoch, applyingEnd.segmentId(), applyingEnd.offset(), applyingEnd.lsn());
         this.committer = durability.acknowledgesAfterSync() && !closeAfterBatch
             ? new Committer<>(syncer, new Committer.Outcome<>() {
                 @Override
@@ -194,14 +197,33 @@ final class LogWriter implements EventHandler<WriteCommand> {
         return applyingEnd;
     }
 
-    /** Where a checkpoint taken now may start replay; see {@link Checkpoints}. */
+    /**
+     * A position after which no record's change is in the index yet: every change of the records
+     * before it is applied. Where a checkpoint copied from now on may start replay, once the log is
+     * durable up to {@link #applyingEnd()} as read after the copy; at or after {@link #durablePoint()}.
+     */
+    Checkpoints.Point appliedEnd() {
+        return appliedEnd;
+    }
+
+    /** The latest position up to which every record is durable and applied to the index. */
     Checkpoints.Point durablePoint() {
-        return durablePoint;
+        return durablePoint.get();
+    }
+
+    /**
+     * Waits until every record up to {@code point} is durable ({@link #durablePoint()} at or past
+     * it), the writer fails or stops, or {@code timeoutNanos} pass; any thread.
+     *
+     * @return whether {@code point} is durable
+     */
+    boolean awaitDurable(Checkpoints.Point point, long timeoutNanos) throws InterruptedException {
+        return durablePoint.await(point, timeoutNanos, () -> failure != null || stopped.getCount() == 0);
     }
 
     /** Records the current end of the log as durable and indexed; call only when both hold (a sealer idle). */
     private void markDurable() {
-        durablePoint = endOfLog();
+        durablePoint.moveTo(endOfLog());
     }
 
     /**
@@ -210,8 +232,8 @@ final class LogWriter implements EventHandler<WriteCommand> {
      * the sealer's thread, while the role holder cannot move the point (it awaits the sealer first).
      */
     private void moveDurablePoint(Checkpoints.Point published) {
-        if (published != null && published.isAfter(durablePoint)) {
-            durablePoint = published;
+        if (published != null && published.isAfter(durablePoint.get())) {
+            durablePoint.moveTo(published);
         }
     }
 
@@ -753,10 +775,11 @@ final class LogWriter implements EventHandler<WriteCommand> {
             }
         }
         Checkpoints.Point end = appended.end;
+        appliedEnd = end;
         watermark.publish(epoch, end.segmentId(), end.offset(), end.lsn());
         if (durability.acknowledgesAfterSync()) {
             // Before any caller learns of its write: a checkpoint it asks for next must cover it.
-            durablePoint = end;
+            durablePoint.moveTo(end);
         }
         for (Applied a : appended.applied) {
             a.result.complete(a.etag);
@@ -912,6 +935,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
     private synchronized boolean failStore(StorageException error) {
         if (failure == null) {
             failure = Objects.requireNonNull(error);
+            durablePoint.wakeWaiters();
             return true;
         }
         return false;
@@ -943,6 +967,7 @@ final class LogWriter implements EventHandler<WriteCommand> {
         } finally {
             role.unlock();
             stopped.countDown();
+            durablePoint.wakeWaiters();
         }
     }
 

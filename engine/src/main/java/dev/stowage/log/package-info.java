@@ -44,8 +44,9 @@
  *   <li>Values up to the blob threshold (1 MiB) live inline; larger ones in blob files written
  *       and synced by the caller's thread, referenced by length and CRC32C. Superseded blobs go
  *       with the segment that compaction deletes, or at the next open.</li>
- *   <li>Checkpoints are fuzzy snapshots at a durable point; recovery replays every record after
- *       the point over them. Corruption in sealed segments that a checkpoint covers is found by
+ *   <li>Checkpoints are fuzzy snapshots from the point where the index's applied changes end,
+ *       published once the log is durable past what they copied; recovery replays every record
+ *       after the point over them. Corruption in sealed segments that a checkpoint covers is found by
  *       {@link dev.stowage.log.LogVerifier}, not at open.</li>
  *   <li>Compaction copies live records of the oldest sealed segment forward with their original
  *       LSN ({@link dev.stowage.log.RecordDescriptor#FLAG_COPIED}), so ETags never change;
