@@ -7,10 +7,10 @@ import java.util.function.BooleanSupplier;
  * The log's durable point: the latest position up to which every record is durable and applied to
  * the index ({@link LogWriter#durablePoint()}), and a wait for it to pass a position.
  *
- * <p>Why a wait: under {@code NONE} and {@code GROUP} a checkpoint (and with it a compaction pass)
- * waits for the next seal or group sync to make durable what it copied, up to
- * {@link LogStore#CHECKPOINT_SYNC_WAIT_NANOS}; a poll woke its thread a thousand times a second
- * for as long and resumed up to a poll late. A waiter is woken by the move itself.
+ * <p>Why a wait rather than a poll: under {@code NONE} and {@code GROUP} a checkpoint (and with it
+ * a compaction pass) waits for the next seal or group sync to make durable what it copied, up to
+ * {@link LogStore#CHECKPOINT_SYNC_WAIT_NANOS}; woken by the move itself, it neither spends those
+ * seconds waking up nor resumes late.
  *
  * <p>Thread-safety: {@link #moveTo} by one thread at a time (whichever the writer lets move the
  * point: the role holder, its committer or its sealer); {@link #get} by any thread; {@link #await}

@@ -568,10 +568,11 @@ public final class LogStore extends IndexedBackend implements StagingBackend {
      *                        anyway ({@link #logDurable})
      */
     private long writeCheckpoint(boolean evenIfUnchanged, boolean background) throws IOException {
-        // Replay may start where every record before is applied, as the copy will hold it; the log
-        // is made durable up to the end of the copy before the checkpoint is published (logDurable).
-        // The applied end, not the durable point, so that a compaction pass's checkpoint names
-        // where its copies end rather than a segment it retires, with one wait for durability.
+        // Replay may start where every record before is applied (the copy holds them), as the log is
+        // made durable up to the end of the copy before the checkpoint is published (logDurable). Not
+        // the durable point: a compaction pass's checkpoint then starts after its copies, not in a
+        // segment it retires, and waits once. The durable point when later: the start of the next
+        // segment after a roll, the same place.
         Checkpoints.Point applied = writer.appliedEnd();
         Checkpoints.Point durable = writer.durablePoint();
         Checkpoints.Point point = durable.isAfter(applied) ? durable : applied;

@@ -198,9 +198,9 @@ final class LogWriter implements EventHandler<WriteCommand> {
     }
 
     /**
-     * A position after which no record's change is in the index yet: every change of the records
+     * The end of the newest batch whose changes are all in the index: every change of the records
      * before it is applied. Where a checkpoint copied from now on may start replay, once the log is
-     * durable up to {@link #applyingEnd()} as read after the copy; at or after {@link #durablePoint()}.
+     * durable up to {@link #applyingEnd()} as read after the copy.
      */
     Checkpoints.Point appliedEnd() {
         return appliedEnd;
