@@ -21,7 +21,8 @@ import java.util.Arrays;
  * onto the head; mode {@code nfs} is {@code chains} in the NFS mode (positional writes, closed per
  * batch), mode {@code mapped} is {@code chains} written through the mapping (msync), modes
  * {@code buffered} and {@code group} are {@code chains} under NONE and GROUP(1 ms) durability,
- * synced in the background.
+ * synced in the background, and mode {@code compact-buffered} is {@code compact} under NONE, synced in
+ * the background (each pass's checkpoint then waits for its copies to be synced).
  *
  * <p>Arguments: mode, store root, number of writer threads, keys per thread.
  */
@@ -53,25 +54,26 @@ public final class CrashWriter {
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
         System.setOut(System.err);
         exitWithTheParent();
-        boolean promote = args[0].equals("promote");
+        String mode = args[0];
+        boolean promote = mode.equals("promote");
         Path root = Path.of(args[1]);
         int threads = Integer.parseInt(args[2]);
         int keysPerThread = Integer.parseInt(args[3]);
         LogStore.Builder builder = LogStore.builder(root).segmentSize(1 << 20);
-        if (args[0].equals("compact")) {
+        if (mode.startsWith("compact")) {
             builder.segmentSize(LogStore.Builder.MIN_SEGMENT_SIZE).compactionInterval(java.time.Duration.ofMillis(20))
                 .compactionDeadRatio(0.3).compactionBytesPerSecond(0).segmentDeleteGrace(java.time.Duration.ZERO);
         }
-        if (args[0].equals("nfs")) {
+        if (mode.equals("nfs")) {
             builder.nfs(LogStore.NfsMode.ON);
         }
-        if (args[0].equals("mapped")) {
+        if (mode.equals("mapped")) {
             builder.writeMode(LogStore.WriteMode.MAPPED);
         }
-        if (args[0].equals("buffered")) {
+        if (mode.equals("buffered") || mode.equals("compact-buffered")) {
             builder.durability(Durability.none()).backgroundSync(true);
         }
-        if (args[0].equals("group")) {
+        if (mode.equals("group")) {
             builder.durability(Durability.group(java.time.Duration.ofMillis(1))).backgroundSync(true);
         }
         LogStore store = builder.open();
