@@ -25,6 +25,7 @@ import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.util.Comparator;
 import java.util.stream.Stream;
+import net.openhft.chronicle.map.ChronicleMap;
 import org.lmdbjava.Dbi;
 import org.lmdbjava.DbiFlags;
 import org.lmdbjava.Env;
@@ -38,10 +39,12 @@ import org.rocksdb.WriteOptions;
 /**
  * The engines compared, each opened in a fresh temporary directory in its own durable or buffered
  * mode: Stowage {@code SYNC} / {@code NONE}; RocksDB {@code sync=true} / {@code sync=false} (WAL on
- * in both); LMDB default (sync on every commit) / {@code MDB_NOSYNC}.
+ * in both); LMDB default (sync on every commit) / {@code MDB_NOSYNC}; Chronicle Map buffered only
+ * (a persisted map written through its mapping, never synced).
  *
  * <p>JVM flags: Stowage's forks get {@code --add-exports java.base/jdk.internal.misc=ALL-UNNAMED}
- * (Agrona), LMDB's get lmdbjava's {@code --add-opens}; each only in its own fork configuration.
+ * (Agrona), LMDB's get lmdbjava's {@code --add-opens}, Chronicle Map's {@link #CHRONICLE_FLAGS};
+ * each only in its own fork configuration.
  */
 final class Engines {
     static final String NS = "bench";
@@ -189,6 +192,44 @@ final class Engines {
             public void close() {
                 db.close();
                 env.close();
+            }
+        };
+    }
+
+    /**
+     * Chronicle Map (3.26) persisted to a file in {@code dir}, sized for {@code entries} keys like
+     * {@link EngineBenchmark#key} with 1 KiB values. Buffered only: its puts reach the file through
+     * the page cache and nothing syncs them, so there is no durable put to compare.
+     *
+     * <p>Its forks need, on Java 17 and 25, {@code --add-opens} of {@code java.base/java.lang} and
+     * {@code java.lang.reflect}, {@code --add-exports} of {@code java.base/sun.nio.ch},
+     * {@code java.base/jdk.internal.ref} (its buffer cleaner) and
+     * {@code jdk.compiler/com.sun.tools.javac.file} (the code it generates at runtime): the fewest
+     * with which a map opened here without a warning; and {@code -Dchronicle.analytics.disable=true},
+     * so that no usage statistics are sent.
+     */
+    static Kv chronicleMap(Path dir, boolean durable, int entries) throws IOException {
+        if (durable) {
+            throw new IllegalArgumentException("Chronicle Map has no durable put (nothing syncs its mapping): add -p durable=false");
+        }
+        ChronicleMap<CharSequence, byte[]> map = ChronicleMap.of(CharSequence.class, byte[].class)
+            .name(NS).entries(entries).averageKey(EngineBenchmark.key(entries / 2)).averageValueSize(1024)
+            .createPersistedTo(dir.resolve("map.dat").toFile());
+        return new Kv() {
+            @Override
+            public void put(String key, byte[] value) {
+                map.put(key, value);
+            }
+
+            @Override
+            public int get(String key) {
+                byte[] v = map.get(key);
+                return v == null ? -1 : v.length;
+            }
+
+            @Override
+            public void close() {
+                map.close();
             }
         };
     }

@@ -65,4 +65,15 @@ public abstract class GetBenchmark extends EngineBenchmark {
             return Engines.lmdb(dir, false);
         }
     }
+
+    /** JVM flags as {@link Engines#chronicleMap} says. */
+    @Fork(value = 1, jvmArgsAppend = {"--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/java.lang.reflect=ALL-UNNAMED",
+        "--add-exports", "java.base/sun.nio.ch=ALL-UNNAMED", "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
+        "--add-exports", "jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED", "-Dchronicle.analytics.disable=true"})
+    public static class ChronicleMap extends GetBenchmark {
+        @Override
+        Kv open(Path dir) throws Exception {
+            return Engines.chronicleMap(dir, false, KEYS);
+        }
+    }
 }
