@@ -137,7 +137,10 @@ class LogStoreCrashTest extends LeakCheckingTest {
         assertThat(ackCount.get()).as("acknowledged writes").isGreaterThan(cycles);
         if (mode.startsWith("compact")) {
             assertThat(StoreRoot.logStart(dir).firstSegment()).as("segments compacted away").isGreaterThan(1);
+        }
+        if (mode.equals("compact")) {
             // The children log each compaction pass (to stderr, the child log): some kept spare files.
+            // (Under NONE a pass waits for a seal, up to 2 s, so few end before the kill: not asked there.)
             assertThat(stderr(dir)).as("compaction passes of the children").containsPattern("segmentsRecycled=[1-9]");
         }
         System.out.printf("crash test (%s): %d cycles, %d acknowledged writes, %d key versions checked,"
