@@ -205,7 +205,8 @@ final class Engines {
      * {@code java.lang.reflect}, {@code --add-exports} of {@code java.base/sun.nio.ch},
      * {@code java.base/jdk.internal.ref} (its buffer cleaner) and
      * {@code jdk.compiler/com.sun.tools.javac.file} (the code it generates at runtime): the fewest
-     * with which a map opened here without a warning; and {@code -Dchronicle.analytics.disable=true},
+     * with which a map opened here without a warning of its own (JDK 25 still warns that its
+     * {@code jffi} uses {@code sun.misc.Unsafe}); and {@code -Dchronicle.analytics.disable=true},
      * so that no usage statistics are sent.
      */
     static Kv chronicleMap(Path dir, boolean durable, int entries) throws IOException {
